@@ -1,0 +1,245 @@
+//! Sessions: register, login, refresh, logout and logout-all.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, post, web};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::AuthUser;
+use super::password::{self, Password};
+use super::tokens::{self, HashedToken, IssuedRefresh, Rotation};
+use crate::db;
+use crate::error::{ApiError, AuthFailure, Problem};
+use crate::state::AppState;
+use crate::time;
+use crate::users::db::{NewUser, UserRow};
+use crate::users::{Account, DisplayName, Email, Role};
+
+/// A new session: an access token for API calls and a refresh token to renew it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Short-lived HS256 JWT; send it as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Opaque, single-use token for `POST /api/v1/auth/refresh`.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[schema(example = 2_592_000)]
+    pub refresh_expires_in: u64,
+    /// The account the tokens belong to.
+    pub user: Account,
+}
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Unique, compared case-insensitively; surrounding spaces are trimmed.
+    #[schema(example = "amal@example.com")]
+    pub email: String,
+    /// 10 to 128 characters (the minimum is configurable), not a common
+    /// password, not the email.
+    #[schema(example = "correct horse battery staple", format = Password)]
+    pub password: String,
+    /// 1 to 100 characters.
+    #[schema(example = "Amal Haddad")]
+    pub display_name: String,
+}
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "amal@example.com")]
+    pub email: String,
+    #[schema(value_type = String, format = Password, example = "correct horse battery staple")]
+    pub password: SecretString,
+}
+
+/// A refresh token, to rotate or to end its session.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The `refresh_token` of a token response.
+    #[schema(value_type = String)]
+    pub refresh_token: SecretString,
+}
+
+fn token_response(state: &AppState, user: UserRow, session: IssuedRefresh) -> Result<HttpResponse, ApiError> {
+    let config = &state.config;
+    let access_ttl = config.access_token_ttl.as_secs();
+    let access_token = state
+        .jwt
+        .issue(user.id, user.token_version, &session.family_id, i64::try_from(access_ttl).unwrap_or(i64::MAX))
+        .map_err(ApiError::internal)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: access_ttl,
+        refresh_token: session.token.expose().to_owned(),
+        refresh_expires_in: config.refresh_token_ttl.as_secs(),
+        user: Account::from(user),
+    })
+    .map(|body| HttpResponse::Ok().json(body))
+}
+
+fn refresh_ttl(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.config.refresh_token_ttl).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Creates a reader account and signs it in.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = TokenResponse,
+            headers(("Location" = String, description = "The new user's public profile"))),
+        (status = 409, description = "The email is taken (code `email_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+#[post("/register")]
+pub async fn register(body: web::Json<RegisterRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email);
+    let display_name = DisplayName::parse(&body.display_name);
+    let password = Password::parse(body.password, &body.email, state.config.password_min_length);
+    let (email, display_name, password) = match (email, display_name, password) {
+        (Ok(email), Ok(name), Ok(password)) => (email, name, password),
+        (email, name, password) => return Err(ApiError::fields([email.err(), name.err(), password.err()])),
+    };
+    let password_hash = password::hash(password).await?;
+    let ttl = refresh_ttl(&state);
+    let created = db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let now = time::now();
+            let new = NewUser {
+                email: email.as_ref(),
+                email_key: &email.key(),
+                display_name: display_name.as_ref(),
+                password_hash: &password_hash,
+                role: Role::Reader,
+                created_at: now,
+                updated_at: now,
+            };
+            let Some(user) = crate::users::db::insert(conn, &new)? else {
+                return Ok(None);
+            };
+            let session = tokens::store_refresh(conn, user.id, None, ttl)?;
+            diesel::QueryResult::Ok(Some((user, session)))
+        })
+    })
+    .await?;
+    let (user, session) =
+        created.ok_or_else(|| ApiError::conflict("email_taken", "An account with this email already exists."))?;
+    let location = format!("/api/v1/users/{}", user.id);
+    let mut response = token_response(&state, user, session)?;
+    *response.status_mut() = actix_web::http::StatusCode::CREATED;
+    response
+        .headers_mut()
+        .insert(header::LOCATION, header::HeaderValue::from_str(&location).map_err(ApiError::internal)?);
+    Ok(response)
+}
+
+/// Signs in with email and password. Unknown email and wrong password get the
+/// same answer in the same time. Repeated failures for one account are
+/// throttled (429) for a while, never locked for good.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "Wrong email or password (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is disabled (code `account_disabled`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/login")]
+pub async fn login(body: web::Json<LoginRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let key = Email::key_of(&body.email);
+    state.login_failures.check(&key)?;
+    let lookup_key = key.clone();
+    let user = db::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup_key)).await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let (Some(user), true) = (user, password::verify(body.password, stored_hash).await?) else {
+        state.login_failures.record(&key);
+        return Err(ApiError::Unauthorized(AuthFailure::InvalidCredentials));
+    };
+    state.login_failures.clear(&key);
+    if user.disabled {
+        return Err(ApiError::Forbidden { code: "account_disabled", detail: "This account is disabled." });
+    }
+    let ttl = refresh_ttl(&state);
+    let user_id = user.id;
+    let session = db::run(&state.pool, move |conn| tokens::store_refresh(conn, user_id, None, ttl)).await?;
+    token_response(&state, user, session)
+}
+
+/// Exchanges a refresh token for a new token pair. Each refresh token works
+/// once; presenting a used one again revokes its whole session (401).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token (code `invalid_refresh_token`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/refresh")]
+pub async fn refresh(body: web::Json<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let presented = HashedToken::of(body.refresh_token.expose_secret());
+    let ttl = refresh_ttl(&state);
+    let rotated = db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
+            Rotation::Rotated { user_id, next } => {
+                let user = crate::users::db::find(conn, user_id)?;
+                diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
+            }
+            Rotation::Invalid => Ok(None),
+            Rotation::Reused => {
+                tracing::warn!("a used refresh token was presented again; its session is revoked");
+                Ok(None)
+            }
+        })
+    })
+    .await?;
+    let (user, next) = rotated.ok_or(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken))?;
+    token_response(&state, user, next)
+}
+
+/// Ends the session of a refresh token. Answers 204 whatever the token, so it
+/// reveals nothing. Access tokens of the session expire on their own; use
+/// logout-all to end them at once.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "The session is over")),
+)]
+#[post("/logout")]
+pub async fn logout(body: web::Json<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let presented = HashedToken::of(body.refresh_token.expose_secret());
+    db::run(&state.pool, move |conn| conn.immediate_transaction(|conn| tokens::revoke_family_of(conn, &presented)))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of the caller: all access and refresh tokens stop working at once.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Every session is over")),
+)]
+#[post("/logout-all")]
+pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| crate::users::db::end_sessions(conn, user.id, None))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,41 @@
+//! Command-line tasks that run without the HTTP server.
+
+use crate::auth::password::{self, Password};
+use crate::config::Config;
+use crate::db;
+use crate::time;
+use crate::users::db::NewUser;
+use crate::users::{DisplayName, Email, Role};
+
+pub type CliResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// Creates a user with the same rules as registration; returns the new id.
+pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str, password: String) -> CliResult<i32> {
+    let email = Email::parse(email)?;
+    let display_name = DisplayName::parse(display_name)?;
+    let role =
+        Role::parse(role).ok_or_else(|| format!("role must be reader, author, editor or admin, not {role:?}"))?;
+    let password = Password::parse(password, email.as_ref(), config.password_min_length)?;
+    let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
+    let pool = db::connect(&config.database_path)?;
+    db::migrate(&pool)?;
+    let mut conn = pool.get()?;
+    let now = time::now();
+    let created = conn.immediate_transaction(|conn| {
+        crate::users::db::insert(
+            conn,
+            &NewUser {
+                email: email.as_ref(),
+                email_key: &email.key(),
+                display_name: display_name.as_ref(),
+                password_hash: &password_hash,
+                role,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+    })?;
+    created
+        .map(|user| user.id)
+        .ok_or_else(|| format!("an account with the email {} already exists", email.as_ref()).into())
+}

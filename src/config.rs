@@ -1,0 +1,374 @@
+//! Settings: every `NEWSROOM_*` variable is also a `--flag`, read once at start-up.
+//!
+//! [`Settings`] is what clap parses; [`Config`] is the validated form the rest of
+//! the crate uses. No other module reads the environment.
+
+use std::fmt;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use clap::{Args, Parser, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// The shortest HMAC key we accept: HS256 is only as strong as its key.
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Raw settings as given on the command line or in the environment.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// SQLite file path (created with its folder).
+    #[arg(
+        long,
+        env = "NEWSROOM_DATABASE_URL",
+        value_name = "NEWSROOM_DATABASE_URL",
+        default_value = "data/newsroom.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Listen address; port 0 picks a free port.
+    #[arg(long, env = "NEWSROOM_BIND", value_name = "NEWSROOM_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// HMAC key for access tokens, at least 32 bytes. Generated into `data/jwt-secret` when unset.
+    #[arg(
+        long,
+        env = "NEWSROOM_JWT_SECRET",
+        value_name = "NEWSROOM_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Base URL of the site that users click through to.
+    #[arg(
+        long,
+        env = "NEWSROOM_PUBLIC_URL",
+        value_name = "NEWSROOM_PUBLIC_URL",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
+    pub public_url: String,
+
+    /// SMTP server URL, e.g. `smtps://user:pass@host:465` or `smtp://user:pass@host:587?tls=required`.
+    #[arg(long, env = "NEWSROOM_SMTP_URL", value_name = "NEWSROOM_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Folder where outgoing mail is written as `.eml` files when no SMTP URL is set.
+    #[arg(
+        long,
+        env = "NEWSROOM_MAIL_OUTBOX",
+        value_name = "NEWSROOM_MAIL_OUTBOX",
+        default_value = "data/outbox",
+        global = true
+    )]
+    pub mail_outbox: PathBuf,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "NEWSROOM_MAIL_FROM",
+        value_name = "NEWSROOM_MAIL_FROM",
+        default_value = "newsroom <no-reply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Comma-separated allowed CORS origins, or `*`.
+    #[arg(
+        long,
+        env = "NEWSROOM_CORS_ORIGINS",
+        value_name = "NEWSROOM_CORS_ORIGINS",
+        default_value = "*",
+        global = true
+    )]
+    pub cors_origins: String,
+
+    /// Access token lifetime in seconds.
+    #[arg(
+        long,
+        env = "NEWSROOM_ACCESS_TOKEN_TTL",
+        value_name = "NEWSROOM_ACCESS_TOKEN_TTL",
+        default_value_t = 900,
+        global = true
+    )]
+    pub access_token_ttl: u64,
+
+    /// Refresh token lifetime in seconds.
+    #[arg(
+        long,
+        env = "NEWSROOM_REFRESH_TOKEN_TTL",
+        value_name = "NEWSROOM_REFRESH_TOKEN_TTL",
+        default_value_t = 2_592_000,
+        global = true
+    )]
+    pub refresh_token_ttl: u64,
+
+    /// Password reset link lifetime in seconds.
+    #[arg(
+        long,
+        env = "NEWSROOM_RESET_TOKEN_TTL",
+        value_name = "NEWSROOM_RESET_TOKEN_TTL",
+        default_value_t = 1800,
+        global = true
+    )]
+    pub reset_token_ttl: u64,
+
+    /// Requests per minute per client IP on `/api/v1/auth/*`; 0 disables.
+    #[arg(
+        long,
+        env = "NEWSROOM_AUTH_RATE_LIMIT",
+        value_name = "NEWSROOM_AUTH_RATE_LIMIT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub auth_rate_limit: u32,
+
+    /// Shortest password accepted.
+    #[arg(
+        long,
+        env = "NEWSROOM_PASSWORD_MIN_LENGTH",
+        value_name = "NEWSROOM_PASSWORD_MIN_LENGTH",
+        default_value_t = 10,
+        global = true
+    )]
+    pub password_min_length: usize,
+
+    /// Log filter (tracing `EnvFilter` syntax).
+    #[arg(long, env = "NEWSROOM_LOG", value_name = "NEWSROOM_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log format.
+    #[arg(long, env = "NEWSROOM_LOG_FORMAT", value_name = "NEWSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A setting that cannot be used, named by its variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    variable: &'static str,
+    reason: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
+        Self { variable, reason: reason.to_string() }
+    }
+}
+
+/// Which CORS origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Only these exact origins.
+    List(Vec<String>),
+}
+
+/// Validated configuration shared by every part of the server.
+pub struct Config {
+    pub database_path: PathBuf,
+    pub bind: SocketAddr,
+    pub jwt_secret: SecretString,
+    pub public_url: Url,
+    pub smtp_url: Option<SecretString>,
+    pub mail_outbox: PathBuf,
+    pub mail_from: String,
+    pub cors_origins: CorsOrigins,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub reset_token_ttl: Duration,
+    pub auth_rate_limit: u32,
+    pub password_min_length: usize,
+}
+
+impl fmt::Debug for Config {
+    // Hand-written so that secrets never reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_path", &self.database_path)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url.as_str())
+            .field("smtp", &self.smtp_url.is_some())
+            .field("mail_outbox", &self.mail_outbox)
+            .field("cors_origins", &self.cors_origins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Parses settings from flags (and the environment), as the binary does;
+    /// used by tests to build a configuration without a process of its own.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let args = std::iter::once(std::ffi::OsString::from("newsroom")).chain(args.into_iter().map(Into::into));
+        Wrapper::try_parse_from(args).map(|wrapper| wrapper.settings)
+    }
+
+    /// Validates every setting. When no JWT secret is given, one is generated
+    /// once and kept next to the database, so tokens survive restarts.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let database_path = database_path(&self.database_url)?;
+        let public_url = Url::parse(&self.public_url)
+            .map_err(|e| ConfigError::new("NEWSROOM_PUBLIC_URL", e))
+            .and_then(|url| match url.scheme() {
+                "http" | "https" if url.host().is_some() => Ok(url),
+                _ => Err(ConfigError::new("NEWSROOM_PUBLIC_URL", "must be an http(s) URL with a host")),
+            })?;
+        let smtp_url = self
+            .smtp_url
+            .filter(|url| !url.is_empty())
+            .map(|url| match Url::parse(&url) {
+                Ok(parsed) if matches!(parsed.scheme(), "smtp" | "smtps") => Ok(SecretString::from(url)),
+                Ok(_) => Err(ConfigError::new("NEWSROOM_SMTP_URL", "scheme must be smtp or smtps")),
+                Err(e) => Err(ConfigError::new("NEWSROOM_SMTP_URL", e)),
+            })
+            .transpose()?;
+        let cors_origins = cors_origins(&self.cors_origins)?;
+        let jwt_secret = match self.jwt_secret {
+            Some(secret) => SecretString::from(secret),
+            None => stored_jwt_secret(&database_path)?,
+        };
+        if jwt_secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::new(
+                "NEWSROOM_JWT_SECRET",
+                format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+            ));
+        }
+        let seconds = |variable, value: u64| {
+            if value == 0 {
+                Err(ConfigError::new(variable, "must be at least 1 second"))
+            } else {
+                Ok(Duration::from_secs(value))
+            }
+        };
+        if !(1..=128).contains(&self.password_min_length) {
+            return Err(ConfigError::new("NEWSROOM_PASSWORD_MIN_LENGTH", "must be between 1 and 128"));
+        }
+        Ok(Config {
+            database_path,
+            bind: self.bind,
+            jwt_secret,
+            public_url,
+            smtp_url,
+            mail_outbox: self.mail_outbox,
+            mail_from: self.mail_from,
+            cors_origins,
+            access_token_ttl: seconds("NEWSROOM_ACCESS_TOKEN_TTL", self.access_token_ttl)?,
+            refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,
+            reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,
+            auth_rate_limit: self.auth_rate_limit,
+            password_min_length: self.password_min_length,
+        })
+    }
+}
+
+fn database_path(url: &str) -> Result<PathBuf, ConfigError> {
+    const VARIABLE: &str = "NEWSROOM_DATABASE_URL";
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(ConfigError::new(VARIABLE, "PostgreSQL is not supported yet; use a SQLite file path"));
+    }
+    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+    if path.is_empty() || path.contains('\0') {
+        return Err(ConfigError::new(VARIABLE, "must be a file path"));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
+    if value.trim() == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    let origins = value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| match Url::parse(origin) {
+            Ok(url) if url.origin().is_tuple() => Ok(url.origin().ascii_serialization()),
+            _ => Err(ConfigError::new(
+                "NEWSROOM_CORS_ORIGINS",
+                format!("{origin:?} is not an origin such as https://example.com"),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if origins.is_empty() {
+        return Err(ConfigError::new("NEWSROOM_CORS_ORIGINS", "lists no origin"));
+    }
+    Ok(CorsOrigins::List(origins))
+}
+
+/// Reads `jwt-secret` beside the database, creating it (mode 0600) on first use.
+fn stored_jwt_secret(database_path: &Path) -> Result<SecretString, ConfigError> {
+    const VARIABLE: &str = "NEWSROOM_JWT_SECRET";
+    let folder = database_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let path = folder.join("jwt-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(secret) => return Ok(SecretString::from(secret.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ConfigError::new(VARIABLE, format!("unset, and {} is unreadable: {e}", path.display()))),
+    }
+    let mut bytes = [0u8; 48];
+    rand::fill(&mut bytes);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(folder)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path)?.write_all(secret.as_bytes())
+    };
+    write().map_err(|e| ConfigError::new(VARIABLE, format!("unset, and {} cannot be written: {e}", path.display())))?;
+    tracing::warn!(path = %path.display(), "NEWSROOM_JWT_SECRET is unset: generated a secret and stored it; set the variable in production");
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_are_reserved() {
+        let err = database_path("postgres://localhost/newsroom").unwrap_err();
+        assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"));
+    }
+
+    #[test]
+    fn cors_origins_are_normalised_origins() {
+        assert_eq!(cors_origins("*").unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            cors_origins("https://a.example, http://b.example:8080/").unwrap(),
+            CorsOrigins::List(vec!["https://a.example".into(), "http://b.example:8080".into()])
+        );
+        assert!(cors_origins("not a url").is_err());
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let settings = Settings::from_args(["--jwt-secret", "short"]).unwrap();
+        let err = settings.into_config().unwrap_err();
+        assert_eq!(err.to_string(), "NEWSROOM_JWT_SECRET: must be at least 32 bytes");
+    }
+}

@@ -1,0 +1,87 @@
+//! The SQLite pool, its per-connection settings, the embedded migrations, and
+//! [`run`], the one way request handlers touch the database.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Connections are CPU-bound on SQLite; a few more than the cores keeps the
+/// blocking pool busy without contending for the single writer.
+const POOL_SIZE: u32 = 8;
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // busy_timeout first: switching to WAL can itself wait for a lock.
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Failure to open or migrate the database at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot create the database folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot apply migrations: {0}")]
+    Migrations(String),
+}
+
+/// Opens the pool on `path`, creating the file and its folder when missing.
+pub fn connect(path: &Path) -> Result<DbPool, SetupError> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
+    }
+    let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+    Ok(Pool::builder()
+        .max_size(POOL_SIZE)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)?)
+}
+
+/// Applies pending migrations; returns how many ran.
+pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
+    let mut conn = pool.get()?;
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|applied| applied.len())
+        .map_err(|e| SetupError::Migrations(e.to_string()))
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool, inside the
+/// caller's tracing span, so that async workers never wait on SQLite.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get().map_err(ApiError::from)?;
+        work(&mut conn).map_err(Into::into)
+    })
+    .await?
+}

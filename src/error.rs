@@ -1,0 +1,293 @@
+//! [`ApiError`]: every failure a client can see, rendered as RFC 9457
+//! `application/problem+json` with a stable `code` and the request id.
+
+use std::fmt;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::telemetry;
+
+/// A problem detail (RFC 9457), the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank", "title": "Validation failed", "status": 422,
+    "detail": "One or more fields are invalid.", "code": "validation_failed",
+    "errors": [{"field": "email", "message": "is not a valid email address"}],
+    "request_id": "0b6e5ad5-5e5c-4a39-9a38-2f3bd2d8f0b4"
+}))]
+pub struct Problem {
+    /// Always `about:blank`: `code` carries the machine-readable kind.
+    #[serde(rename = "type")]
+    pub problem_type: &'static str,
+    /// Short human-readable summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable snake_case identifier that clients may switch on.
+    pub code: &'static str,
+    /// Per-field messages, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The `X-Request-Id` of the request, to quote in bug reports.
+    pub request_id: String,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name in the request body or query.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// Why a request was not authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header on an endpoint that needs one.
+    MissingToken,
+    /// A bearer token that is malformed, expired, tampered with or revoked.
+    InvalidToken,
+    /// Wrong email or password (the same answer for both).
+    InvalidCredentials,
+    /// A refresh token that is unknown, expired, revoked or already used.
+    InvalidRefreshToken,
+}
+
+/// Every error the API answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request ({code}): {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("unauthorized: {0:?}")]
+    Unauthorized(AuthFailure),
+    #[error("forbidden ({code}): {detail}")]
+    Forbidden { code: &'static str, detail: &'static str },
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<Method> },
+    #[error("conflict ({code}): {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("rate limited for {retry_after_secs}s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest { code, detail: detail.into() }
+    }
+
+    pub fn forbidden(detail: &'static str) -> Self {
+        Self::Forbidden { code: "forbidden", detail }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A 422 listing every failed field, so a client can show them all at once.
+    pub fn fields<const N: usize>(errors: [Option<FieldError>; N]) -> Self {
+        Self::Validation(errors.into_iter().flatten().collect())
+    }
+
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(error))
+    }
+
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Forbidden { code, .. } => code,
+            Self::Validation(_) => "validation_failed",
+            Self::Unauthorized(AuthFailure::MissingToken) => "unauthenticated",
+            Self::Unauthorized(AuthFailure::InvalidToken) => "invalid_token",
+            Self::Unauthorized(AuthFailure::InvalidCredentials) => "invalid_credentials",
+            Self::Unauthorized(AuthFailure::InvalidRefreshToken) => "invalid_refresh_token",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "Validation failed",
+            Self::Unauthorized(AuthFailure::InvalidCredentials) => "Invalid email or password",
+            Self::Unauthorized(_) => "Authentication required",
+            _ => self.status_code().canonical_reason().unwrap_or("Error"),
+        }
+    }
+
+    fn detail(&self) -> Option<String> {
+        match self {
+            Self::BadRequest { detail, .. } | Self::Conflict { detail, .. } => Some(detail.clone()),
+            Self::Validation(_) => Some("One or more fields are invalid.".into()),
+            Self::Unauthorized(AuthFailure::MissingToken) => {
+                Some("Send an access token as `Authorization: Bearer <token>`.".into())
+            }
+            Self::Unauthorized(AuthFailure::InvalidToken) => {
+                Some("The access token is malformed, expired or revoked.".into())
+            }
+            Self::Unauthorized(AuthFailure::InvalidCredentials) => None,
+            Self::Unauthorized(AuthFailure::InvalidRefreshToken) => {
+                Some("The refresh token is unknown, expired, revoked or already used; log in again.".into())
+            }
+            Self::Forbidden { detail, .. } => Some((*detail).into()),
+            Self::NotFound => Some("No such resource.".into()),
+            Self::MethodNotAllowed { .. } => Some("The resource does not support this method.".into()),
+            Self::PreconditionFailed => Some("The resource has changed since the ETag given in If-Match.".into()),
+            Self::PayloadTooLarge => Some("The request body is larger than 1 MiB.".into()),
+            Self::UnsupportedMediaType => Some("Send the body as `Content-Type: application/json`.".into()),
+            Self::RateLimited { retry_after_secs } => {
+                Some(format!("Too many requests; retry in {retry_after_secs} s."))
+            }
+            // 5xx say nothing of the internals: the cause goes to the log.
+            Self::Unavailable(_) | Self::Internal(_) => None,
+        }
+    }
+
+    fn www_authenticate(failure: AuthFailure) -> HeaderValue {
+        HeaderValue::from_static(match failure {
+            AuthFailure::InvalidToken => {
+                r#"Bearer realm="newsroom", error="invalid_token", error_description="the access token is malformed, expired or revoked""#
+            }
+            _ => r#"Bearer realm="newsroom""#,
+        })
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error.chain = %Chain(cause.as_ref()), "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let problem = Problem {
+            problem_type: "about:blank",
+            title: self.title().into(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            request_id: telemetry::current_request_id(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            Self::Unauthorized(failure) => {
+                response.insert_header((header::WWW_AUTHENTICATE, Self::www_authenticate(*failure)));
+            }
+            Self::MethodNotAllowed { allow } => {
+                let allow = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+                response.insert_header((header::ALLOW, allow));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(problem)
+    }
+}
+
+/// Formats an error with its sources: `outer: middle: root`.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => Self::NotFound,
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(error)
+    }
+}

@@ -1,0 +1,104 @@
+//! Small HTTP helpers shared by handlers: caching headers, `Link`, and the
+//! absent/null/value distinction of PATCH bodies.
+
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::ApiError;
+use crate::pagination::Page;
+
+/// A PATCH field: left out (keep), `null` (clear) or a value (set).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+/// `deserialize_with` for [`Patch`] fields; pair it with `#[serde(default)]`
+/// so that a missing field stays [`Patch::Absent`].
+pub fn patch<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(|value| value.map_or(Patch::Null, Patch::Value))
+}
+
+/// Anonymous reads of public content: shared caches may keep them a minute.
+pub fn public(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
+    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")));
+    response
+}
+
+/// Responses that depend on who asks: never stored, and varying by token.
+pub fn private(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
+    response
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")))
+        .insert_header((header::VARY, HeaderValue::from_static("Authorization")));
+    response
+}
+
+/// Adds `Link: <…>; rel="next"` when the page has a successor.
+pub fn with_link<T>(mut response: HttpResponseBuilder, page: &Page<T>, request: &HttpRequest) -> HttpResponseBuilder {
+    if let Some(link) = page.link_header(request) {
+        response.insert_header(link);
+    }
+    response
+}
+
+/// The documented routes, to tell an unknown path (404) from a known path
+/// asked with the wrong method (405 with `Allow`).
+pub struct KnownRoutes(Vec<(Vec<Option<String>>, Vec<Method>)>);
+
+impl KnownRoutes {
+    /// Reads the paths of the OpenAPI document; `{param}` segments match anything.
+    pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments =
+                    path.split('/').map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned())).collect();
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    fn methods_for(&self, path: &str) -> Vec<Method> {
+        let requested: Vec<&str> = path.split('/').collect();
+        let mut methods: Vec<Method> = Vec::new();
+        for (segments, route_methods) in &self.0 {
+            let matches = segments.len() == requested.len()
+                && segments
+                    .iter()
+                    .zip(&requested)
+                    .all(|(segment, part)| segment.as_deref().is_none_or(|literal| literal == *part));
+            if matches {
+                methods.extend(route_methods.iter().filter(|m| !methods.contains(m)).cloned().collect::<Vec<_>>());
+            }
+        }
+        methods
+    }
+}
+
+/// The default service: 405 for a known path asked with another method, else 404.
+pub async fn fallback(request: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
+    let allow = routes.methods_for(request.path());
+    Err(if allow.is_empty() { ApiError::NotFound } else { ApiError::MethodNotAllowed { allow } })
+}

@@ -1,0 +1,104 @@
+//! The `newsroom` binary: parses the command line, then hands over to the library.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use newsroom::config::{Config, Settings};
+use newsroom::startup::Application;
+use newsroom::{cli, db, openapi, telemetry};
+
+#[derive(Parser)]
+#[command(version, about = "The backend of a news site: a REST/JSON API.")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create a user; the password is the first line of stdin. Prints the new id.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+        /// reader, author, editor or admin.
+        #[arg(long, default_value = "reader")]
+        role: String,
+        /// Read the password from stdin (required: passwords never go in argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Print the OpenAPI document (JSON) to stdout.
+    Openapi,
+}
+
+/// Exit code for unusable configuration, as clap uses for bad arguments.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = telemetry::init(&cli.settings.log, cli.settings.log_format) {
+        eprintln!("error: NEWSROOM_LOG: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", openapi::to_json(&openapi::document()));
+        return ExitCode::SUCCESS;
+    }
+    let config = match cli.settings.into_config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let outcome = match command {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::CreateUser { email, display_name, role, password_stdin: _ } => {
+            create_user(&config, &email, &display_name, &role)
+        }
+        Command::Openapi => Ok(()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> cli::CliResult<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(config).await?;
+        application.run_until_stopped().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> cli::CliResult<()> {
+    let pool = db::connect(&config.database_path)?;
+    let applied = db::migrate(&pool)?;
+    println!("applied {applied} migration(s)");
+    Ok(())
+}
+
+fn create_user(config: &Config, email: &str, display_name: &str, role: &str) -> cli::CliResult<()> {
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let id = cli::create_user(config, email, display_name, role, password)?;
+    println!("{id}");
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The OpenAPI 3.1 document: general information, the bearer scheme, the
+//! reusable error responses, and [`document`], which collects every route.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "newsroom",
+        description = "The API of a news site: articles by category, votes, \"Check Also\" related \
+articles, accounts with password reset by email, static pages, and reader collections.\n\n\
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`. \
+Lists are keyset-paginated: pass `next_cursor` as `cursor`; a `Link: <…>; rel=\"next\"` \
+header is sent too. Every response carries `X-Request-Id`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "auth", description = "Sessions: register, log in, refresh, log out. Rate limited per client IP."),
+        (name = "users", description = "The caller's account and public profiles."),
+        (name = "admin", description = "User management (admin role)."),
+        (name = "ops", description = "Health, readiness and metrics."),
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+            UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
+        ),
+    ),
+)]
+struct ApiDoc;
+
+/// The request body or query is malformed (codes such as `invalid_body`,
+/// `unknown_field`, `invalid_query`, `invalid_cursor`, `invalid_limit`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadRequest(pub Problem);
+
+/// No valid access token (codes `unauthenticated`, `invalid_token`,
+/// `invalid_credentials`, `invalid_refresh_token`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"newsroom\"`, with `error=\"invalid_token\"` when a token was sent"))
+)]
+pub struct Unauthorized(pub Problem);
+
+/// Authenticated, but not allowed.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// No such resource, or one the caller may not see.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// The request conflicts with the current state.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// The body is larger than 1 MiB.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// One or more fields are invalid; `errors` lists them.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct ValidationFailed(pub Problem);
+
+/// Too many requests (code `rate_limited`).
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = String, description = "Seconds to wait before retrying"))
+)]
+pub struct TooManyRequests(pub Problem);
+
+/// Something failed on our side; the body says nothing more, the log does.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct InternalError(pub Problem);
+
+/// Adds the bearer scheme and the responses every operation of a kind can
+/// give, so handlers list only the ones particular to them.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An `access_token` from login, register or refresh."))
+                    .build(),
+            ),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, name: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                };
+                let authenticated = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+                if authenticated {
+                    add("401", "Unauthorized");
+                }
+                if operation.request_body.is_some() {
+                    add("400", "BadRequest");
+                    add("413", "PayloadTooLarge");
+                    add("415", "UnsupportedMediaType");
+                }
+                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    add("400", "BadRequest");
+                }
+                if path.starts_with("/api/v1/auth/") {
+                    add("429", "TooManyRequests");
+                }
+                add("500", "InternalError");
+            }
+        }
+    }
+}
+
+/// The whole document: [`ApiDoc`] plus every route registered by
+/// [`crate::api::configure`], so the routes and the document cannot drift.
+pub fn document() -> Document {
+    let (_, document) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
+    let mut document = document;
+    CommonResponses.modify(&mut document);
+    document
+}
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn to_json(document: &Document) -> String {
+    let mut json = document.to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

@@ -1,0 +1,187 @@
+//! [`Application`]: opens the database, builds the HTTP server with its
+//! middleware and error handlers, binds, and serves until stopped.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::auth::password;
+use crate::config::{Config, CorsOrigins};
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::http::KnownRoutes;
+use crate::ops::PoolCollector;
+use crate::state::AppState;
+use crate::telemetry::{self, RequestSpan};
+use crate::{api, openapi};
+
+/// Largest request body accepted, JSON or not.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long in-flight requests may run after SIGTERM or SIGINT.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] db::SetupError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(std::net::SocketAddr, std::io::Error),
+    #[error("JSON Web Token keys: {0}")]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+    #[error("metrics: {0}")]
+    Metrics(String),
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds `config.bind` (port 0 picks a
+    /// free port) and prepares the server. Tests and `main` both start here.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let pool = db::connect(&config.database_path)?;
+        db::migrate(&pool)?;
+        password::warm_up();
+
+        let listener = TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
+        let address = listener.local_addr().map_err(|e| StartupError::Bind(config.bind, e))?;
+        tracing::info!("listening on http://{address}");
+
+        let metrics = prometheus_middleware(&pool)?;
+        let config = Arc::new(config);
+        let state = web::Data::new(AppState::new(pool, config.clone(), metrics.registry.clone())?);
+        let document = openapi::document();
+        let known_routes = web::Data::new(KnownRoutes::from_document(&document));
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .configure(api::configure)
+                .into_app()
+                .app_data(state.clone())
+                .app_data(known_routes.clone())
+                .app_data(json_config())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|error, _| ApiError::bad_request("invalid_query", error.to_string()).into()),
+                )
+                .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .url("/openapi.json", document.clone())
+                        .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
+                )
+                .service(web::redirect("/docs", "/docs/"))
+                .default_service(web::to(crate::http::fallback))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "no-referrer"))
+                        // Handlers that serve cacheable content say so; the rest is never stored.
+                        .add((header::CACHE_CONTROL, "no-store")),
+                )
+                .wrap(metrics.clone())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(cors(&config.cors_origins))
+                .wrap(from_fn(telemetry::request_id))
+        })
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .listen(listener)
+        .map_err(|e| StartupError::Bind(address, e))?
+        .run();
+
+        Ok(Self { port: address.port(), server })
+    }
+
+    /// The bound port (useful when the configuration asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn prometheus_middleware(pool: &DbPool) -> Result<PrometheusMetrics, StartupError> {
+    let metrics = PrometheusMetricsBuilder::new("newsroom")
+        // Unrouted paths share one label, so that scanners cannot blow up cardinality.
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| StartupError::Metrics(e.to_string()))?;
+    let collector = PoolCollector::new(pool.clone()).map_err(|e| StartupError::Metrics(e.to_string()))?;
+    metrics.registry.register(Box::new(collector)).map_err(|e| StartupError::Metrics(e.to_string()))?;
+    Ok(metrics)
+}
+
+/// JSON bodies: at most 1 MiB, `application/json` only, and every failure in
+/// the problem+json envelope.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(MAX_BODY_BYTES).error_handler(|error, _: &HttpRequest| json_error(error).into())
+}
+
+fn json_error(error: JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { .. }
+        | JsonPayloadError::Overflow { .. }
+        | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(error) => {
+            let message = error.to_string();
+            let code = if message.starts_with("unknown field") {
+                "unknown_field"
+            } else if error.is_data() {
+                "invalid_body"
+            } else {
+                "malformed_json"
+            };
+            ApiError::bad_request(code, message)
+        }
+        other => ApiError::bad_request("invalid_body", other.to_string()),
+    }
+}
+
+fn cors(origins: &CorsOrigins) -> Cors {
+    let cors = match origins {
+        CorsOrigins::Any => Cors::default().allow_any_origin().send_wildcard(),
+        CorsOrigins::List(origins) => origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin)),
+    };
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            telemetry::REQUEST_ID_HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            telemetry::REQUEST_ID_HEADER,
+            HeaderName::from_static("ratelimit"),
+            HeaderName::from_static("ratelimit-policy"),
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-after"),
+        ])
+        .max_age(3600)
+}

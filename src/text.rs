@@ -1,0 +1,50 @@
+//! Checks shared by every free-text field: length in characters (not bytes)
+//! and no control characters that would corrupt a log line or a header.
+
+/// Trims, then requires `min..=max` characters and no control characters.
+pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
+    let value = raw.trim();
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters or line breaks".into());
+    }
+    within(value, min, max)
+}
+
+/// Like [`single_line`], but line breaks and tabs are allowed.
+pub fn multi_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
+    let value = raw.trim();
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("must not contain control characters".into());
+    }
+    within(value, min, max)
+}
+
+fn within(value: &str, min: usize, max: usize) -> Result<String, String> {
+    let length = value.chars().count();
+    if length < min {
+        Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") })
+    } else if length > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_characters() {
+        assert_eq!(single_line(" مرحبا ", 1, 5).unwrap(), "مرحبا");
+        assert!(single_line("مرحبا!", 1, 5).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        assert!(single_line("a\u{0}b", 1, 10).is_err());
+        assert!(single_line("a\nb", 1, 10).is_err());
+        assert_eq!(multi_line("a\nb", 1, 10).unwrap(), "a\nb");
+        assert!(multi_line("a\u{7}b", 1, 10).is_err());
+    }
+}

@@ -1,0 +1,210 @@
+//! Users in the database: rows, inserts, changes and the queries on them.
+
+use chrono::NaiveDateTime;
+use diesel::deserialize::{self, FromSql};
+use diesel::prelude::*;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteConnection, SqliteValue};
+
+use super::fields::Role;
+use crate::auth::tokens;
+use crate::schema::users;
+use crate::time;
+
+impl ToSql<Text, Sqlite> for Role {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.as_str());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<Text, Sqlite> for Role {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        Role::parse(&text).ok_or_else(|| format!("unknown role {text:?}").into())
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct UserRow {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub bio: Option<String>,
+    pub password_hash: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A profile edit; `bio: Some(None)` clears the bio.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub bio: Option<Option<String>>,
+}
+
+/// The slice of a user that authenticating a request needs.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Credentials {
+    pub id: i32,
+    pub role: Role,
+    pub disabled: bool,
+    pub token_version: i32,
+}
+
+/// Inserts a user; `None` when the email is taken (the only unique column a
+/// caller controls, so a unique violation can mean nothing else).
+pub fn insert(conn: &mut SqliteConnection, new: &NewUser<'_>) -> QueryResult<Option<UserRow>> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<UserRow> {
+    users::table.find(id).select(UserRow::as_select()).first(conn)
+}
+
+pub fn find_by_email_key(conn: &mut SqliteConnection, email_key: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn credentials(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Credentials>> {
+    users::table.find(id).select(Credentials::as_select()).first(conn).optional()
+}
+
+pub fn update_profile(conn: &mut SqliteConnection, id: i32, changes: &ProfileChanges) -> QueryResult<UserRow> {
+    diesel::update(users::table.find(id))
+        .set((changes, users::updated_at.eq(time::now())))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+}
+
+/// Revokes every access token of the user (their `ver` claim no longer
+/// matches) and every refresh token except the session `keep`.
+pub fn end_sessions(conn: &mut SqliteConnection, id: i32, keep: Option<&str>) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
+    tokens::revoke_user_sessions(conn, id, keep)
+}
+
+/// Stores a new password hash and ends every session but `keep`.
+pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, keep: Option<&str>) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(password_hash), users::updated_at.eq(time::now())))
+        .execute(conn)?;
+    end_sessions(conn, id, keep)
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+    diesel::delete(users::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Filters of the admin user list.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    /// Case-insensitive substring of the email or display name.
+    pub query: Option<String>,
+    /// Keyset position: list users with a smaller id.
+    pub before_id: Option<i32>,
+    pub limit: i64,
+}
+
+/// Users newest first.
+pub fn list(conn: &mut SqliteConnection, filter: &UserFilter) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(text) = filter.query.as_deref() {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        query = query.filter(
+            users::email_key.like(pattern.clone()).escape('\\').or(users::display_name.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(users::id.lt(before));
+    }
+    query.order(users::id.desc()).limit(filter.limit).load(conn)
+}
+
+/// Makes `%`, `_` and `\` in user input match themselves in a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Admin changes to an account.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct AdminChanges {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Why an admin change was refused.
+pub enum AdminChangeOutcome {
+    Updated(UserRow),
+    NotFound,
+    /// The change would leave no enabled admin.
+    LastAdmin,
+}
+
+/// Applies an admin change. Disabling ends every session at once; the last
+/// enabled admin can be neither demoted nor disabled, so the site always has one.
+pub fn admin_update(conn: &mut SqliteConnection, id: i32, changes: &AdminChanges) -> QueryResult<AdminChangeOutcome> {
+    let Some(current) = users::table.find(id).select(UserRow::as_select()).first(conn).optional()? else {
+        return Ok(AdminChangeOutcome::NotFound);
+    };
+    let stays_admin =
+        changes.role.unwrap_or(current.role) == Role::Admin && !changes.disabled.unwrap_or(current.disabled);
+    if current.role == Role::Admin && !current.disabled && !stays_admin {
+        let enabled_admins: i64 = users::table
+            .filter(users::role.eq(Role::Admin))
+            .filter(users::disabled.eq(false))
+            .count()
+            .get_result(conn)?;
+        if enabled_admins <= 1 {
+            return Ok(AdminChangeOutcome::LastAdmin);
+        }
+    }
+    if changes.role.is_none() && changes.disabled.is_none() {
+        return Ok(AdminChangeOutcome::Updated(current));
+    }
+    diesel::update(users::table.find(id)).set((changes, users::updated_at.eq(time::now()))).execute(conn)?;
+    if changes.disabled == Some(true) && !current.disabled {
+        end_sessions(conn, id, None)?;
+    }
+    find(conn, id).map(AdminChangeOutcome::Updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+}

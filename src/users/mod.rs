@@ -1,0 +1,23 @@
+//! Accounts: the caller's own, public profiles, and admin management.
+
+pub mod db;
+mod fields;
+mod routes;
+
+pub use fields::{Bio, DisplayName, Email, Role};
+pub use routes::{Account, PublicProfile};
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    // `/me` before `/{id}`, which would otherwise claim it.
+    cfg.service(
+        scope::scope("/api/v1/users")
+            .service(routes::get_me)
+            .service(routes::update_me)
+            .service(routes::delete_me)
+            .service(routes::change_password)
+            .service(routes::get_user),
+    )
+    .service(scope::scope("/api/v1/admin").service(routes::list_users).service(routes::update_user));
+}

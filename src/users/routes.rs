@@ -1,0 +1,379 @@
+//! Account endpoints: the caller's own account, public profiles, and admin
+//! user management.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::db::{self, AdminChangeOutcome, AdminChanges, ProfileChanges, UserFilter, UserRow};
+use super::fields::{Bio, DisplayName, Role};
+use crate::auth::extract::AuthUser;
+use crate::auth::password::{self, Password};
+use crate::error::{ApiError, AuthFailure, Problem};
+use crate::http::{self, Patch};
+use crate::pagination::{self, Limit, Page};
+use crate::state::AppState;
+use crate::time;
+
+/// The caller's own account, with the email only its owner sees.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Account {
+    /// User id.
+    #[schema(example = 42)]
+    pub id: i32,
+    /// Email address as registered (compared case-insensitively).
+    #[schema(example = "amal@example.com")]
+    pub email: String,
+    /// Name shown on articles and collections.
+    #[schema(example = "Amal Haddad")]
+    pub display_name: String,
+    /// Short biography.
+    pub bio: Option<String>,
+    /// What the user may do.
+    pub role: Role,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for Account {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            bio: row.bio,
+            role: row.role,
+            created_at: time::utc(row.created_at),
+        }
+    }
+}
+
+/// What anyone may see of a user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicProfile {
+    /// User id.
+    #[schema(example = 42)]
+    pub id: i32,
+    /// Name shown on articles and collections.
+    #[schema(example = "Amal Haddad")]
+    pub display_name: String,
+    /// Short biography.
+    pub bio: Option<String>,
+    /// The user's role.
+    pub role: Role,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for PublicProfile {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            display_name: row.display_name,
+            bio: row.bio,
+            role: row.role,
+            created_at: time::utc(row.created_at),
+        }
+    }
+}
+
+/// An account as administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminUser {
+    #[serde(flatten)]
+    pub account: Account,
+    /// A disabled user cannot log in, and all their tokens are revoked.
+    pub disabled: bool,
+    /// When the account last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for AdminUser {
+    fn from(row: UserRow) -> Self {
+        let (disabled, updated_at) = (row.disabled, time::utc(row.updated_at));
+        Self { account: row.into(), disabled, updated_at }
+    }
+}
+
+/// Changes to the caller's profile; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    /// 1 to 100 characters.
+    #[schema(example = "Amal Haddad")]
+    pub display_name: Option<String>,
+    /// Up to 2,000 characters; `null` or an empty string clears it.
+    #[serde(default, deserialize_with = "http::patch")]
+    #[schema(value_type = Option<String>)]
+    pub bio: Patch<String>,
+}
+
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
+    /// The new password: see the password policy on registration.
+    #[schema(value_type = String, format = Password)]
+    pub new_password: String,
+}
+
+/// Confirmation for deleting the caller's account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    /// The account's current password.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Filters of the admin user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Only users with this role.
+    pub role: Option<Role>,
+    /// Case-insensitive text found in the email or the display name.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Admin changes to an account; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUpdateUserRequest {
+    /// The new role.
+    pub role: Option<Role>,
+    /// `true` blocks login and revokes every token of the user at once.
+    pub disabled: Option<bool>,
+}
+
+async fn load_account(state: &AppState, user_id: i32) -> Result<UserRow, ApiError> {
+    db_user(state, user_id).await?.ok_or(ApiError::Unauthorized(AuthFailure::InvalidToken))
+}
+
+async fn db_user(state: &AppState, user_id: i32) -> Result<Option<UserRow>, ApiError> {
+    crate::db::run(&state.pool, move |conn| {
+        use diesel::OptionalExtension;
+        db::find(conn, user_id).optional()
+    })
+    .await
+}
+
+/// The caller's account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The caller's account", body = Account)),
+)]
+#[get("/me")]
+pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let row = load_account(&state, user.id).await?;
+    Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
+}
+
+/// Changes the caller's display name or bio.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateProfileRequest,
+    responses(
+        (status = 200, description = "The updated account", body = Account),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+#[patch("/me")]
+pub async fn update_me(
+    user: AuthUser,
+    body: web::Json<UpdateProfileRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let display_name = body.display_name.as_deref().map(DisplayName::parse).transpose();
+    let bio = match body.bio {
+        Patch::Absent => Ok(None),
+        Patch::Null => Ok(Some(None)),
+        Patch::Value(bio) => Bio::parse(&bio).map(|bio| Some(Some(bio).filter(|bio| !bio.as_ref().is_empty()))),
+    };
+    let (display_name, bio) = match (display_name, bio) {
+        (Ok(display_name), Ok(bio)) => (display_name, bio),
+        (display_name, bio) => return Err(ApiError::fields([display_name.err(), bio.err()])),
+    };
+    let changes = ProfileChanges {
+        display_name: display_name.map(|name| name.as_ref().to_owned()),
+        bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned())),
+    };
+    let row = crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            if changes.display_name.is_none() && changes.bio.is_none() {
+                db::find(conn, user.id)
+            } else {
+                db::update_profile(conn, user.id, &changes)
+            }
+        })
+    })
+    .await?;
+    Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
+}
+
+/// Changes the caller's password. Every other session ends; this one keeps its
+/// refresh token, and its access token must be refreshed.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Password changed; other sessions revoked"),
+        (status = 403, description = "`current_password` is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let row = load_account(&state, user.id).await?;
+    let new_password =
+        Password::parse_field(body.new_password, &row.email, state.config.password_min_length, "new_password")
+            .map_err(|e| ApiError::Validation(vec![e]))?;
+    if !password::verify(body.current_password, Some(row.password_hash)).await? {
+        return Err(wrong_password());
+    }
+    let hash = password::hash(new_password).await?;
+    crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| db::set_password(conn, user.id, &hash, Some(&user.session)))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A wrong current password from a signed-in user: 403, not 401, because the
+/// access token itself is fine and the client must not log the user out.
+fn wrong_password() -> ApiError {
+    ApiError::Forbidden { code: "invalid_credentials", detail: "The password is wrong." }
+}
+
+/// Deletes the caller's account. Their votes and collections go with it;
+/// articles they wrote stay, with `author: null`.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = DeleteAccountRequest,
+    responses(
+        (status = 204, description = "Account deleted"),
+        (status = 403, description = "The password is wrong", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[delete("/me")]
+pub async fn delete_me(
+    user: AuthUser,
+    body: web::Json<DeleteAccountRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let row = load_account(&state, user.id).await?;
+    if !password::verify(body.into_inner().password, Some(row.password_hash)).await? {
+        return Err(wrong_password());
+    }
+    crate::db::run(&state.pool, move |conn| conn.immediate_transaction(|conn| db::delete(conn, user.id))).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A user's public profile.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i32, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The profile", body = PublicProfile),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[get("/{id}")]
+pub async fn get_user(id: web::Path<i32>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let row = db_user(&state, id.into_inner()).await?.filter(|row| !row.disabled).ok_or(ApiError::NotFound)?;
+    Ok(http::public(HttpResponse::Ok()).json(PublicProfile::from(row)))
+}
+
+/// All users, newest first (admin only).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ListUsersQuery),
+    responses(
+        (status = 200, description = "A page of users", body = Page<AdminUser>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+)]
+#[get("/users")]
+pub async fn list_users(
+    user: AuthUser,
+    query: web::Query<ListUsersQuery>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let query = query.into_inner();
+    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
+    let search = query.q.filter(|q| !q.trim().is_empty());
+    if search.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::bad_request("invalid_query", "q must be at most 200 characters"));
+    }
+    let filter = UserFilter {
+        role: query.role,
+        query: search.map(|q| q.trim().to_owned()),
+        before_id: pagination::decode_cursor(query.cursor.as_deref())?,
+        limit: limit.probe(),
+    };
+    let rows = crate::db::run(&state.pool, move |conn| db::list(conn, &filter)).await?;
+    let page = Page::from_rows(rows, limit, |row| row.id, AdminUser::from);
+    Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
+}
+
+/// Changes a user's role or disables them (admin only). Disabling revokes every
+/// token at once. The last enabled admin cannot be demoted or disabled (409).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i32, Path, description = "User id")),
+    request_body = AdminUpdateUserRequest,
+    responses(
+        (status = 200, description = "The updated user", body = AdminUser),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The change would leave no enabled admin (code `last_admin`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: web::Json<AdminUpdateUserRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let (id, body) = (id.into_inner(), body.into_inner());
+    let changes = AdminChanges { role: body.role, disabled: body.disabled };
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| db::admin_update(conn, id, &changes))
+    })
+    .await?;
+    match outcome {
+        AdminChangeOutcome::Updated(row) => Ok(http::private(HttpResponse::Ok()).json(AdminUser::from(row))),
+        AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
+        AdminChangeOutcome::LastAdmin => {
+            Err(ApiError::conflict("last_admin", "This is the last enabled admin; make another admin first."))
+        }
+    }
+}
