@@ -1,0 +1,196 @@
+//! The test harness: `spawn_app()` and one helper per common step.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, SqliteConnection};
+use newsroom::config::{Config, Settings};
+use newsroom::startup::Application;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub dir: TempDir,
+    args: Vec<String>,
+}
+
+/// A registered user and the session registration gave them.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts an app with extra `--flag value` settings on top of the test defaults.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let dir = TempDir::new().expect("temp dir");
+    let mut args: Vec<String> = vec![
+        "--database-url".into(),
+        dir.path().join("newsroom.db").display().to_string(),
+        "--bind".into(),
+        "127.0.0.1:0".into(),
+        "--jwt-secret".into(),
+        JWT_SECRET.into(),
+        "--mail-outbox".into(),
+        dir.path().join("outbox").display().to_string(),
+        "--public-url".into(),
+        "https://news.example".into(),
+        "--log".into(),
+        "warn".into(),
+    ];
+    let defaults_overridden: Vec<&str> = extra.iter().map(|(flag, _)| *flag).collect();
+    if !defaults_overridden.contains(&"--auth-rate-limit") {
+        // Tests log in far more often than people do; the limit has its own test.
+        args.extend(["--auth-rate-limit".into(), "0".into()]);
+    }
+    for (flag, value) in extra {
+        args.extend([flag.to_string(), value.to_string()]);
+    }
+    let application = Application::build(config_from(&args)).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp { address, client: reqwest::Client::builder().build().expect("client"), dir, args }
+}
+
+fn config_from(args: &[String]) -> Config {
+    Settings::from_args(args).expect("test settings parse").into_config().expect("test settings are valid")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// The configuration the app runs with (for library calls such as `create_user`).
+    pub fn config(&self) -> Config {
+        config_from(&self.args)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("newsroom.db")
+    }
+
+    /// A direct connection to the app's database, to check what was stored.
+    pub fn db(&self) -> SqliteConnection {
+        SqliteConnection::establish(&self.db_path().display().to_string()).expect("open the test database")
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.expect("request sent")
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(method, path, token).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, None, body).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "password": password, "display_name": display_name}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json("/api/v1/auth/login", &json!({"email": email, "password": password})).await
+    }
+
+    /// Registers a reader with a fresh email.
+    pub async fn register_user(&self) -> TestUser {
+        let email = format!("user-{}@example.com", uuid_like());
+        let response = self.register(&email, PASSWORD, "Test User").await;
+        assert_eq!(response.status(), StatusCode::CREATED, "registration works");
+        let body: Value = response.json().await.expect("json");
+        TestUser::from_token_response(&email, &body)
+    }
+
+    /// Creates a user with `role` through the library (as `newsroom create-user`
+    /// does) and logs them in over HTTP.
+    pub async fn user_with_role(&self, role: &str) -> TestUser {
+        let email = format!("{role}-{}@example.com", uuid_like());
+        let config = self.config();
+        let (mail, pw) = (email.clone(), PASSWORD.to_owned());
+        let role = role.to_owned();
+        tokio::task::spawn_blocking(move || newsroom::cli::create_user(&config, &mail, "Staff", &role, pw))
+            .await
+            .expect("join")
+            .expect("user created");
+        self.logged_in(&email, PASSWORD).await
+    }
+
+    pub async fn logged_in(&self, email: &str, password: &str) -> TestUser {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login works");
+        let body: Value = response.json().await.expect("json");
+        TestUser::from_token_response(email, &body)
+    }
+
+    /// GET /users/me with `token`, returning the status.
+    pub async fn me_status(&self, token: &str) -> StatusCode {
+        self.get("/api/v1/users/me", Some(token)).await.status()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token})).await
+    }
+}
+
+impl TestUser {
+    pub fn from_token_response(email: &str, body: &Value) -> Self {
+        Self {
+            id: body["user"]["id"].as_i64().expect("user id"),
+            email: email.to_owned(),
+            access_token: body["access_token"].as_str().expect("access token").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.access_token)
+    }
+}
+
+/// A short random suffix for unique emails.
+pub fn uuid_like() -> String {
+    let mut bytes = [0u8; 8];
+    rand::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Asserts a problem+json answer with `status` and `code`, and returns its body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["type"], "about:blank");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(body["request_id"], request_id, "the body names the request id of the header");
+    body
+}

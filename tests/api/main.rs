@@ -1,0 +1,18 @@
+//! Black-box tests: each test starts the real HTTP app on port 0 against its
+//! own SQLite file in a temporary folder and talks to it over HTTP.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test fails loudly at the first surprise"
+)]
+
+mod auth;
+mod cli;
+mod errors;
+mod helpers;
+mod openapi;
+mod ops;
+mod users;

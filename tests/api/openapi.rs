@@ -1,0 +1,55 @@
+//! The committed OpenAPI document is the one the code generates and serves.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+#[test]
+fn the_committed_document_is_up_to_date() {
+    let generated = newsroom::openapi::to_json(&newsroom::openapi::document());
+    assert!(
+        generated == COMMITTED,
+        "openapi/openapi.json is stale; regenerate it with `cargo run -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = spawn_app().await;
+    let response = app.get("/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let served: Value = response.json().await.unwrap();
+    assert_eq!(served, serde_json::from_str::<Value>(COMMITTED).unwrap());
+}
+
+#[test]
+fn every_operation_is_named_documented_and_lists_its_errors() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let mut operation_ids = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has an operationId");
+            operation_ids.push(id.to_owned());
+            assert!(operation["summary"].is_string() || operation["description"].is_string(), "{id} is described");
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(responses.contains_key("500"), "{id} documents 500");
+            let secured = operation.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty());
+            if secured {
+                assert!(responses.contains_key("401"), "{id} documents 401");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(responses.contains_key(status), "{id} documents {status}");
+                }
+            }
+        }
+    }
+    let unique: std::collections::HashSet<_> = operation_ids.iter().collect();
+    assert_eq!(unique.len(), operation_ids.len(), "operation ids are unique");
+}
