@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use clap::{Args, Parser, ValueEnum};
+use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -187,7 +188,7 @@ pub struct Config {
     pub public_url: Url,
     pub smtp_url: Option<SecretString>,
     pub mail_outbox: PathBuf,
-    pub mail_from: String,
+    pub mail_from: Mailbox,
     pub cors_origins: CorsOrigins,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -247,6 +248,12 @@ impl Settings {
             })
             .transpose()?;
         let cors_origins = cors_origins(&self.cors_origins)?;
+        let mail_from: Mailbox = self.mail_from.parse().map_err(|e| {
+            ConfigError::new(
+                "NEWSROOM_MAIL_FROM",
+                format!("not a mailbox such as `newsroom <no-reply@example.com>`: {e}"),
+            )
+        })?;
         let jwt_secret = match self.jwt_secret {
             Some(secret) => SecretString::from(secret),
             None => stored_jwt_secret(&database_path)?,
@@ -274,7 +281,7 @@ impl Settings {
             public_url,
             smtp_url,
             mail_outbox: self.mail_outbox,
-            mail_from: self.mail_from,
+            mail_from,
             cors_origins,
             access_token_ttl: seconds("NEWSROOM_ACCESS_TOKEN_TTL", self.access_token_ttl)?,
             refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,

@@ -92,6 +92,8 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<Method> },
     #[error("conflict ({code}): {detail}")]
     Conflict { code: &'static str, detail: String },
+    #[error("invalid or expired reset token")]
+    InvalidResetToken,
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("payload too large")]
@@ -137,6 +139,7 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Forbidden { code, .. } => code,
             Self::Validation(_) => "validation_failed",
+            Self::InvalidResetToken => "invalid_reset_token",
             Self::Unauthorized(AuthFailure::MissingToken) => "unauthenticated",
             Self::Unauthorized(AuthFailure::InvalidToken) => "invalid_token",
             Self::Unauthorized(AuthFailure::InvalidCredentials) => "invalid_credentials",
@@ -155,6 +158,7 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             Self::Validation(_) => "Validation failed",
+            Self::InvalidResetToken => "Your password reset link appears to be invalid or expired.",
             Self::Unauthorized(AuthFailure::InvalidCredentials) => "Invalid email or password",
             Self::Unauthorized(_) => "Authentication required",
             _ => self.status_code().canonical_reason().unwrap_or("Error"),
@@ -165,6 +169,7 @@ impl ApiError {
         match self {
             Self::BadRequest { detail, .. } | Self::Conflict { detail, .. } => Some(detail.clone()),
             Self::Validation(_) => Some("One or more fields are invalid.".into()),
+            Self::InvalidResetToken => Some("Ask for a new link with POST /api/v1/auth/password/forgot.".into()),
             Self::Unauthorized(AuthFailure::MissingToken) => {
                 Some("Send an access token as `Authorization: Bearer <token>`.".into())
             }
@@ -202,7 +207,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::BadRequest { .. } | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,

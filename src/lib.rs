@@ -20,6 +20,8 @@ pub mod db;
 pub mod error;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
+/// Outgoing mail: SMTP or the outbox folder.
+pub mod mail;
 /// The OpenAPI document.
 pub mod openapi;
 /// Health, readiness, metrics.

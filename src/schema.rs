@@ -1,6 +1,15 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    password_resets (user_id) {
+        user_id -> Integer,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Integer,
         user_id -> Integer,
@@ -29,6 +38,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, users,);
+diesel::allow_tables_to_appear_in_same_query!(password_resets, refresh_tokens, users,);

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -20,16 +21,20 @@ use crate::config::{Config, CorsOrigins};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::KnownRoutes;
+use crate::mail::{MailError, Mailer};
 use crate::ops::PoolCollector;
 use crate::state::AppState;
 use crate::telemetry::{self, RequestSpan};
-use crate::{api, openapi};
+use crate::{api, auth, openapi};
 
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How long in-flight requests may run after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// How often expired tokens are deleted and idle rate-limit entries dropped.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +47,8 @@ pub enum StartupError {
     Jwt(#[from] jsonwebtoken::errors::Error),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error(transparent)]
+    Mail(#[from] MailError),
 }
 
 /// A bound, ready-to-run server.
@@ -63,8 +70,10 @@ impl Application {
         tracing::info!("listening on http://{address}");
 
         let metrics = prometheus_middleware(&pool)?;
+        let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
-        let state = web::Data::new(AppState::new(pool, config.clone(), metrics.registry.clone())?);
+        let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
+        spawn_housekeeping(state.clone());
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
 
@@ -118,6 +127,27 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Periodic clean-up on the runtime that built the server; it ends with it.
+fn spawn_housekeeping(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(HOUSEKEEPING_INTERVAL);
+        loop {
+            interval.tick().await;
+            if let Some(limit) = &state.auth_rate_limit {
+                limit.forget_idle_clients();
+            }
+            let deleted = db::run(&state.pool, |conn| {
+                Ok::<_, diesel::result::Error>(auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?)
+            })
+            .await;
+            match deleted {
+                Ok(count) => tracing::debug!(rows = count, "expired tokens deleted"),
+                Err(error) => tracing::warn!(error = %error, "housekeeping failed"),
+            }
+        }
+    });
 }
 
 fn prometheus_middleware(pool: &DbPool) -> Result<PrometheusMetrics, StartupError> {

@@ -249,6 +249,12 @@ pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Opt
     Ok(())
 }
 
+/// Deletes refresh tokens past their expiry: a used or revoked token is kept
+/// until then only so that its reuse can be detected.
+pub fn delete_expired(conn: &mut SqliteConnection) -> QueryResult<usize> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(time::now()))).execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteConnection, SqliteValue};
 
 use super::fields::Role;
-use crate::auth::tokens;
+use crate::auth::{reset, tokens};
 use crate::schema::users;
 use crate::time;
 
@@ -108,11 +108,13 @@ pub fn end_sessions(conn: &mut SqliteConnection, id: i32, keep: Option<&str>) ->
     tokens::revoke_user_sessions(conn, id, keep)
 }
 
-/// Stores a new password hash and ends every session but `keep`.
+/// Stores a new password hash, drops any outstanding reset link, and ends
+/// every session but `keep`.
 pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, keep: Option<&str>) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(password_hash), users::updated_at.eq(time::now())))
         .execute(conn)?;
+    reset::discard_resets(conn, id)?;
     end_sessions(conn, id, keep)
 }
 

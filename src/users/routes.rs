@@ -11,6 +11,7 @@ use super::db::{self, AdminChangeOutcome, AdminChanges, ProfileChanges, UserFilt
 use super::fields::{Bio, DisplayName, Role};
 use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
+use crate::auth::reset;
 use crate::error::{ApiError, AuthFailure, Problem};
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
@@ -248,7 +249,7 @@ pub async fn change_password(
     let new_password =
         Password::parse_field(body.new_password, &row.email, state.config.password_min_length, "new_password")
             .map_err(|e| ApiError::Validation(vec![e]))?;
-    if !password::verify(body.current_password, Some(row.password_hash)).await? {
+    if !password::verify(body.current_password, Some(row.password_hash.clone())).await? {
         return Err(wrong_password());
     }
     let hash = password::hash(new_password).await?;
@@ -256,6 +257,7 @@ pub async fn change_password(
         conn.immediate_transaction(|conn| db::set_password(conn, user.id, &hash, Some(&user.session)))
     })
     .await?;
+    reset::send_password_changed(&state, &row);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -153,6 +153,36 @@ impl TestApp {
         self.get("/api/v1/users/me", Some(token)).await.status()
     }
 
+    /// Every mail in the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("outbox")) else {
+            return Vec::new();
+        };
+        let mut mails: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "eml"))
+            .map(|entry| {
+                let modified = entry.metadata().and_then(|m| m.modified()).expect("mtime");
+                (modified, std::fs::read_to_string(entry.path()).expect("mail is text"))
+            })
+            .collect();
+        mails.sort();
+        mails.into_iter().map(|(_, mail)| mail).collect()
+    }
+
+    /// Waits (up to 10 s) until the outbox holds `count` mails, which are
+    /// written in the background after the HTTP answer.
+    pub async fn wait_for_mails(&self, count: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let mails = self.outbox();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} mail(s), found {}", self.outbox().len());
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> Response {
         self.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token})).await
     }

@@ -6,6 +6,7 @@
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::string_slice,
     reason = "a test fails loudly at the first surprise"
 )]
 
@@ -15,4 +16,5 @@ mod errors;
 mod helpers;
 mod openapi;
 mod ops;
+mod password_reset;
 mod users;

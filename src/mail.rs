@@ -1,0 +1,104 @@
+//! Outgoing mail: SMTP when `NEWSROOM_SMTP_URL` is set, otherwise one `.eml`
+//! file per message in the outbox folder, so that the whole reset flow works
+//! on a laptop with no mail server.
+//!
+//! Mail is always sent in the background, after the HTTP answer: a slow or
+//! failing server never delays a request, and a failure is logged, never shown.
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use crate::config::Config;
+
+/// Where mail goes. An enum, not a trait: there are exactly two transports.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// A mail ready to send: plain text with an HTML alternative.
+pub struct Mail {
+    pub to: Mailbox,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("NEWSROOM_SMTP_URL: {0}")]
+    SmtpUrl(#[from] lettre::transport::smtp::Error),
+    #[error("NEWSROOM_MAIL_OUTBOX: cannot create {0}: {1}")]
+    Outbox(String, std::io::Error),
+}
+
+impl Mailer {
+    /// SMTP (TLS or STARTTLS through rustls, pooled) when configured, else the outbox.
+    pub fn from_config(config: &Config) -> Result<Self, MailError> {
+        match &config.smtp_url {
+            Some(url) => Ok(Self::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?.build())),
+            None => {
+                std::fs::create_dir_all(&config.mail_outbox)
+                    .map_err(|e| MailError::Outbox(config.mail_outbox.display().to_string(), e))?;
+                Ok(Self::Outbox(AsyncFileTransport::new(&config.mail_outbox)))
+            }
+        }
+    }
+
+    /// Sends `mail` from `from` on a background task; failures are logged.
+    pub fn send_later(&self, from: Mailbox, mail: Mail) {
+        let mailer = self.clone();
+        let span = tracing::Span::current();
+        actix_web::rt::spawn(async move {
+            let _entered = span.enter();
+            if let Err(error) = mailer.send(from, mail).await {
+                tracing::error!(error = %error, "mail not sent");
+            }
+        });
+    }
+
+    async fn send(&self, from: Mailbox, mail: Mail) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let message = Message::builder()
+            .from(from)
+            .to(mail.to)
+            .subject(mail.subject)
+            .multipart(MultiPart::alternative_plain_html(mail.text, mail.html))?;
+        match self {
+            Self::Smtp(transport) => {
+                transport.send(message).await?;
+            }
+            Self::Outbox(transport) => {
+                transport.send(message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Escapes text for an HTML body.
+pub fn html_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(html_escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}
