@@ -2,10 +2,14 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{auth, ops, users};
+use crate::{articles, auth, categories, ops, pages, tags, users};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
     auth::configure(cfg);
     users::configure(cfg);
+    articles::configure(cfg);
+    categories::configure(cfg);
+    tags::configure(cfg);
+    pages::configure(cfg);
 }

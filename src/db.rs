@@ -85,3 +85,30 @@ where
     })
     .await?
 }
+
+/// Stores an enum as the text of its `as_str()`, read back with its `parse()`;
+/// the type also derives `AsExpression` and `FromSqlRow` with `sql_type = Text`.
+macro_rules! text_enum {
+    ($type:ty) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $type {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+            ) -> diesel::serialize::Result {
+                out.set_value(self.as_str());
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $type {
+            fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> diesel::deserialize::Result<Self> {
+                let text =
+                    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(
+                        value,
+                    )?;
+                Self::parse(&text).ok_or_else(|| format!("unexpected {} {text:?}", stringify!($type)).into())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;

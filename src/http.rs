@@ -102,3 +102,54 @@ pub async fn fallback(request: HttpRequest, routes: web::Data<KnownRoutes>) -> R
     let allow = routes.methods_for(request.path());
     Err(if allow.is_empty() { ApiError::NotFound } else { ApiError::MethodNotAllowed { allow } })
 }
+
+/// A strong entity tag: the first 128 bits of the SHA-256 of the body.
+pub fn etag_of(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn listed_tags(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|tag| !tag.is_empty())
+}
+
+/// Answers a JSON representation with its `ETag`; for a GET (`conditional`
+/// given), 304 when `If-None-Match` already names it (weak comparison, as
+/// RFC 9110 asks).
+pub fn json_with_etag(
+    conditional: Option<&HttpRequest>,
+    mut response: HttpResponseBuilder,
+    body: &impl serde::Serialize,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let etag = etag_of(&bytes);
+    response.insert_header((header::ETAG, etag.clone()));
+    let cached = conditional
+        .and_then(|request| request.headers().get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()))
+        .is_some_and(|value| listed_tags(value).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag));
+    if cached {
+        return Ok(response.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+    }
+    Ok(response.content_type("application/json").body(bytes))
+}
+
+/// The `If-Match` header, read before the request is left behind for a
+/// database call (an unreadable value can match nothing: 412).
+pub fn if_match(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    request
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|value| value.to_str().map(str::to_owned).map_err(|_| ApiError::PreconditionFailed))
+        .transpose()
+}
+
+/// 412 unless `If-Match` is absent or names `current` (strong comparison).
+pub fn check_if_match(if_match: Option<&str>, current: &impl serde::Serialize) -> Result<(), ApiError> {
+    let Some(value) = if_match else {
+        return Ok(());
+    };
+    let etag = etag_of(&serde_json::to_vec(current).map_err(ApiError::internal)?);
+    if listed_tags(value).any(|tag| tag == "*" || tag == etag) { Ok(()) } else { Err(ApiError::PreconditionFailed) }
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, db, openapi, telemetry};
+use newsroom::{cli, db, openapi, seed, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "The backend of a news site: a REST/JSON API.")]
@@ -36,6 +36,9 @@ enum Command {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Load demo categories, articles in English and Arabic, a privacy policy
+    /// page, and a demo editor (idempotent; prints the editor's new password).
+    SeedDemo,
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::CreateUser { email, display_name, role, password_stdin: _ } => {
             create_user(&config, &email, &display_name, &role)
         }
+        Command::SeedDemo => seed_demo(&config),
         Command::Openapi => Ok(()),
     };
     match outcome {
@@ -100,5 +104,14 @@ fn create_user(config: &Config, email: &str, display_name: &str, role: &str) -> 
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let id = cli::create_user(config, email, display_name, role, password)?;
     println!("{id}");
+    Ok(())
+}
+
+fn seed_demo(config: &Config) -> cli::CliResult<()> {
+    let report = seed::seed_demo(config)?;
+    println!(
+        "added {} categories, {} articles, {} pages\ndemo editor: {} / {}",
+        report.categories, report.articles, report.pages, report.editor_email, report.editor_password
+    );
     Ok(())
 }

@@ -1,6 +1,66 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    article_slugs (slug) {
+        slug -> Text,
+        article_id -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        excerpt -> Text,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        category_id -> Nullable<Integer>,
+        author_id -> Nullable<Integer>,
+        cover_image_url -> Nullable<Text>,
+        reading_time_minutes -> Integer,
+        votes_up -> Integer,
+        votes_down -> Integer,
+        score -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pages (slug) {
+        slug -> Text,
+        title -> Text,
+        body -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     password_resets (user_id) {
         user_id -> Integer,
         token_hash -> Binary,
@@ -23,6 +83,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    tags (id) {
+        id -> Integer,
+        slug -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Integer,
         email -> Text,
@@ -38,7 +106,22 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(password_resets, refresh_tokens, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    article_slugs,
+    article_tags,
+    articles,
+    categories,
+    pages,
+    password_resets,
+    refresh_tokens,
+    tags,
+    users,
+);

@@ -1,30 +1,15 @@
 //! Users in the database: rows, inserts, changes and the queries on them.
 
 use chrono::NaiveDateTime;
-use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
-use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
-use diesel::sqlite::{Sqlite, SqliteConnection, SqliteValue};
+use diesel::sqlite::SqliteConnection;
 
 use super::fields::Role;
 use crate::auth::{reset, tokens};
 use crate::schema::users;
 use crate::time;
 
-impl ToSql<Text, Sqlite> for Role {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(self.as_str());
-        Ok(IsNull::No)
-    }
-}
-
-impl FromSql<Text, Sqlite> for Role {
-    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-        Role::parse(&text).ok_or_else(|| format!("unknown role {text:?}").into())
-    }
-}
+crate::db::text_enum!(Role);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]

@@ -1,0 +1,525 @@
+//! Articles in the database: rows, visibility, look-ups, keyset lists, tags,
+//! slugs, and the "Check Also" candidates.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{IsNull, LtEq};
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use serde::{Deserialize, Serialize};
+
+use super::search::{self, articles_fts};
+use super::slug;
+use crate::schema::{article_slugs, article_tags, articles, tags, users};
+use crate::time;
+
+/// Where an article is in its life.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    /// Visible only to its author and editors.
+    Draft,
+    /// Public from `published_at` on (scheduled while that is in the future).
+    Published,
+    /// Withdrawn from the public; kept for its author and editors.
+    Archived,
+}
+
+impl ArticleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Draft, Self::Published, Self::Archived].into_iter().find(|status| status.as_str() == raw)
+    }
+}
+
+crate::db::text_enum!(ArticleStatus);
+
+/// An article without its body: what lists need.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ArticleRow {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub author_id: Option<i32>,
+    pub cover_image_url: Option<String>,
+    pub reading_time_minutes: i32,
+    pub votes_up: i32,
+    pub votes_down: i32,
+    pub score: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ArticleRow {
+    /// Published and due: what anonymous readers may see.
+    pub fn is_public(&self, now: NaiveDateTime) -> bool {
+        self.status == ArticleStatus::Published && self.published_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// The Markdown and its rendering, loaded only for single articles.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ArticleBody {
+    pub body: String,
+    pub body_html: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub excerpt: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub author_id: Option<i32>,
+    pub cover_image_url: Option<&'a str>,
+    pub reading_time_minutes: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update; `Some(None)` clears a nullable column.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = articles)]
+pub struct ArticleChanges {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    pub body: Option<String>,
+    pub body_html: Option<String>,
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub category_id: Option<Option<i32>>,
+    pub cover_image_url: Option<Option<String>>,
+    pub reading_time_minutes: Option<i32>,
+}
+
+pub type NotDeleted = IsNull<articles::deleted_at>;
+pub type PubliclyVisible = diesel::dsl::And<
+    diesel::dsl::And<diesel::dsl::Eq<articles::status, ArticleStatus>, LtEq<articles::published_at, NaiveDateTime>>,
+    NotDeleted,
+>;
+
+pub fn not_deleted() -> NotDeleted {
+    articles::deleted_at.is_null()
+}
+
+/// Published, due, and not deleted.
+pub fn publicly_visible(now: NaiveDateTime) -> PubliclyVisible {
+    articles::status.eq(ArticleStatus::Published).and(articles::published_at.le(now)).and(not_deleted())
+}
+
+/// An `{article}` path segment: an id when all ASCII digits, else a slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleRef {
+    Id(i32),
+    Slug(String),
+}
+
+impl ArticleRef {
+    /// `None` for digits that overflow an id: such an article cannot exist.
+    pub fn parse(segment: &str) -> Option<Self> {
+        if slug::is_numeric(segment) {
+            segment.parse().ok().map(Self::Id)
+        } else {
+            Some(Self::Slug(segment.to_owned()))
+        }
+    }
+}
+
+/// Finds a live article by id, slug, or a slug it had before.
+pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+    let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
+    match article {
+        ArticleRef::Id(id) => query.filter(articles::id.eq(id)).first(conn).optional(),
+        ArticleRef::Slug(slug) => match query.filter(articles::slug.eq(slug)).first(conn).optional()? {
+            Some(row) => Ok(Some(row)),
+            None => articles::table
+                .inner_join(article_slugs::table)
+                .filter(article_slugs::slug.eq(slug))
+                .filter(not_deleted())
+                .select(ArticleRow::as_select())
+                .first(conn)
+                .optional(),
+        },
+    }
+}
+
+pub fn body(conn: &mut SqliteConnection, id: i32) -> QueryResult<ArticleBody> {
+    articles::table.find(id).select(ArticleBody::as_select()).first(conn)
+}
+
+/// True when no article has, or had, `slug`.
+fn slug_is_free(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
+    let current: i64 = articles::table.filter(articles::slug.eq(slug)).count().get_result(conn)?;
+    let former: i64 = article_slugs::table.filter(article_slugs::slug.eq(slug)).count().get_result(conn)?;
+    Ok(current == 0 && former == 0)
+}
+
+/// `base`, or the first free `base-2`, `base-3`…
+pub fn unique_slug(conn: &mut SqliteConnection, base: &str) -> QueryResult<String> {
+    if slug_is_free(conn, base)? {
+        return Ok(base.to_owned());
+    }
+    let mut n = 2;
+    loop {
+        let candidate = slug::with_suffix(base, n);
+        if slug_is_free(conn, &candidate)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// Whether a client's explicit slug can be used by `article_id` (its own
+/// former slugs included).
+pub fn slug_available_for(conn: &mut SqliteConnection, slug: &str, article_id: Option<i32>) -> QueryResult<bool> {
+    let current: Option<i32> =
+        articles::table.filter(articles::slug.eq(slug)).select(articles::id).first(conn).optional()?;
+    let former: Option<i32> = article_slugs::table
+        .filter(article_slugs::slug.eq(slug))
+        .select(article_slugs::article_id)
+        .first(conn)
+        .optional()?;
+    Ok([current, former].into_iter().flatten().all(|owner| Some(owner) == article_id))
+}
+
+/// Moves an article to a new slug; the old one keeps resolving.
+pub fn rename(conn: &mut SqliteConnection, id: i32, old_slug: &str) -> QueryResult<()> {
+    diesel::insert_into(article_slugs::table)
+        .values((article_slugs::slug.eq(old_slug), article_slugs::article_id.eq(id)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A tag as articles show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TagRef {
+    #[schema(example = "libya")]
+    pub slug: String,
+    #[schema(example = "Libya")]
+    pub name: String,
+}
+
+/// The tags of each article in `ids`, by name: one query for a whole page.
+pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
+    let rows: Vec<(i32, String, String)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((article_tags::article_id, tags::name))
+        .select((article_tags::article_id, tags::slug, tags::name))
+        .load(conn)?;
+    let mut by_article: HashMap<i32, Vec<TagRef>> = HashMap::new();
+    for (article_id, slug, name) in rows {
+        by_article.entry(article_id).or_default().push(TagRef { slug, name });
+    }
+    Ok(by_article)
+}
+
+/// Display names of the authors in `ids`: one query for a whole page.
+pub fn author_names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, String>> {
+    let rows: Vec<(i32, String)> =
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Replaces the tags of an article with `names` (created when new; slugs
+/// made from the names, so "Libya" and "libya" are one tag).
+pub fn set_tags(conn: &mut SqliteConnection, article_id: i32, names: &[String]) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
+    for name in names {
+        let tag_slug = slug::slugify(name);
+        diesel::insert_into(tags::table)
+            .values((tags::slug.eq(&tag_slug), tags::name.eq(name)))
+            .on_conflict(tags::slug)
+            .do_nothing()
+            .execute(conn)?;
+        let tag_id: i32 = tags::table.filter(tags::slug.eq(&tag_slug)).select(tags::id).first(conn)?;
+        diesel::insert_into(article_tags::table)
+            .values((article_tags::article_id.eq(article_id), article_tags::tag_id.eq(tag_id)))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Oldest,
+    TopScore,
+    Relevance,
+}
+
+/// A keyset position: the sort key of the last item seen, and its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "k")]
+pub enum Cursor {
+    #[serde(rename = "p")]
+    Published { at: Option<NaiveDateTime>, id: i32 },
+    #[serde(rename = "s")]
+    Score { score: i32, id: i32 },
+    #[serde(rename = "r")]
+    Rank { rank: f64, id: i32 },
+}
+
+/// Which articles a list may show.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Published and due.
+    Public,
+    /// Any article with this status (editors), or only `author`'s (authors).
+    Status { status: ArticleStatus, author: Option<i32> },
+}
+
+/// Everything a list request asks for.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub scope: Scope,
+    pub category_ids: Option<Vec<i32>>,
+    pub tag_slug: Option<String>,
+    pub author_id: Option<i32>,
+    /// An FTS5 query built by [`search::fts_query`].
+    pub search: Option<String>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+    /// Rows to fetch (page size + 1).
+    pub limit: i64,
+}
+
+/// Relevance lists rank at most this many best matches.
+pub const MAX_RANKED_MATCHES: i64 = 1000;
+
+/// The rows of one page, in list order, with their cursor keys.
+pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
+    if query.sort == Sort::Relevance {
+        return list_by_relevance(conn, query);
+    }
+    let mut select = filtered(query).select(ArticleRow::as_select());
+    select = match (query.sort, &query.after) {
+        (Sort::Newest, Some(Cursor::Published { at: Some(at), id })) => select.filter(
+            articles::published_at
+                .lt(*at)
+                .or(articles::published_at.eq(*at).and(articles::id.lt(*id)))
+                .or(articles::published_at.is_null()),
+        ),
+        (Sort::Newest, Some(Cursor::Published { at: None, id })) => {
+            select.filter(articles::published_at.is_null().and(articles::id.lt(*id)))
+        }
+        (Sort::Oldest, Some(Cursor::Published { at: Some(at), id })) => select.filter(
+            articles::published_at
+                .gt(*at)
+                .or(articles::published_at.eq(*at).and(articles::id.gt(*id)))
+                .or(articles::published_at.is_null()),
+        ),
+        (Sort::Oldest, Some(Cursor::Published { at: None, id })) => {
+            select.filter(articles::published_at.is_null().and(articles::id.gt(*id)))
+        }
+        (Sort::TopScore, Some(Cursor::Score { score, id })) => {
+            select.filter(articles::score.lt(*score).or(articles::score.eq(*score).and(articles::id.lt(*id))))
+        }
+        _ => select,
+    };
+    select = match query.sort {
+        Sort::Oldest => {
+            select.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
+        }
+        Sort::TopScore => select.order((articles::score.desc(), articles::id.desc())),
+        Sort::Newest | Sort::Relevance => select.order((articles::published_at.desc(), articles::id.desc())),
+    };
+    let rows: Vec<ArticleRow> = select.limit(query.limit).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let cursor = match query.sort {
+                Sort::TopScore => Cursor::Score { score: row.score, id: row.id },
+                _ => Cursor::Published { at: row.published_at, id: row.id },
+            };
+            (row, cursor)
+        })
+        .collect())
+}
+
+/// The filters every sort shares.
+fn filtered(query: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::Sqlite> {
+    let mut select = articles::table.filter(not_deleted()).into_boxed();
+    select = match &query.scope {
+        Scope::Public => select.filter(publicly_visible(time::now())),
+        Scope::Status { status, author } => {
+            let select = select.filter(articles::status.eq(*status));
+            match author {
+                Some(author) => select.filter(articles::author_id.eq(*author)),
+                None => select,
+            }
+        }
+    };
+    if let Some(ids) = &query.category_ids {
+        select = select.filter(articles::category_id.eq_any(ids.clone()));
+    }
+    if let Some(tag) = &query.tag_slug {
+        let tagged = article_tags::table
+            .inner_join(tags::table)
+            .filter(tags::slug.eq(tag.clone()))
+            .select(article_tags::article_id);
+        select = select.filter(articles::id.eq_any(tagged));
+    }
+    if let Some(author) = query.author_id {
+        select = select.filter(articles::author_id.eq(author));
+    }
+    if let Some(search) = &query.search {
+        let matching = articles_fts::table
+            .filter(search::matches(articles_fts::whole_table, search.clone()))
+            .select(articles_fts::rowid);
+        select = select.filter(articles::id.eq_any(matching));
+    }
+    select
+}
+
+/// Relevance: the best [`MAX_RANKED_MATCHES`] matches by bm25, then the
+/// list's filters, in rank order.
+fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
+    let Some(search) = &query.search else {
+        return Ok(Vec::new());
+    };
+    let mut ranked: Vec<(i32, f64)> = articles_fts::table
+        .filter(search::matches(articles_fts::whole_table, search.clone()))
+        .select((articles_fts::rowid, articles_fts::rank))
+        .order(articles_fts::rank)
+        .limit(MAX_RANKED_MATCHES)
+        .load(conn)?;
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    if let Some(Cursor::Rank { rank, id }) = &query.after {
+        ranked.retain(|(candidate, candidate_rank)| {
+            candidate_rank.total_cmp(rank).then(candidate.cmp(id)) == std::cmp::Ordering::Greater
+        });
+    }
+    let ids: Vec<i32> = ranked.iter().map(|(id, _)| *id).collect();
+    let mut unfiltered = query.clone();
+    unfiltered.search = None;
+    let rows: Vec<ArticleRow> =
+        filtered(&unfiltered).filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
+    let mut by_id: HashMap<i32, ArticleRow> = rows.into_iter().map(|row| (row.id, row)).collect();
+    Ok(ranked
+        .into_iter()
+        .filter_map(|(id, rank)| by_id.remove(&id).map(|row| (row, Cursor::Rank { rank, id })))
+        .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+        .collect())
+}
+
+/// "Check Also": up to `limit` other public articles, most shared tags first,
+/// then the same category, then newest. Three bounded, indexed queries.
+pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) -> QueryResult<Vec<ArticleRow>> {
+    let now = time::now();
+    let tag_ids: Vec<i32> =
+        article_tags::table.filter(article_tags::article_id.eq(article.id)).select(article_tags::tag_id).load(conn)?;
+    let mut chosen: Vec<ArticleRow> = Vec::new();
+    if !tag_ids.is_empty() {
+        let shared = diesel::dsl::count(article_tags::tag_id);
+        let same_category = articles::category_id.eq(article.category_id.unwrap_or(-1));
+        chosen = article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq_any(&tag_ids))
+            .filter(articles::id.ne(article.id))
+            .filter(publicly_visible(now))
+            .group_by(articles::id)
+            .order((shared.desc(), same_category.desc(), articles::published_at.desc(), articles::id.desc()))
+            .select(ArticleRow::as_select())
+            .limit(limit)
+            .load(conn)?;
+    }
+    let fill = |conn: &mut SqliteConnection, chosen: &mut Vec<ArticleRow>, category: Option<i32>| {
+        let missing = limit - i64::try_from(chosen.len()).unwrap_or(limit);
+        if missing <= 0 {
+            return QueryResult::Ok(());
+        }
+        let mut exclude: Vec<i32> = chosen.iter().map(|row| row.id).collect();
+        exclude.push(article.id);
+        let mut query = articles::table
+            .filter(publicly_visible(now))
+            .filter(articles::id.ne_all(exclude))
+            .select(ArticleRow::as_select())
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit(missing)
+            .into_boxed();
+        if let Some(category) = category {
+            query = query.filter(articles::category_id.eq(category));
+        }
+        chosen.extend(query.load(conn)?);
+        Ok(())
+    };
+    if let Some(category) = article.category_id {
+        fill(conn, &mut chosen, Some(category))?;
+    }
+    fill(conn, &mut chosen, None)?;
+    Ok(chosen)
+}
+
+/// Inserts an article and indexes it; returns its id.
+pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>) -> QueryResult<i32> {
+    let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
+    search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, new.body))?;
+    Ok(id)
+}
+
+/// Applies changes and keeps the search index in step.
+pub fn update(conn: &mut SqliteConnection, id: i32, changes: &ArticleChanges) -> QueryResult<()> {
+    let (title, excerpt, body): (String, String, String) =
+        articles::table.find(id).select((articles::title, articles::excerpt, articles::body)).first(conn)?;
+    let text_changes = changes.title.is_some() || changes.excerpt.is_some() || changes.body.is_some();
+    if text_changes {
+        search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
+    }
+    diesel::update(articles::table.find(id)).set((changes, articles::updated_at.eq(time::now()))).execute(conn)?;
+    if text_changes {
+        let title = changes.title.as_deref().unwrap_or(&title);
+        let excerpt = changes.excerpt.as_deref().unwrap_or(&excerpt);
+        let body = changes.body.as_deref().unwrap_or(&body);
+        search::index(conn, id, &search::IndexedText::new(title, excerpt, body))?;
+    }
+    Ok(())
+}
+
+/// Deletes an article for everyone: it leaves lists, search and look-ups.
+pub fn soft_delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+    let (title, excerpt, body): (String, String, String) =
+        articles::table.find(id).select((articles::title, articles::excerpt, articles::body)).first(conn)?;
+    search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
+    let now = time::now();
+    diesel::update(articles::table.find(id))
+        .set((articles::deleted_at.eq(now), articles::updated_at.eq(now)))
+        .execute(conn)?;
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id))).execute(conn)?;
+    Ok(())
+}
