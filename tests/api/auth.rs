@@ -279,3 +279,17 @@ async fn forged_expired_and_malformed_tokens_are_401_invalid_token() {
     assert_problem(basic.send().await.unwrap(), StatusCode::UNAUTHORIZED, "invalid_token").await;
     assert_eq!(app.me_status(&sign(&claims, JWT_SECRET)).await, StatusCode::OK, "the same claims, signed right, pass");
 }
+
+#[tokio::test]
+async fn a_bad_token_on_an_optional_auth_endpoint_is_401_not_anonymous() {
+    let app = spawn_app().await;
+    let user = app.register_user().await;
+    assert_eq!(app.get("/api/v1/articles", None).await.status(), StatusCode::OK);
+    assert_eq!(app.get("/api/v1/articles", user.token()).await.status(), StatusCode::OK);
+    app.request(Method::POST, "/api/v1/auth/logout-all", user.token()).send().await.unwrap();
+
+    let response = app.get("/api/v1/articles", user.token()).await;
+
+    assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+}

@@ -98,3 +98,17 @@ fn openapi_prints_the_document() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8(output.stdout).unwrap(), include_str!("../../openapi/openapi.json"));
 }
+
+#[test]
+fn seed_demo_loads_a_living_site_once() {
+    let dir = TempDir::new().unwrap();
+    let first = newsroom(&dir).arg("seed-demo").output().unwrap();
+    assert!(first.status.success(), "{first:?}");
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    assert!(stdout.starts_with("added 8 categories, 30 articles, 1 pages\n"), "{stdout}");
+    assert!(stdout.contains("demo editor: editor@example.com / demo-"), "{stdout}");
+
+    let again = newsroom(&dir).arg("seed-demo").output().unwrap();
+    let stdout = String::from_utf8(again.stdout).unwrap();
+    assert!(stdout.starts_with("added 0 categories, 0 articles, 0 pages\n"), "idempotent: {stdout}");
+}

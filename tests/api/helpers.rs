@@ -183,6 +183,51 @@ impl TestApp {
         panic!("expected {count} mail(s), found {}", self.outbox().len());
     }
 
+    /// Creates an article as `writer` from a JSON body with at least a title;
+    /// the body defaults to a sentence. Returns the created article.
+    pub async fn create_article(&self, writer: &TestUser, mut article: Value) -> Value {
+        if article.get("body").is_none() {
+            article["body"] = json!("Some words about the news.");
+        }
+        let response = self.send_json(Method::POST, "/api/v1/articles", writer.token(), &article).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "article created: {}",
+            response.text().await.unwrap_or_default()
+        );
+        response.json().await.expect("json")
+    }
+
+    /// A published article with this title, body and extra fields.
+    pub async fn publish(&self, writer: &TestUser, title: &str, extra: Value) -> Value {
+        let mut article = json!({"title": title, "status": "published"});
+        for (key, value) in extra.as_object().expect("an object") {
+            article[key] = value.clone();
+        }
+        self.create_article(writer, article).await
+    }
+
+    pub async fn create_category(&self, editor: &TestUser, slug: &str, name: &str, parent: Option<&str>) -> Value {
+        let body = json!({"slug": slug, "name": name, "parent": parent});
+        let response = self.send_json(Method::POST, "/api/v1/categories", editor.token(), &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "category created");
+        response.json().await.expect("json")
+    }
+
+    /// GET a JSON body, asserting 200.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        let response = self.get(path, token).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("json")
+    }
+
+    /// The ids of a list's items.
+    pub async fn ids(&self, path: &str, token: Option<&str>) -> Vec<i64> {
+        let body = self.get_json(path, token).await;
+        body["items"].as_array().expect("items").iter().map(|item| item["id"].as_i64().expect("id")).collect()
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> Response {
         self.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token})).await
     }

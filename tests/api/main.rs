@@ -10,7 +10,9 @@
     reason = "a test fails loudly at the first surprise"
 )]
 
+mod articles;
 mod auth;
+mod categories;
 mod cli;
 mod errors;
 mod helpers;
