@@ -39,3 +39,11 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
         .map(|user| user.id)
         .ok_or_else(|| format!("an account with the email {} already exists", email.as_ref()).into())
 }
+
+/// Recounts every tally from the votes table (`newsroom check`).
+pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::TallyMismatch>> {
+    let pool = db::connect(&config.database_path)?;
+    db::migrate(&pool)?;
+    let mut conn = pool.get()?;
+    Ok(crate::votes::check_tallies(&mut conn)?)
+}

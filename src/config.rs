@@ -129,6 +129,16 @@ pub struct Settings {
     )]
     pub auth_rate_limit: u32,
 
+    /// Vote changes per minute per user; 0 disables.
+    #[arg(
+        long,
+        env = "NEWSROOM_VOTE_RATE_LIMIT",
+        value_name = "NEWSROOM_VOTE_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    pub vote_rate_limit: u32,
+
     /// Shortest password accepted.
     #[arg(
         long,
@@ -194,6 +204,7 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub reset_token_ttl: Duration,
     pub auth_rate_limit: u32,
+    pub vote_rate_limit: u32,
     pub password_min_length: usize,
 }
 
@@ -287,6 +298,7 @@ impl Settings {
             refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,
             reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,
             auth_rate_limit: self.auth_rate_limit,
+            vote_rate_limit: self.vote_rate_limit,
             password_min_length: self.password_min_length,
         })
     }

@@ -52,3 +52,5 @@ pub mod text;
 pub mod time;
 /// Accounts and profiles.
 pub mod users;
+/// Votes, tallies and the hot rank.
+pub mod votes;

@@ -39,6 +39,8 @@ enum Command {
     /// Load demo categories, articles in English and Arabic, a privacy policy
     /// page, and a demo editor (idempotent; prints the editor's new password).
     SeedDemo,
+    /// Recount every vote tally from the votes table; exit 1 on any difference.
+    Check,
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
             create_user(&config, &email, &display_name, &role)
         }
         Command::SeedDemo => seed_demo(&config),
+        Command::Check => check(&config),
         Command::Openapi => Ok(()),
     };
     match outcome {
@@ -114,4 +117,20 @@ fn seed_demo(config: &Config) -> cli::CliResult<()> {
         report.categories, report.articles, report.pages, report.editor_email, report.editor_password
     );
     Ok(())
+}
+
+fn check(config: &Config) -> cli::CliResult<()> {
+    let mismatches = cli::check_tallies(config)?;
+    for mismatch in &mismatches {
+        println!(
+            "article {}: stored up/down/score {:?}, counted {:?}",
+            mismatch.article_id, mismatch.stored, mismatch.counted
+        );
+    }
+    if mismatches.is_empty() {
+        println!("all vote tallies match the votes table");
+        Ok(())
+    } else {
+        Err(format!("{} article(s) with a wrong tally", mismatches.len()).into())
+    }
 }

@@ -15,6 +15,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_votes (user_id, article_id) {
+        user_id -> Integer,
+        article_id -> Integer,
+        value -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     articles (id) {
         id -> Integer,
         slug -> Text,
@@ -34,6 +44,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        hot_rank -> Double,
     }
 }
 
@@ -109,6 +120,8 @@ diesel::table! {
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_votes -> articles (article_id));
+diesel::joinable!(article_votes -> users (user_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(password_resets -> users (user_id));
@@ -117,6 +130,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     article_tags,
+    article_votes,
     articles,
     categories,
     pages,

@@ -36,6 +36,9 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 /// How often expired tokens are deleted and idle rate-limit entries dropped.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
+/// How often the stored hot ranks are recomputed so that age decay shows.
+pub const HOT_RANK_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -74,6 +77,7 @@ impl Application {
         let config = Arc::new(config);
         let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
         spawn_housekeeping(state.clone());
+        spawn_hot_rank_refresh(state.clone());
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
 
@@ -138,6 +142,9 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             if let Some(limit) = &state.auth_rate_limit {
                 limit.forget_idle_clients();
             }
+            if let Some(limit) = &state.vote_rate_limit {
+                limit.forget_idle_users();
+            }
             let deleted = db::run(&state.pool, |conn| {
                 Ok::<_, diesel::result::Error>(auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?)
             })
@@ -145,6 +152,20 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             match deleted {
                 Ok(count) => tracing::debug!(rows = count, "expired tokens deleted"),
                 Err(error) => tracing::warn!(error = %error, "housekeeping failed"),
+            }
+        }
+    });
+}
+
+/// Recomputes hot ranks on a timer; each batch is its own short transaction.
+fn spawn_hot_rank_refresh(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(HOT_RANK_INTERVAL);
+        loop {
+            interval.tick().await;
+            match db::run(&state.pool, crate::votes::refresh_hot_ranks).await {
+                Ok(count) => tracing::debug!(articles = count, "hot ranks refreshed"),
+                Err(error) => tracing::warn!(error = %error, "hot rank refresh failed"),
             }
         }
     });

@@ -9,6 +9,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::mail::Mailer;
+use crate::votes::VoteRateLimit;
 
 /// Failed logins allowed per account in [`LOGIN_FAILURE_WINDOW`].
 pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub reset_requests: Throttle,
     /// Requests per client IP on `/api/v1/auth/*`; `None` when disabled.
     pub auth_rate_limit: Option<IpRateLimit>,
+    /// Vote changes per user; `None` when disabled.
+    pub vote_rate_limit: Option<VoteRateLimit>,
     pub mailer: Mailer,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
@@ -44,6 +47,7 @@ impl AppState {
             login_failures: Throttle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
             reset_requests: Throttle::new(RESET_REQUESTS_ALLOWED, RESET_REQUEST_WINDOW),
             auth_rate_limit: IpRateLimit::per_minute(config.auth_rate_limit),
+            vote_rate_limit: VoteRateLimit::per_minute(config.vote_rate_limit),
             pool,
             config,
             mailer,

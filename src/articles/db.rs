@@ -71,6 +71,7 @@ pub struct ArticleRow {
     pub votes_up: i32,
     pub votes_down: i32,
     pub score: i32,
+    pub hot_rank: f64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -280,6 +281,7 @@ pub enum Sort {
     Newest,
     Oldest,
     TopScore,
+    Hot,
     Relevance,
 }
 
@@ -291,6 +293,8 @@ pub enum Cursor {
     Published { at: Option<NaiveDateTime>, id: i32 },
     #[serde(rename = "s")]
     Score { score: i32, id: i32 },
+    #[serde(rename = "h")]
+    Hot { hot: f64, id: i32 },
     #[serde(rename = "r")]
     Rank { rank: f64, id: i32 },
 }
@@ -350,6 +354,9 @@ pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(
         (Sort::TopScore, Some(Cursor::Score { score, id })) => {
             select.filter(articles::score.lt(*score).or(articles::score.eq(*score).and(articles::id.lt(*id))))
         }
+        (Sort::Hot, Some(Cursor::Hot { hot, id })) => {
+            select.filter(articles::hot_rank.lt(*hot).or(articles::hot_rank.eq(*hot).and(articles::id.lt(*id))))
+        }
         _ => select,
     };
     select = match query.sort {
@@ -357,6 +364,7 @@ pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(
             select.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
         }
         Sort::TopScore => select.order((articles::score.desc(), articles::id.desc())),
+        Sort::Hot => select.order((articles::hot_rank.desc(), articles::id.desc())),
         Sort::Newest | Sort::Relevance => select.order((articles::published_at.desc(), articles::id.desc())),
     };
     let rows: Vec<ArticleRow> = select.limit(query.limit).load(conn)?;
@@ -365,6 +373,7 @@ pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(
         .map(|row| {
             let cursor = match query.sort {
                 Sort::TopScore => Cursor::Score { score: row.score, id: row.id },
+                Sort::Hot => Cursor::Hot { hot: row.hot_rank, id: row.id },
                 _ => Cursor::Published { at: row.published_at, id: row.id },
             };
             (row, cursor)
@@ -486,11 +495,22 @@ pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) ->
     Ok(chosen)
 }
 
-/// Inserts an article and indexes it; returns its id.
+/// Inserts an article, indexes it and ranks it; returns its id.
 pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>) -> QueryResult<i32> {
     let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
     search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, new.body))?;
+    refresh_hot_rank(conn, id)?;
     Ok(id)
+}
+
+/// Recomputes the stored hot rank of one article (after a publish, a
+/// reschedule or a vote).
+pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+    let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
+    let now = time::now();
+    let hot = crate::votes::hot_rank(row.score, row.published_at, row.is_public(now), now);
+    diesel::update(articles::table.find(id)).set(articles::hot_rank.eq(hot)).execute(conn)?;
+    Ok(())
 }
 
 /// Applies changes and keeps the search index in step.
@@ -502,6 +522,9 @@ pub fn update(conn: &mut SqliteConnection, id: i32, changes: &ArticleChanges) ->
         search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
     }
     diesel::update(articles::table.find(id)).set((changes, articles::updated_at.eq(time::now()))).execute(conn)?;
+    if changes.status.is_some() || changes.published_at.is_some() {
+        refresh_hot_rank(conn, id)?;
+    }
     if text_changes {
         let title = changes.title.as_deref().unwrap_or(&title);
         let excerpt = changes.excerpt.as_deref().unwrap_or(&excerpt);

@@ -10,6 +10,8 @@ pub use routes::{ArticleListItem, ArticleResponse, MAX_BODY_CHARS, Votes};
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+use crate::votes;
+
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(
         scope::scope("/api/v1/articles")
@@ -18,6 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(routes::get_article)
             .service(routes::update_article)
             .service(routes::delete_article)
-            .service(routes::related_articles),
+            .service(routes::related_articles)
+            .service(votes::put_article_vote)
+            .service(votes::delete_article_vote)
+            .service(votes::get_article_vote),
     );
 }

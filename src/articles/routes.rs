@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::text;
 use crate::time;
 use crate::users::Role;
+use crate::votes;
 
 /// Longest Markdown body, in characters.
 pub const MAX_BODY_CHARS: usize = 200_000;
@@ -69,6 +70,8 @@ pub struct ArticleListItem {
     pub cover_image_url: Option<String>,
     pub reading_time_minutes: i32,
     pub votes: Votes,
+    /// The caller's vote (1 or -1); null when anonymous or not voted.
+    pub my_vote: Option<i32>,
 }
 
 /// A whole article.
@@ -95,6 +98,10 @@ pub enum SortParam {
     /// Highest score first.
     #[serde(rename = "-score")]
     TopScore,
+    /// Hacker News style: `(score + 1) / (age_hours + 2)^1.8`, stored and
+    /// refreshed on every vote and every 5 minutes.
+    #[serde(rename = "hot")]
+    Hot,
     /// Best match first (needs `q`; the default with `q`). Ranks the 1,000 best matches.
     #[serde(rename = "relevance")]
     Relevance,
@@ -212,11 +219,20 @@ fn ensure_editable(user: &AuthUser, article: &ArticleRow) -> Result<(), ApiError
     }
 }
 
-/// Turns rows into list items with three more queries, whatever the page size.
-fn hydrate(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> diesel::QueryResult<Vec<ArticleListItem>> {
+/// Turns rows into list items as `viewer` sees them, with at most four more
+/// queries whatever the page size.
+pub fn hydrate(
+    conn: &mut SqliteConnection,
+    rows: Vec<ArticleRow>,
+    viewer: Option<i32>,
+) -> diesel::QueryResult<Vec<ArticleListItem>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
     let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
     let mut tags = db::tags_of(conn, &ids)?;
+    let my_votes = match viewer {
+        Some(viewer) => votes::my_votes(conn, viewer, &ids)?,
+        None => Default::default(),
+    };
     let authors = db::author_names(conn, &author_ids)?;
     let tree = Tree::load(conn)?;
     Ok(rows
@@ -238,14 +254,15 @@ fn hydrate(conn: &mut SqliteConnection, rows: Vec<ArticleRow>) -> diesel::QueryR
             cover_image_url: row.cover_image_url,
             reading_time_minutes: row.reading_time_minutes,
             votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
+            my_vote: my_votes.get(&row.id).copied(),
         })
         .collect())
 }
 
-/// The whole article as the caller sees it.
-fn full(conn: &mut SqliteConnection, row: ArticleRow) -> diesel::QueryResult<ArticleResponse> {
+/// The whole article as `viewer` sees it.
+fn full(conn: &mut SqliteConnection, row: ArticleRow, viewer: Option<i32>) -> diesel::QueryResult<ArticleResponse> {
     let body = db::body(conn, row.id)?;
-    let article = hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?;
+    let article = hydrate(conn, vec![row], viewer)?.pop().ok_or(diesel::result::Error::NotFound)?;
     Ok(ArticleResponse { article, body: body.body, body_html: body.body_html })
 }
 
@@ -293,6 +310,7 @@ pub async fn list_articles(
         (Some(SortParam::Relevance), Some(_)) | (None, Some(_)) => Sort::Relevance,
         (Some(SortParam::OldestFirst), _) => Sort::Oldest,
         (Some(SortParam::TopScore), _) => Sort::TopScore,
+        (Some(SortParam::Hot), _) => Sort::Hot,
         (Some(SortParam::NewestFirst), _) | (None, None) => Sort::Newest,
     };
     let scope = match (query.status, &user.0) {
@@ -309,12 +327,14 @@ pub async fn list_articles(
         (None, _)
             | (Some(Cursor::Published { .. }), Sort::Newest | Sort::Oldest)
             | (Some(Cursor::Score { .. }), Sort::TopScore)
+            | (Some(Cursor::Hot { .. }), Sort::Hot)
             | (Some(Cursor::Rank { .. }), Sort::Relevance)
     );
     if !cursor_fits {
         return Err(ApiError::bad_request("invalid_cursor", "the cursor belongs to another order"));
     }
     let (category, tag_slug, author_id) = (query.category, query.tag, query.author);
+    let viewer = user.id();
     let page = crate::db::run(&state.pool, move |conn| {
         // A search with nothing searchable in it, or an unknown category, matches nothing.
         let Some(search) = search.unwrap_or(Some(String::new())) else {
@@ -343,7 +363,7 @@ pub async fn list_articles(
         let rows = db::list(conn, &list)?;
         let has_more = rows.len() > limit.get() as usize;
         let (rows, cursors): (Vec<ArticleRow>, Vec<Cursor>) = rows.into_iter().take(limit.get() as usize).unzip();
-        let items = hydrate(conn, rows)?;
+        let items = hydrate(conn, rows, viewer)?;
         let next_cursor = if has_more { cursors.last().map(pagination::encode_cursor) } else { None };
         diesel::QueryResult::Ok(Page { items, next_cursor })
     })
@@ -380,7 +400,7 @@ pub async fn get_article(
             return Ok(None);
         };
         let public = row.is_public(now);
-        diesel::QueryResult::Ok(Some((full(conn, row)?, public)))
+        diesel::QueryResult::Ok(Some((full(conn, row, viewer.as_ref().map(|user| user.id))?, public)))
     })
     .await?
     .ok_or(ApiError::NotFound)?;
@@ -518,7 +538,7 @@ pub async fn create_article(
                 db::set_tags(conn, id, tags)?;
             }
             let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(full(conn, row)?))
+            diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id))?))
         })
     })
     .await??;
@@ -587,7 +607,7 @@ pub async fn update_article(
                 return Ok(Err(denied));
             }
             let id = row.id;
-            let current = full(conn, row.clone())?;
+            let current = full(conn, row.clone(), Some(user.id))?;
             if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
                 return Ok(Err(failed));
             }
@@ -636,7 +656,7 @@ pub async fn update_article(
                 db::set_tags(conn, id, tags)?;
             }
             let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(full(conn, row)?))
+            diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id))?))
         })
     })
     .await??;
@@ -700,7 +720,7 @@ pub async fn related_articles(
             return Ok(None);
         };
         let related = db::related(conn, &row, i64::from(limit.get()))?;
-        diesel::QueryResult::Ok(Some(hydrate(conn, related)?))
+        diesel::QueryResult::Ok(Some(hydrate(conn, related, None)?))
     })
     .await?
     .ok_or(ApiError::NotFound)?;

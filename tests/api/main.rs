@@ -20,3 +20,4 @@ mod openapi;
 mod ops;
 mod password_reset;
 mod users;
+mod votes;
