@@ -2,7 +2,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, ops, pages, tags, users};
+use crate::{articles, auth, categories, collections, ops, pages, tags, users};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
@@ -12,4 +12,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     categories::configure(cfg);
     tags::configure(cfg);
     pages::configure(cfg);
+    collections::configure(cfg);
 }

@@ -139,6 +139,26 @@ pub struct Settings {
     )]
     pub vote_rate_limit: u32,
 
+    /// Most collections one user may have.
+    #[arg(
+        long,
+        env = "NEWSROOM_MAX_COLLECTIONS",
+        value_name = "NEWSROOM_MAX_COLLECTIONS",
+        default_value_t = 500,
+        global = true
+    )]
+    pub max_collections: u32,
+
+    /// Most articles one collection may hold.
+    #[arg(
+        long,
+        env = "NEWSROOM_MAX_COLLECTION_ARTICLES",
+        value_name = "NEWSROOM_MAX_COLLECTION_ARTICLES",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_collection_articles: u32,
+
     /// Shortest password accepted.
     #[arg(
         long,
@@ -205,6 +225,8 @@ pub struct Config {
     pub reset_token_ttl: Duration,
     pub auth_rate_limit: u32,
     pub vote_rate_limit: u32,
+    pub max_collections: u32,
+    pub max_collection_articles: u32,
     pub password_min_length: usize,
 }
 
@@ -299,6 +321,8 @@ impl Settings {
             reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,
             auth_rate_limit: self.auth_rate_limit,
             vote_rate_limit: self.vote_rate_limit,
+            max_collections: self.max_collections,
+            max_collection_articles: self.max_collection_articles,
             password_min_length: self.password_min_length,
         })
     }

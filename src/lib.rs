@@ -16,6 +16,8 @@ pub mod auth;
 pub mod categories;
 /// Command-line tasks (create-user).
 pub mod cli;
+/// Readers' collections of saved articles.
+pub mod collections;
 /// Settings from flags and the environment.
 pub mod config;
 /// The SQLite pool, migrations, and the blocking-pool bridge.

@@ -29,6 +29,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         (name = "votes", description = "\"Leave your vote\": up or down, one per reader per article."),
         (name = "tags", description = "Tags with article counts."),
         (name = "pages", description = "Static pages such as the privacy policy."),
+        (name = "collections", description = "\"Add to Collection\": readers' named lists of saved articles."),
         (name = "ops", description = "Health, readiness and metrics."),
     ),
     components(

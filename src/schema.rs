@@ -61,6 +61,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    collection_items (collection_id, article_id) {
+        collection_id -> Integer,
+        article_id -> Integer,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collections (id) {
+        id -> Integer,
+        owner_id -> Integer,
+        name -> Text,
+        name_key -> Text,
+        description -> Nullable<Text>,
+        visibility -> Text,
+        article_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pages (slug) {
         slug -> Text,
         title -> Text,
@@ -124,6 +146,9 @@ diesel::joinable!(article_votes -> articles (article_id));
 diesel::joinable!(article_votes -> users (user_id));
 diesel::joinable!(articles -> categories (category_id));
 diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(collection_items -> articles (article_id));
+diesel::joinable!(collection_items -> collections (collection_id));
+diesel::joinable!(collections -> users (owner_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -133,6 +158,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_votes,
     articles,
     categories,
+    collection_items,
+    collections,
     pages,
     password_resets,
     refresh_tokens,

@@ -74,12 +74,15 @@ pub struct ArticleRow {
     pub hot_rank: f64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 impl ArticleRow {
-    /// Published and due: what anonymous readers may see.
+    /// Published, due and not deleted: what anonymous readers may see.
     pub fn is_public(&self, now: NaiveDateTime) -> bool {
-        self.status == ArticleStatus::Published && self.published_at.is_some_and(|at| at <= now)
+        self.status == ArticleStatus::Published
+            && self.published_at.is_some_and(|at| at <= now)
+            && self.deleted_at.is_none()
     }
 }
 

@@ -17,7 +17,9 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(routes::update_me)
             .service(routes::delete_me)
             .service(routes::change_password)
-            .service(routes::get_user),
+            .service(routes::get_user)
+            // Served here: a second `/api/v1/users` scope would never be reached.
+            .service(crate::collections::list_user_collections),
     )
     .service(scope::scope("/api/v1/admin").service(routes::list_users).service(routes::update_user));
 }

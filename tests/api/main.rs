@@ -14,6 +14,7 @@ mod articles;
 mod auth;
 mod categories;
 mod cli;
+mod collections;
 mod errors;
 mod helpers;
 mod openapi;

@@ -1,0 +1,2 @@
+DROP TABLE collection_items;
+DROP TABLE collections;

@@ -1,0 +1,615 @@
+//! Collection endpoints: the caller's collections, the Add-to-Collection
+//! dialog, saved articles with tombstones, and users' public collections.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use diesel::sqlite::SqliteConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::db::{self, CollectionChanges, CollectionRow, ItemCursor, NewCollection, Refusal, Visibility};
+use crate::articles::db::{self as articles_db, ArticleRef};
+use crate::articles::{ArticleListItem, hydrate};
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::{self, Patch};
+use crate::pagination::{self, Limit, Page};
+use crate::state::AppState;
+use crate::text;
+use crate::time;
+
+/// The owner as collections show them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerRef {
+    pub id: i32,
+    #[schema(example = "Amal Haddad")]
+    pub display_name: String,
+}
+
+/// A named list of saved articles.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CollectionResponse {
+    pub id: i32,
+    #[schema(example = "Read later")]
+    pub name: String,
+    pub description: Option<String>,
+    pub visibility: Visibility,
+    /// Every saved article, including ones no longer available.
+    pub article_count: i32,
+    pub owner: OwnerRef,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// With `?article=` on the caller's list only: whether the article is in
+    /// this collection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains_article: Option<bool>,
+}
+
+impl CollectionResponse {
+    fn new((row, owner_name): db::CollectionWithOwner) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            visibility: row.visibility,
+            article_count: row.article_count,
+            owner: OwnerRef { id: row.owner_id, display_name: owner_name },
+            created_at: time::utc(row.created_at),
+            updated_at: time::utc(row.updated_at),
+            contains_article: None,
+        }
+    }
+}
+
+/// A saved article that can be read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedArticle {
+    #[serde(flatten)]
+    pub article: ArticleListItem,
+    /// Always true.
+    pub available: bool,
+    /// When it was saved.
+    pub added_at: DateTime<Utc>,
+}
+
+/// What the owner sees of a saved article that was unpublished or deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnavailableArticle {
+    pub id: i32,
+    pub title: String,
+    /// Always false.
+    pub available: bool,
+    pub added_at: DateTime<Utc>,
+}
+
+/// An item of a collection: a readable article or, for the owner, a tombstone.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CollectionItem {
+    Available(Box<SavedArticle>),
+    Unavailable(UnavailableArticle),
+}
+
+/// A new collection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCollectionRequest {
+    /// 1 to 100 characters, unique among the owner's collections without
+    /// regard to case (in any script).
+    #[schema(example = "Read later")]
+    pub name: String,
+    /// Up to 1,000 characters.
+    pub description: Option<String>,
+    /// `private` when absent.
+    pub visibility: Option<Visibility>,
+}
+
+/// Changes to a collection; absent fields stay as they are. Honours `If-Match`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCollectionRequest {
+    pub name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "http::patch")]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    pub visibility: Option<Visibility>,
+}
+
+/// Page of the caller's collections, and the article of the dialog.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListCollectionsQuery {
+    /// An article id or slug: adds `contains_article` to each collection.
+    pub article: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn parse_name(raw: &str) -> Result<String, FieldError> {
+    text::single_line(raw, 1, 100).map_err(|message| FieldError::new("name", message))
+}
+
+fn parse_description(raw: &str) -> Result<Option<String>, FieldError> {
+    text::multi_line(raw, 0, 1000)
+        .map(|text| Some(text).filter(|text| !text.is_empty()))
+        .map_err(|message| FieldError::new("description", message))
+}
+
+/// The configured limits, copied out so that database closures can carry them.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    collections: u32,
+    articles: u32,
+}
+
+impl Limits {
+    fn of(state: &AppState) -> Self {
+        Self { collections: state.config.max_collections, articles: state.config.max_collection_articles }
+    }
+
+    fn refusal(self, refusal: Refusal) -> ApiError {
+        match refusal {
+            Refusal::NameTaken => ApiError::conflict("name_taken", "You already have a collection with this name."),
+            Refusal::LimitReached => ApiError::conflict(
+                "limit_reached",
+                format!(
+                    "At most {} collections per user and {} articles per collection.",
+                    self.collections, self.articles
+                ),
+            ),
+        }
+    }
+}
+
+/// The collection if `viewer` may see it: the owner always, others when public.
+fn visible(
+    conn: &mut SqliteConnection,
+    id: i32,
+    viewer: Option<i32>,
+) -> diesel::QueryResult<Option<db::CollectionWithOwner>> {
+    Ok(db::find(conn, id)?.filter(|(row, _)| Some(row.owner_id) == viewer || row.visibility == Visibility::Public))
+}
+
+/// The collection if `user` owns it: 404 when they may not see it, 403 when
+/// they may see it but not change it.
+fn owned(
+    conn: &mut SqliteConnection,
+    id: i32,
+    user: &AuthUser,
+) -> diesel::QueryResult<Result<db::CollectionWithOwner, ApiError>> {
+    Ok(match visible(conn, id, Some(user.id))? {
+        Some(found) if found.0.owner_id == user.id => Ok(found),
+        Some(_) => Err(ApiError::forbidden("Only the owner may change a collection.")),
+        None => Err(ApiError::NotFound),
+    })
+}
+
+fn collections_page(rows: Vec<db::CollectionWithOwner>, limit: Limit) -> Page<CollectionResponse> {
+    Page::from_rows(rows, limit, |(row, _)| row.id, CollectionResponse::new)
+}
+
+/// The caller's collections, newest first; `{"items": [], "next_cursor":
+/// null}` when there are none. With `?article=`, each says whether it holds
+/// that article (the Add-to-Collection dialog).
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    params(ListCollectionsQuery),
+    responses(
+        (status = 200, description = "A page of the caller's collections", body = Page<CollectionResponse>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 404, description = "`article` names no article the caller can see", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[get("")]
+pub async fn list_collections(
+    user: AuthUser,
+    query: web::Query<ListCollectionsQuery>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
+    let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
+    let article = query.article.as_deref().map(|raw| ArticleRef::parse(raw).ok_or(ApiError::NotFound)).transpose()?;
+    let page = crate::db::run(&state.pool, move |conn| {
+        let article_id = match &article {
+            Some(article) => match articles_db::resolve(conn, article)?.filter(|row| row.is_public(time::now())) {
+                Some(row) => Some(row.id),
+                None => return Ok(Err(ApiError::NotFound)),
+            },
+            None => None,
+        };
+        let mut page = collections_page(db::list(conn, user.id, false, before, limit.probe())?, limit);
+        if let Some(article_id) = article_id {
+            let ids: Vec<i32> = page.items.iter().map(|collection| collection.id).collect();
+            let holding = db::containing(conn, &ids, article_id)?;
+            for collection in &mut page.items {
+                collection.contains_article = Some(holding.contains(&collection.id));
+            }
+        }
+        diesel::QueryResult::Ok(Ok(page))
+    })
+    .await??;
+    Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
+}
+
+/// Creates a collection.
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    request_body = CreateCollectionRequest,
+    responses(
+        (status = 201, description = "Created", body = CollectionResponse, headers(("Location" = String, description = "The new collection"))),
+        (status = 409, description = "The name is taken (code `name_taken`) or the limit is reached (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+#[post("")]
+pub async fn create_collection(
+    user: AuthUser,
+    body: web::Json<CreateCollectionRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let name = parse_name(&body.name);
+    let description = body.description.as_deref().map(parse_description).transpose().map(Option::flatten);
+    let (name, description) = match (name, description) {
+        (Ok(name), Ok(description)) => (name, description),
+        (name, description) => return Err(ApiError::fields([name.err(), description.err()])),
+    };
+    let visibility = body.visibility.unwrap_or(Visibility::Private);
+    let limits = Limits::of(&state);
+    let created = crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let now = time::now();
+            let new = NewCollection {
+                owner_id: user.id,
+                name: &name,
+                name_key: &db::name_key(&name),
+                description: description.as_deref(),
+                visibility,
+                created_at: now,
+                updated_at: now,
+            };
+            match db::create(conn, &new, limits.collections)? {
+                Ok(id) => db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok),
+                Err(refused) => Ok(Err(refused)),
+            }
+        })
+    })
+    .await?
+    .map_err(|refused| limits.refusal(refused))?;
+    let collection = CollectionResponse::new(created);
+    Ok(http::private(HttpResponse::Created())
+        .insert_header((header::LOCATION, format!("/api/v1/collections/{}", collection.id)))
+        .json(collection))
+}
+
+/// One collection: the owner's, or anyone's public one. Another user's
+/// private collection is a 404.
+#[utoipa::path(
+    tag = "collections",
+    security((), ("bearer" = [])),
+    params(("id" = i32, Path, description = "Collection id")),
+    responses(
+        (status = 200, description = "The collection", body = CollectionResponse,
+            headers(("ETag" = String, description = "Strong entity tag of this representation"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[get("/{id}")]
+pub async fn get_collection(
+    user: MaybeAuthUser,
+    id: web::Path<i32>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, viewer) = (id.into_inner(), user.id());
+    let found = crate::db::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
+    http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &CollectionResponse::new(found))
+}
+
+/// Renames, re-describes or changes the visibility of a collection (owner only).
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    params(
+        ("id" = i32, Path, description = "Collection id"),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on"),
+    ),
+    request_body = UpdateCollectionRequest,
+    responses(
+        (status = 200, description = "The updated collection", body = CollectionResponse),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The name is taken (code `name_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match (code `precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = crate::openapi::ValidationFailed),
+    ),
+)]
+#[patch("/{id}")]
+pub async fn update_collection(
+    user: AuthUser,
+    id: web::Path<i32>,
+    body: web::Json<UpdateCollectionRequest>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let name = body.name.as_deref().map(parse_name).transpose();
+    let description = match &body.description {
+        Patch::Absent => Ok(None),
+        Patch::Null => Ok(Some(None)),
+        Patch::Value(raw) => parse_description(raw).map(Some),
+    };
+    let (name, description) = match (name, description) {
+        (Ok(name), Ok(description)) => (name, description),
+        (name, description) => return Err(ApiError::fields([name.err(), description.err()])),
+    };
+    let changes = CollectionChanges {
+        name_key: name.as_deref().map(db::name_key),
+        name,
+        description,
+        visibility: body.visibility,
+    };
+    let (id, if_match, limits) = (id.into_inner(), http::if_match(&request)?, Limits::of(&state));
+    let updated = crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let (row, owner_name) = match owned(conn, id, &user)? {
+                Ok(found) => found,
+                Err(denied) => return Ok(Err(denied)),
+            };
+            if let Err(failed) =
+                http::check_if_match(if_match.as_deref(), &CollectionResponse::new((row.clone(), owner_name)))
+            {
+                return Ok(Err(failed));
+            }
+            if let Err(refused) = db::update(conn, &row, &changes)? {
+                return Ok(Err(limits.refusal(refused)));
+            }
+            db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok)
+        })
+    })
+    .await??;
+    http::json_with_etag(None, http::private(HttpResponse::Ok()), &CollectionResponse::new(updated))
+}
+
+/// Deletes a collection (owner only); the articles stay where they are.
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    params(("id" = i32, Path, description = "Collection id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[delete("/{id}")]
+pub async fn delete_collection(
+    user: AuthUser,
+    id: web::Path<i32>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| match owned(conn, id, &user)? {
+            Ok(_) => db::delete(conn, id).map(Ok),
+            Err(denied) => Ok(Err(denied)),
+        })
+    })
+    .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The saved articles, most recently added first. The owner also sees what
+/// was unpublished or deleted since, as `{id, title, available: false,
+/// added_at}`; others see only what is still published.
+#[utoipa::path(
+    tag = "collections",
+    security((), ("bearer" = [])),
+    params(("id" = i32, Path, description = "Collection id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of saved articles", body = Page<CollectionItem>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[get("/{id}/articles")]
+pub async fn list_collection_articles(
+    user: MaybeAuthUser,
+    id: web::Path<i32>,
+    query: web::Query<PageQuery>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
+    let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
+    let (id, viewer) = (id.into_inner(), user.id());
+    let page = crate::db::run(&state.pool, move |conn| {
+        let Some((collection, _)) = visible(conn, id, viewer)? else {
+            return Ok(None);
+        };
+        let owner_view = viewer == Some(collection.owner_id);
+        let rows = db::items(conn, collection.id, owner_view, after.as_ref(), limit.probe())?;
+        let has_more = rows.len() > limit.get() as usize;
+        let rows: Vec<_> = rows.into_iter().take(limit.get() as usize).collect();
+        let next_cursor = has_more
+            .then(|| {
+                rows.last().map(|(row, added_at)| {
+                    pagination::encode_cursor(&ItemCursor { added_at: *added_at, article_id: row.id })
+                })
+            })
+            .flatten();
+        let now = time::now();
+        let readable: Vec<_> = rows.iter().filter(|(row, _)| row.is_public(now)).map(|(row, _)| row.clone()).collect();
+        let mut hydrated: std::collections::HashMap<i32, ArticleListItem> =
+            hydrate(conn, readable, viewer)?.into_iter().map(|item| (item.id, item)).collect();
+        let items = rows
+            .into_iter()
+            .map(|(row, added_at)| match hydrated.remove(&row.id) {
+                Some(article) => CollectionItem::Available(Box::new(SavedArticle {
+                    article,
+                    available: true,
+                    added_at: time::utc(added_at),
+                })),
+                None => CollectionItem::Unavailable(UnavailableArticle {
+                    id: row.id,
+                    title: row.title,
+                    available: false,
+                    added_at: time::utc(added_at),
+                }),
+            })
+            .collect();
+        diesel::QueryResult::Ok(Some(Page { items, next_cursor }))
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
+}
+
+/// The article and collection of a membership change, checked for the owner.
+fn membership(
+    conn: &mut SqliteConnection,
+    id: i32,
+    article: &ArticleRef,
+    user: &AuthUser,
+) -> diesel::QueryResult<Result<(CollectionRow, Option<i32>), ApiError>> {
+    let (collection, _) = match owned(conn, id, user)? {
+        Ok(found) => found,
+        Err(denied) => return Ok(Err(denied)),
+    };
+    let article_id = match article {
+        // An id needs no look-up: removing a deleted article must still work.
+        ArticleRef::Id(article_id) => Some(*article_id),
+        ArticleRef::Slug(_) => articles_db::resolve(conn, article)?.map(|row| row.id),
+    };
+    Ok(Ok((collection, article_id)))
+}
+
+/// Saves a published article in a collection (owner only): 201 when added,
+/// 200 when it was already there.
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "Already in the collection", body = CollectionResponse),
+        (status = 201, description = "Added", body = CollectionResponse),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The collection is full (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+#[put("/{id}/articles/{article}")]
+pub async fn add_collection_article(
+    user: AuthUser,
+    path: web::Path<(i32, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, article) = path.into_inner();
+    let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
+    let limits = Limits::of(&state);
+    let outcome = crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let (collection, _) = match membership(conn, id, &article, &user)? {
+                Ok(found) => found,
+                Err(denied) => return Ok(Err(denied)),
+            };
+            let Some(row) = articles_db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
+                return Ok(Err(ApiError::NotFound));
+            };
+            match db::add_article(conn, &collection, row.id, limits.articles)? {
+                Ok(added) => {
+                    diesel::QueryResult::Ok(Ok((added, db::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?)))
+                }
+                Err(refused) => Ok(Err(limits.refusal(refused))),
+            }
+        })
+    })
+    .await??;
+    let (added, collection) = outcome;
+    let response = if added { HttpResponse::Created() } else { HttpResponse::Ok() };
+    Ok(http::private(response).json(CollectionResponse::new(collection)))
+}
+
+/// Removes an article from a collection (owner only); 204 also when it was
+/// not there.
+#[utoipa::path(
+    tag = "collections",
+    security(("bearer" = [])),
+    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 204, description = "Not in the collection any more"),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[delete("/{id}/articles/{article}")]
+pub async fn remove_collection_article(
+    user: AuthUser,
+    path: web::Path<(i32, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, article) = path.into_inner();
+    let article = ArticleRef::parse(&article);
+    crate::db::run(&state.pool, move |conn| {
+        conn.immediate_transaction(|conn| {
+            let Some(article) = article else {
+                return Ok(match owned(conn, id, &user)? {
+                    Ok(_) => Ok(()),
+                    Err(denied) => Err(denied),
+                });
+            };
+            match membership(conn, id, &article, &user)? {
+                Ok((collection, Some(article_id))) => db::remove_article(conn, collection.id, article_id).map(Ok),
+                Ok((_, None)) => Ok(Ok(())),
+                Err(denied) => Ok(Err(denied)),
+            }
+        })
+    })
+    .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A user's public collections, newest first.
+#[utoipa::path(
+    tag = "collections",
+    params(("id" = i32, Path, description = "User id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of public collections", body = Page<CollectionResponse>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+    ),
+)]
+#[get("/{id}/collections")]
+pub async fn list_user_collections(
+    id: web::Path<i32>,
+    query: web::Query<PageQuery>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
+    let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
+    let owner = id.into_inner();
+    let rows = crate::db::run(&state.pool, move |conn| db::list(conn, owner, true, before, limit.probe())).await?;
+    let page = collections_page(rows, limit);
+    Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
+}
