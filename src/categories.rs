@@ -16,6 +16,7 @@ use crate::articles::{self, slug};
 use crate::auth::AuthUser;
 use crate::db;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::schema::{articles as articles_table, categories};
 use crate::state::AppState;
@@ -310,7 +311,7 @@ pub async fn get_category(slug: web::Path<String>, state: web::Data<AppState>) -
 #[post("")]
 pub async fn create_category(
     user: AuthUser,
-    body: web::Json<CreateCategoryRequest>,
+    body: JsonBody<CreateCategoryRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
@@ -385,7 +386,7 @@ pub async fn create_category(
 pub async fn update_category(
     user: AuthUser,
     slug: web::Path<String>,
-    body: web::Json<UpdateCategoryRequest>,
+    body: JsonBody<UpdateCategoryRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;

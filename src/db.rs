@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -42,6 +43,8 @@ pub enum SetupError {
     #[error("cannot create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("cannot open the database: {0}")]
+    Open(String),
+    #[error("cannot open the database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
@@ -52,6 +55,12 @@ pub fn connect(path: &Path) -> Result<DbPool, SetupError> {
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
     }
+    // WAL is a property of the file: switch it once, alone, before the pool
+    // opens its connections in parallel and they race for that lock.
+    let mut first =
+        SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| SetupError::Open(e.to_string()))?;
+    SqlitePragmas.on_acquire(&mut first).map_err(|e| SetupError::Open(e.to_string()))?;
+    drop(first);
     let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
     Ok(Pool::builder()
         .max_size(POOL_SIZE)

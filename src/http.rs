@@ -153,3 +153,76 @@ pub fn check_if_match(if_match: Option<&str>, current: &impl serde::Serialize) -
     let etag = etag_of(&serde_json::to_vec(current).map_err(ApiError::internal)?);
     if listed_tags(value).any(|tag| tag == "*" || tag == etag) { Ok(()) } else { Err(ApiError::PreconditionFailed) }
 }
+
+/// A JSON object request body. Unlike `web::Json`, it refuses arrays for
+/// struct bodies (serde would read `[..]` as the fields in order), and every
+/// failure is in the problem+json envelope: 415 for another content type,
+/// 413 past the payload limit, 400 for anything unreadable.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T> JsonBody<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonBody<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn is_json(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == mime::APPLICATION && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        })
+}
+
+/// Parses a JSON object into `T`, naming what is wrong in a way a client can act on.
+pub fn parse_json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request("invalid_body", "the body must be a JSON object"));
+    }
+    serde_json::from_slice(bytes).map_err(|error| {
+        let message = error.to_string();
+        let code = if message.starts_with("unknown field") {
+            "unknown_field"
+        } else if error.is_data() {
+            "invalid_body"
+        } else {
+            "malformed_json"
+        };
+        ApiError::bad_request(code, message)
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = is_json(request);
+        let bytes = web::Bytes::from_request(request, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = bytes.await.map_err(|error| {
+                if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::bad_request("invalid_body", error.to_string())
+                }
+            })?;
+            parse_json_object(&bytes).map(JsonBody)
+        })
+    }
+}

@@ -88,6 +88,8 @@ fn main() -> ExitCode {
 fn serve(config: Config) -> cli::CliResult<()> {
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config).await?;
+        // On stdout whatever the log level: scripts read the port from it.
+        println!("listening on http://{}", application.address());
         application.run_until_stopped().await?;
         tracing::info!("stopped");
         Ok(())

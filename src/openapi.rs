@@ -7,7 +7,11 @@ use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
+use crate::articles::SortParam;
+use crate::articles::db::ArticleStatus;
+use crate::collections::db::Visibility;
 use crate::error::{FieldError, Problem};
+use crate::users::Role;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,7 +37,8 @@ header is sent too. Every response carries `X-Request-Id`.",
         (name = "ops", description = "Health, readiness and metrics."),
     ),
     components(
-        schemas(Problem, FieldError),
+        // Schemas that only query parameters use are not collected with the routes.
+        schemas(Problem, FieldError, SortParam, ArticleStatus, Role, Visibility),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
             UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
@@ -135,6 +140,10 @@ impl Modify for CommonResponses {
                 }
                 if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
                     add("400", "BadRequest");
+                }
+                if path.contains('{') {
+                    // A path naming nothing, an id out of range included.
+                    add("404", "NotFound");
                 }
                 if path.starts_with("/api/v1/auth/") {
                     add("429", "TooManyRequests");

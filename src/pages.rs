@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::http;
+use crate::http::JsonBody;
 use crate::pagination::{self, Limit, Page};
 use crate::schema::pages;
 use crate::state::AppState;
@@ -173,7 +174,7 @@ pub async fn get_page(
 pub async fn put_page(
     user: AuthUser,
     slug: web::Path<String>,
-    body: web::Json<PutPageRequest>,
+    body: JsonBody<PutPageRequest>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header::{self, HeaderName};
 use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -56,7 +55,7 @@ pub enum StartupError {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    port: u16,
+    address: std::net::SocketAddr,
     server: Server,
 }
 
@@ -70,7 +69,6 @@ impl Application {
 
         let listener = TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
         let address = listener.local_addr().map_err(|e| StartupError::Bind(config.bind, e))?;
-        tracing::info!("listening on http://{address}");
 
         let metrics = prometheus_middleware(&pool)?;
         let mailer = Mailer::from_config(&config)?;
@@ -88,7 +86,6 @@ impl Application {
                 .into_app()
                 .app_data(state.clone())
                 .app_data(known_routes.clone())
-                .app_data(json_config())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(
                     web::QueryConfig::default()
@@ -119,12 +116,17 @@ impl Application {
         .map_err(|e| StartupError::Bind(address, e))?
         .run();
 
-        Ok(Self { port: address.port(), server })
+        Ok(Self { address, server })
     }
 
-    /// The bound port (useful when the configuration asked for port 0).
+    /// The bound address (useful when the configuration asked for port 0).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// The bound port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
     }
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
@@ -180,33 +182,6 @@ fn prometheus_middleware(pool: &DbPool) -> Result<PrometheusMetrics, StartupErro
     let collector = PoolCollector::new(pool.clone()).map_err(|e| StartupError::Metrics(e.to_string()))?;
     metrics.registry.register(Box::new(collector)).map_err(|e| StartupError::Metrics(e.to_string()))?;
     Ok(metrics)
-}
-
-/// JSON bodies: at most 1 MiB, `application/json` only, and every failure in
-/// the problem+json envelope.
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default().limit(MAX_BODY_BYTES).error_handler(|error, _: &HttpRequest| json_error(error).into())
-}
-
-fn json_error(error: JsonPayloadError) -> ApiError {
-    match error {
-        JsonPayloadError::OverflowKnownLength { .. }
-        | JsonPayloadError::Overflow { .. }
-        | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Deserialize(error) => {
-            let message = error.to_string();
-            let code = if message.starts_with("unknown field") {
-                "unknown_field"
-            } else if error.is_data() {
-                "invalid_body"
-            } else {
-                "malformed_json"
-            };
-            ApiError::bad_request(code, message)
-        }
-        other => ApiError::bad_request("invalid_body", other.to_string()),
-    }
 }
 
 fn cors(origins: &CorsOrigins) -> Cors {

@@ -17,6 +17,7 @@ use crate::auth::AuthUser;
 use crate::db;
 use crate::error::ApiError;
 use crate::http;
+use crate::http::JsonBody;
 use crate::schema::{article_votes, articles};
 use crate::state::AppState;
 use crate::time;
@@ -26,10 +27,12 @@ use crate::time;
 pub struct VoteValue(i32);
 
 impl VoteValue {
-    pub fn parse(raw: i64) -> Result<Self, ApiError> {
-        match raw {
-            1 => Ok(Self(1)),
-            -1 => Ok(Self(-1)),
+    /// Takes any JSON number: `1.0` is the integer 1 to JSON Schema, so it
+    /// must be accepted as one.
+    pub fn parse(raw: &serde_json::Number) -> Result<Self, ApiError> {
+        match raw.as_f64() {
+            Some(1.0) => Ok(Self(1)),
+            Some(-1.0) => Ok(Self(-1)),
             _ => Err(ApiError::invalid_field("value", "must be 1 (up) or -1 (down)")),
         }
     }
@@ -59,8 +62,8 @@ pub struct Tally {
 #[serde(deny_unknown_fields)]
 pub struct VoteRequest {
     /// 1 (up) or -1 (down).
-    #[schema(example = 1)]
-    pub value: i64,
+    #[schema(value_type = i32, minimum = -1, maximum = 1, example = 1)]
+    pub value: serde_json::Number,
 }
 
 /// Per-user limit on vote changes.
@@ -290,10 +293,10 @@ async fn change_vote(
 pub async fn put_article_vote(
     user: AuthUser,
     article: web::Path<String>,
-    body: web::Json<VoteRequest>,
+    body: JsonBody<VoteRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let value = VoteValue::parse(body.value)?;
+    let value = VoteValue::parse(&body.value)?;
     change_vote(user, &article, Some(value), &state).await
 }
 
@@ -349,10 +352,11 @@ mod tests {
 
     #[test]
     fn only_plus_and_minus_one_are_votes() {
-        assert_eq!(VoteValue::parse(1).unwrap().get(), 1);
-        assert_eq!(VoteValue::parse(-1).unwrap().get(), -1);
-        for bad in [0, 2, -2, i64::MAX] {
-            assert!(VoteValue::parse(bad).is_err());
+        let number = |json: &str| serde_json::from_str::<serde_json::Number>(json).unwrap();
+        assert_eq!(VoteValue::parse(&number("1")).unwrap().get(), 1);
+        assert_eq!(VoteValue::parse(&number("-1.0")).unwrap().get(), -1);
+        for bad in ["0", "2", "-2", "1.5", "9223372036854775807", "1e300"] {
+            assert!(VoteValue::parse(&number(bad)).is_err(), "{bad}");
         }
     }
 

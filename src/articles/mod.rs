@@ -6,7 +6,7 @@ mod routes;
 pub mod search;
 pub mod slug;
 
-pub use routes::{ArticleListItem, ArticleResponse, MAX_BODY_CHARS, Votes, hydrate};
+pub use routes::{ArticleListItem, ArticleResponse, MAX_BODY_CHARS, SortParam, Votes, hydrate};
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 

@@ -16,6 +16,7 @@ use super::{markdown, search, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::{CategorySummary, Tree};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
@@ -469,7 +470,7 @@ fn to_naive(at: DateTime<Utc>) -> NaiveDateTime {
 #[post("")]
 pub async fn create_article(
     user: AuthUser,
-    body: web::Json<CreateArticleRequest>,
+    body: JsonBody<CreateArticleRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Author)?;
@@ -571,7 +572,7 @@ pub async fn create_article(
 pub async fn update_article(
     user: AuthUser,
     article: web::Path<String>,
-    body: web::Json<UpdateArticleRequest>,
+    body: JsonBody<UpdateArticleRequest>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

@@ -17,6 +17,7 @@ use super::password::{self, Password};
 use super::tokens::{HashedToken, PlainToken};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::http::JsonBody;
 use crate::mail::{Mail, html_escape};
 use crate::schema::{password_resets, users};
 use crate::state::AppState;
@@ -200,7 +201,7 @@ pub fn send_password_changed(state: &AppState, user: &UserRow) {
 )]
 #[post("/password/forgot")]
 pub async fn forgot_password(
-    body: web::Json<ForgotPasswordRequest>,
+    body: JsonBody<ForgotPasswordRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
@@ -245,7 +246,7 @@ pub async fn forgot_password(
 )]
 #[post("/password/reset/verify")]
 pub async fn verify_reset(
-    body: web::Json<VerifyResetRequest>,
+    body: JsonBody<VerifyResetRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = HashedToken::of(body.token.expose_secret());
@@ -268,7 +269,7 @@ pub async fn verify_reset(
 )]
 #[post("/password/reset")]
 pub async fn reset_password(
-    body: web::Json<ResetPasswordRequest>,
+    body: JsonBody<ResetPasswordRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();

@@ -11,6 +11,7 @@ use super::password::{self, Password};
 use super::tokens::{self, HashedToken, IssuedRefresh, Rotation};
 use crate::db;
 use crate::error::{ApiError, AuthFailure, Problem};
+use crate::http::JsonBody;
 use crate::state::AppState;
 use crate::time;
 use crate::users::db::{NewUser, UserRow};
@@ -105,7 +106,7 @@ fn refresh_ttl(state: &AppState) -> chrono::Duration {
     ),
 )]
 #[post("/register")]
-pub async fn register(body: web::Json<RegisterRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let email = Email::parse(&body.email);
     let display_name = DisplayName::parse(&body.display_name);
@@ -160,7 +161,7 @@ pub async fn register(body: web::Json<RegisterRequest>, state: web::Data<AppStat
     ),
 )]
 #[post("/login")]
-pub async fn login(body: web::Json<LoginRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let key = Email::key_of(&body.email);
     state.login_failures.check(&key)?;
@@ -192,7 +193,7 @@ pub async fn login(body: web::Json<LoginRequest>, state: web::Data<AppState>) ->
     ),
 )]
 #[post("/refresh")]
-pub async fn refresh(body: web::Json<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     let ttl = refresh_ttl(&state);
     let rotated = db::run(&state.pool, move |conn| {
@@ -222,7 +223,7 @@ pub async fn refresh(body: web::Json<RefreshRequest>, state: web::Data<AppState>
     responses((status = 204, description = "The session is over")),
 )]
 #[post("/logout")]
-pub async fn logout(body: web::Json<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     db::run(&state.pool, move |conn| conn.immediate_transaction(|conn| tokens::revoke_family_of(conn, &presented)))
         .await?;

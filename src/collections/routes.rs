@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
 use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +14,7 @@ use crate::articles::db::{self as articles_db, ArticleRef};
 use crate::articles::{ArticleListItem, hydrate};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
@@ -264,7 +266,7 @@ pub async fn list_collections(
 #[post("")]
 pub async fn create_collection(
     user: AuthUser,
-    body: web::Json<CreateCollectionRequest>,
+    body: JsonBody<CreateCollectionRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -349,7 +351,7 @@ pub async fn get_collection(
 pub async fn update_collection(
     user: AuthUser,
     id: web::Path<i32>,
-    body: web::Json<UpdateCollectionRequest>,
+    body: JsonBody<UpdateCollectionRequest>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -597,6 +599,7 @@ pub async fn remove_collection_article(
     responses(
         (status = 200, description = "A page of public collections", body = Page<CollectionResponse>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 404, response = crate::openapi::NotFound),
     ),
 )]
 #[get("/{id}/collections")]
@@ -609,7 +612,12 @@ pub async fn list_user_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
-    let rows = crate::db::run(&state.pool, move |conn| db::list(conn, owner, true, before, limit.probe())).await?;
+    let rows = crate::db::run(&state.pool, move |conn| {
+        let listed = crate::users::db::find(conn, owner).optional()?.filter(|user| !user.disabled);
+        listed.map(|_| db::list(conn, owner, true, before, limit.probe())).transpose()
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
     let page = collections_page(rows, limit);
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }

@@ -13,6 +13,7 @@ use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
 use crate::auth::reset;
 use crate::error::{ApiError, AuthFailure, Problem};
+use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
@@ -195,7 +196,7 @@ pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpRe
 #[patch("/me")]
 pub async fn update_me(
     user: AuthUser,
-    body: web::Json<UpdateProfileRequest>,
+    body: JsonBody<UpdateProfileRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -241,7 +242,7 @@ pub async fn update_me(
 #[put("/me/password")]
 pub async fn change_password(
     user: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: JsonBody<ChangePasswordRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -281,7 +282,7 @@ fn wrong_password() -> ApiError {
 #[delete("/me")]
 pub async fn delete_me(
     user: AuthUser,
-    body: web::Json<DeleteAccountRequest>,
+    body: JsonBody<DeleteAccountRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = load_account(&state, user.id).await?;
@@ -361,7 +362,7 @@ pub async fn list_users(
 pub async fn update_user(
     user: AuthUser,
     id: web::Path<i32>,
-    body: web::Json<AdminUpdateUserRequest>,
+    body: JsonBody<AdminUpdateUserRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;

@@ -86,7 +86,7 @@ async fn votes_are_validated_and_bad_ones_change_nothing() {
         (json!({"value": -99999999999_i64}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"value": "1"}), StatusCode::BAD_REQUEST, "invalid_body"),
         (json!({"value": null}), StatusCode::BAD_REQUEST, "invalid_body"),
-        (json!({"value": 1.5}), StatusCode::BAD_REQUEST, "invalid_body"),
+        (json!({"value": 1.5}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({}), StatusCode::BAD_REQUEST, "invalid_body"),
         (json!({"value": 1, "weight": 10}), StatusCode::BAD_REQUEST, "unknown_field"),
     ];
