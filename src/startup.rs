@@ -100,15 +100,16 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .default_service(web::to(crate::http::fallback))
                 .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "no-referrer"))
+                    telemetry::SECURITY_HEADERS
+                        .into_iter()
+                        .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
                         // Handlers that serve cacheable content say so; the rest is never stored.
                         .add((header::CACHE_CONTROL, "no-store")),
                 )
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(cors(&config.cors_origins))
+                .wrap(from_fn(telemetry::catch_panics))
                 .wrap(from_fn(telemetry::request_id))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)

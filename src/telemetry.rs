@@ -4,14 +4,18 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use std::panic::AssertUnwindSafe;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
+use futures_util::FutureExt;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -70,10 +74,38 @@ pub async fn request_id(
         // ready-made: actix renders errors after this middleware returns.
         Err(error) => {
             let mut response = REQUEST_ID.sync_scope(id, || error.error_response());
+            let headers = response.headers_mut();
             if let Some(header) = header {
-                response.headers_mut().insert(REQUEST_ID_HEADER, header);
+                headers.insert(REQUEST_ID_HEADER, header);
+            }
+            for (name, value) in SECURITY_HEADERS {
+                headers.insert(name, HeaderValue::from_static(value));
             }
             Err(InternalError::from_response(error.to_string(), response).into())
+        }
+    }
+}
+
+/// Headers every response carries; `DefaultHeaders` adds them to answers,
+/// and [`request_id`] to errors that bypass it.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 2] =
+    [(header::X_CONTENT_TYPE_OPTIONS, "nosniff"), (header::REFERRER_POLICY, "no-referrer")];
+
+/// A handler that panics despite the lints answers a 500 problem (logged by
+/// `ApiError`) instead of taking its worker down with the connection.
+pub async fn catch_panics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(ApiError::Internal(format!("handler panicked: {message}").into()).into())
         }
     }
 }
@@ -101,5 +133,42 @@ impl RootSpanBuilder for RequestSpan {
         };
         span.record("http.status_code", status.as_u16());
         span.in_scope(|| tracing::info!(http.status_code = status.as_u16(), "answered"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_a_500_problem_with_the_request_id() {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(catch_panics))
+                .wrap(from_fn(request_id))
+                .route("/boom", web::get().to(|| async { if true { panic!("boom") } else { "unreachable" } }))
+                .route("/fine", web::get().to(|| async { "fine" })),
+        )
+        .await;
+
+        let request = test::TestRequest::get().uri("/boom").insert_header(("x-request-id", "r-1")).to_request();
+        let response = match test::try_call_service(&app, request).await {
+            Ok(response) => response.into_parts().1.map_into_boxed_body(),
+            Err(error) => error.error_response(),
+        };
+
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get("x-request-id").unwrap(), "r-1");
+        assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
+        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "internal_error");
+        assert_eq!(problem["request_id"], "r-1");
+        assert!(!problem.to_string().contains("boom"), "the panic message stays in the log");
+        let after = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(after.status(), 200, "the service keeps serving");
     }
 }

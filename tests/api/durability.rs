@@ -1,0 +1,154 @@
+//! The real binary under signals: SIGKILL during writes loses nothing that
+//! was acknowledged, and SIGTERM lets requests in flight finish.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::helpers::{JWT_SECRET, PASSWORD};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+/// Starts `newsroom serve` on `dir`'s database and waits for its address.
+fn start(dir: &TempDir) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("NEWSROOM_DATABASE_URL", dir.path().join("durable.db"))
+        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
+        .env("NEWSROOM_MAIL_OUTBOX", dir.path().join("outbox"))
+        .env("NEWSROOM_AUTH_RATE_LIMIT", "0")
+        .env("NEWSROOM_MAX_COLLECTIONS", "100000")
+        .env("NEWSROOM_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line:?}"));
+    Server { child, base: address.to_owned() }
+}
+
+async fn token(client: &reqwest::Client, base: &str, email: &str, register: bool) -> String {
+    let path = if register { "register" } else { "login" };
+    let body = json!({"email": email, "password": PASSWORD, "display_name": "Durable"});
+    let body = if register { body } else { json!({"email": email, "password": PASSWORD}) };
+    let response = client.post(format!("{base}/api/v1/auth/{path}")).json(&body).send().await.unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn sigkill_during_writes_loses_nothing_acknowledged() {
+    let dir = TempDir::new().unwrap();
+    let mut server = start(&dir);
+    let client = reqwest::Client::new();
+    let access = token(&client, &server.base, "writer@example.com", true).await;
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let (client, base, access, acknowledged) =
+            (client.clone(), server.base.clone(), access.clone(), acknowledged.clone());
+        writers.spawn(async move {
+            for i in 0.. {
+                let name = format!("w{writer}-{i}");
+                let sent = client
+                    .post(format!("{base}/api/v1/collections"))
+                    .bearer_auth(&access)
+                    .json(&json!({"name": name}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status() == StatusCode::CREATED => acknowledged.lock().unwrap().push(name),
+                    Ok(response) => panic!("unexpected {}", response.status()),
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    while writers.join_next().await.is_some() {}
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() > 10, "the load ran: {} writes", acknowledged.len());
+
+    let restarted = start(&dir);
+    let access = token(&client, &restarted.base, "writer@example.com", false).await;
+    let mut stored = Vec::new();
+    let mut path = format!("{}/api/v1/collections?limit=100", restarted.base);
+    loop {
+        let page: Value = client.get(&path).bearer_auth(&access).send().await.unwrap().json().await.unwrap();
+        stored.extend(page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{}/api/v1/collections?limit=100&cursor={cursor}", restarted.base),
+            None => break,
+        }
+    }
+    for name in &acknowledged {
+        assert!(stored.contains(name), "{name} was acknowledged but is gone");
+    }
+    let mut db = SqliteConnection::establish(&dir.path().join("durable.db").display().to_string()).unwrap();
+    db.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut db).unwrap();
+    assert_eq!(checks.iter().map(|c| c.integrity_check.as_str()).collect::<Vec<_>>(), ["ok"]);
+    let mut restarted = restarted;
+    restarted.child.kill().unwrap();
+    restarted.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish() {
+    use std::io::{Read, Write};
+
+    let dir = TempDir::new().unwrap();
+    let mut server = start(&dir);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Requests whose bodies are half sent are surely in flight when the signal comes.
+    let body = json!({"email": "late@example.com", "password": PASSWORD, "display_name": "Late"}).to_string();
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let head = format!(
+            "POST /api/v1/auth/register HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(first_half.as_bytes()).unwrap();
+        streams.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let signal = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(signal.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut statuses = Vec::new();
+    for mut stream in streams {
+        stream.write_all(second_half.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        statuses.push(response.lines().next().unwrap_or_default().to_owned());
+    }
+    assert_eq!(statuses.iter().filter(|line| line.starts_with("HTTP/1.1 201")).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|line| line.starts_with("HTTP/1.1 409")).count(), 2, "{statuses:?}");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(std::net::TcpStream::connect(&address).is_err(), "the server is gone");
+}
