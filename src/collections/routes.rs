@@ -76,7 +76,10 @@ pub struct SavedArticle {
 }
 
 /// What the owner sees of a saved article that was unpublished or deleted.
+// `deny_unknown_fields` only shapes the schema (`additionalProperties: false`),
+// so that a readable article never also matches this branch of the `oneOf`.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnavailableArticle {
     pub id: i32,
     pub title: String,
