@@ -40,6 +40,8 @@ pub mod pagination;
 pub mod schema;
 /// `newsroom seed-demo`.
 pub mod seed;
+/// `newsroom seed-bench`.
+pub mod seed_bench;
 /// The HTTP server: building, binding, serving, stopping.
 pub mod startup;
 /// The state every handler shares.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, db, openapi, seed, telemetry};
+use newsroom::{cli, db, openapi, seed, seed_bench, telemetry};
 
 #[derive(Parser)]
 #[command(version, about = "The backend of a news site: a REST/JSON API.")]
@@ -39,6 +39,12 @@ enum Command {
     /// Load demo categories, articles in English and Arabic, a privacy policy
     /// page, and a demo editor (idempotent; prints the editor's new password).
     SeedDemo,
+    /// Fill an empty database with benchmark data (100,000 articles, 1,000,000 votes…).
+    SeedBench {
+        /// Scale every count by this factor (1.0 is the full size).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
     /// Recount every vote tally from the votes table; exit 1 on any difference.
     Check,
     /// Print the OpenAPI document (JSON) to stdout.
@@ -73,6 +79,7 @@ fn main() -> ExitCode {
             create_user(&config, &email, &display_name, &role)
         }
         Command::SeedDemo => seed_demo(&config),
+        Command::SeedBench { scale } => seed_bench(&config, scale),
         Command::Check => check(&config),
         Command::Openapi => Ok(()),
     };
@@ -135,4 +142,30 @@ fn check(config: &Config) -> cli::CliResult<()> {
     } else {
         Err(format!("{} article(s) with a wrong tally", mismatches.len()).into())
     }
+}
+
+fn seed_bench(config: &Config, scale: f64) -> cli::CliResult<()> {
+    let full = seed_bench::BenchSizes::default();
+    let scaled = |count: usize| ((count as f64 * scale).round() as usize).max(1);
+    let sizes = seed_bench::BenchSizes {
+        articles: scaled(full.articles),
+        categories: scaled(full.categories),
+        tags: scaled(full.tags),
+        users: scaled(full.users),
+        votes: scaled(full.votes),
+        collection_items: scaled(full.collection_items),
+    };
+    let report = seed_bench::seed_bench(config, sizes)?;
+    println!(
+        "{} users, {} categories, {} tags, {} articles, {} votes, {} collection items in {:.1} s; every user's password is {:?}",
+        report.users,
+        report.categories,
+        report.tags,
+        report.articles,
+        report.votes,
+        report.collection_items,
+        report.seconds,
+        seed_bench::BENCH_PASSWORD
+    );
+    Ok(())
 }

@@ -1,0 +1,608 @@
+//! `newsroom seed-bench`: a large, realistic database for the benchmark —
+//! 100,000 articles of 2–6 KB Markdown (a fifth in Arabic), 500 categories in
+//! a tree, 5,000 tags, 10,000 users, 1,000,000 votes and 50,000 collection
+//! items — written in bulk transactions from a fixed seed, so every run
+//! produces the same data.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::articles::db::ArticleStatus;
+use crate::articles::search::{self, IndexedText};
+use crate::articles::{markdown, slug};
+use crate::auth::password::{self, Password};
+use crate::cli::CliResult;
+use crate::collections::db::{Visibility, name_key};
+use crate::config::Config;
+use crate::db;
+use crate::schema::{article_tags, article_votes, articles, categories, collection_items, collections, tags, users};
+use crate::time;
+use crate::users::Role;
+
+/// Every bench user's password (they share one hash: hashing 10,000 would take minutes).
+pub const BENCH_PASSWORD: &str = "bench passphrase 2026";
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchSizes {
+    pub articles: usize,
+    pub categories: usize,
+    pub tags: usize,
+    pub users: usize,
+    pub votes: usize,
+    pub collection_items: usize,
+}
+
+impl Default for BenchSizes {
+    fn default() -> Self {
+        Self {
+            articles: 100_000,
+            categories: 500,
+            tags: 5_000,
+            users: 10_000,
+            votes: 1_000_000,
+            collection_items: 50_000,
+        }
+    }
+}
+
+/// Items per collection; the number of collections follows from the total.
+const ITEMS_PER_COLLECTION: usize = 10;
+
+const ENGLISH: &[&str] = &[
+    "government",
+    "parliament",
+    "election",
+    "minister",
+    "economy",
+    "market",
+    "city",
+    "people",
+    "report",
+    "world",
+    "budget",
+    "policy",
+    "energy",
+    "water",
+    "school",
+    "health",
+    "road",
+    "port",
+    "oil",
+    "bank",
+    "price",
+    "vote",
+    "council",
+    "court",
+    "team",
+    "match",
+    "season",
+    "festival",
+    "film",
+    "book",
+    "museum",
+    "science",
+    "data",
+    "network",
+    "startup",
+    "farm",
+    "river",
+    "coast",
+    "desert",
+    "village",
+    "storm",
+    "summer",
+    "winter",
+    "plan",
+    "talks",
+    "deal",
+    "strike",
+    "protest",
+    "reform",
+    "law",
+    "tax",
+    "trade",
+    "export",
+    "import",
+    "growth",
+    "jobs",
+    "the",
+    "a",
+    "of",
+    "in",
+    "on",
+    "and",
+    "with",
+    "after",
+    "before",
+    "for",
+    "new",
+    "old",
+    "local",
+    "national",
+    "announced",
+    "said",
+    "reported",
+    "opened",
+    "closed",
+    "rose",
+    "fell",
+    "won",
+    "lost",
+    "agreed",
+    "rejected",
+];
+
+const ARABIC: &[&str] = &[
+    "الحكومة",
+    "البرلمان",
+    "الانتخابات",
+    "الوزير",
+    "الاقتصاد",
+    "السوق",
+    "المدينة",
+    "الناس",
+    "تقرير",
+    "العالم",
+    "الميزانية",
+    "السياسة",
+    "الطاقة",
+    "المياه",
+    "المدرسة",
+    "الصحة",
+    "الطريق",
+    "الميناء",
+    "النفط",
+    "المصرف",
+    "الأسعار",
+    "التصويت",
+    "المجلس",
+    "المحكمة",
+    "الفريق",
+    "المباراة",
+    "المهرجان",
+    "الفيلم",
+    "الكتاب",
+    "المتحف",
+    "في",
+    "من",
+    "على",
+    "مع",
+    "بعد",
+    "قبل",
+    "جديد",
+    "محلي",
+    "وطني",
+    "أعلن",
+    "قال",
+    "افتتح",
+    "ارتفع",
+    "انخفض",
+];
+
+/// What a seeding run wrote.
+#[derive(Debug)]
+pub struct BenchReport {
+    pub users: usize,
+    pub categories: usize,
+    pub tags: usize,
+    pub articles: usize,
+    pub votes: usize,
+    pub collection_items: usize,
+    pub seconds: f64,
+}
+
+fn bar(length: usize, phase: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(u64::try_from(length).unwrap_or(u64::MAX));
+    if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(phase);
+    bar
+}
+
+/// Fills an empty database; refuses one that already has articles.
+pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> {
+    let started = Instant::now();
+    let pool = db::connect(&config.database_path)?;
+    db::migrate(&pool)?;
+    let mut conn = pool.get()?;
+    let existing: i64 = articles::table.count().get_result(&mut conn)?;
+    if existing > 0 {
+        return Err(format!(
+            "{} already has {existing} articles; seed-bench needs an empty database",
+            config.database_path.display()
+        )
+        .into());
+    }
+    let password = Password::parse(BENCH_PASSWORD.to_owned(), "", config.password_min_length)?;
+    let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
+    let mut rng = StdRng::seed_from_u64(2026);
+    let now = time::now();
+
+    let user_ids = seed_users(&mut conn, sizes.users, &password_hash, now)?;
+    let writers: Vec<i32> = user_ids.iter().copied().take(100.min(user_ids.len())).collect();
+    let category_ids = seed_categories(&mut conn, sizes.categories, now)?;
+    let tag_ids = seed_tags(&mut conn, sizes.tags)?;
+    let article_ids = seed_articles(&mut conn, &mut rng, sizes.articles, &category_ids, &tag_ids, &writers, now)?;
+    let votes = seed_votes(&mut conn, &mut rng, sizes.votes, &user_ids, &article_ids, now)?;
+    let items = seed_collections(&mut conn, &mut rng, sizes.collection_items, &user_ids, &article_ids, now)?;
+    let refreshing = bar(1, "hot ranks");
+    crate::votes::refresh_hot_ranks(&mut conn)?;
+    refreshing.finish();
+    // Tell the planner about the new sizes, and leave a compact file behind.
+    conn.batch_execute("ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(BenchReport {
+        users: user_ids.len(),
+        categories: category_ids.len(),
+        tags: tag_ids.len(),
+        articles: article_ids.len(),
+        votes,
+        collection_items: items,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn seed_users(
+    conn: &mut SqliteConnection,
+    count: usize,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    let progress = bar(count, "users");
+    let mut ids = Vec::with_capacity(count);
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|i| {
+                let role = match i {
+                    0..10 => Role::Editor,
+                    10..100 => Role::Author,
+                    _ => Role::Reader,
+                };
+                let email = format!("bench-{i}@example.com");
+                (
+                    users::email.eq(email.clone()),
+                    users::email_key.eq(email),
+                    users::display_name.eq(format!("Reader {i}")),
+                    users::password_hash.eq(password_hash.to_owned()),
+                    users::role.eq(role),
+                    users::created_at.eq(now),
+                    users::updated_at.eq(now),
+                )
+            })
+            .collect();
+        let inserted: Vec<i32> = conn.immediate_transaction(|conn| {
+            diesel::insert_into(users::table).values(&rows).returning(users::id).get_results(conn)
+        })?;
+        ids.extend(inserted);
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish();
+    Ok(ids)
+}
+
+/// A tree three levels deep: a tenth at the top, the rest below.
+fn seed_categories(conn: &mut SqliteConnection, count: usize, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
+    let progress = bar(count, "categories");
+    let mut ids: Vec<i32> = Vec::with_capacity(count);
+    conn.immediate_transaction(|conn| {
+        for i in 0..count {
+            let parent = match i {
+                _ if i < count.div_ceil(10) => None,
+                _ => ids.get((i * 7919) % (i / 3).max(1)).copied(),
+            };
+            let id: i32 = diesel::insert_into(categories::table)
+                .values((
+                    categories::slug.eq(format!("category-{i}")),
+                    categories::name.eq(format!("Category {i}")),
+                    categories::parent_id.eq(parent),
+                    categories::created_at.eq(now),
+                    categories::updated_at.eq(now),
+                ))
+                .returning(categories::id)
+                .get_result(conn)?;
+            ids.push(id);
+            progress.inc(1);
+        }
+        QueryResult::Ok(())
+    })?;
+    progress.finish();
+    Ok(ids)
+}
+
+fn seed_tags(conn: &mut SqliteConnection, count: usize) -> QueryResult<Vec<i32>> {
+    let progress = bar(count, "tags");
+    let rows: Vec<_> =
+        (0..count).map(|i| (tags::slug.eq(format!("tag-{i}")), tags::name.eq(format!("Tag {i}")))).collect();
+    let mut ids = Vec::with_capacity(count);
+    for chunk in rows.chunks(5000) {
+        let inserted: Vec<i32> = conn.immediate_transaction(|conn| {
+            diesel::insert_into(tags::table).values(chunk).returning(tags::id).get_results(conn)
+        })?;
+        ids.extend(inserted);
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish();
+    Ok(ids)
+}
+
+fn sentence(rng: &mut StdRng, words: &[&str], length: usize) -> String {
+    let mut text: Vec<&str> = Vec::with_capacity(length);
+    for _ in 0..length {
+        if let Some(word) = words.get(rng.random_range(0..words.len())) {
+            text.push(word);
+        }
+    }
+    text.join(" ")
+}
+
+/// A Markdown body of about `target` bytes: paragraphs, a heading, a list, a link.
+fn body(rng: &mut StdRng, words: &[&str], target: usize) -> String {
+    let mut body = String::with_capacity(target + 200);
+    let mut paragraph = 0;
+    while body.len() < target {
+        if paragraph == 2 {
+            body.push_str(&format!("## {}\n\n", sentence(rng, words, 4)));
+        }
+        if paragraph == 4 {
+            body.push_str(&format!(
+                "- {}\n- {}\n- [{}](https://example.com/{paragraph})\n\n",
+                sentence(rng, words, 5),
+                sentence(rng, words, 6),
+                sentence(rng, words, 2)
+            ));
+        }
+        let length = rng.random_range(40..90);
+        body.push_str(&format!("{}.\n\n", sentence(rng, words, length)));
+        paragraph += 1;
+    }
+    body
+}
+
+struct GeneratedArticle {
+    slug: String,
+    title: String,
+    excerpt: String,
+    body: String,
+    body_html: String,
+    published_at: NaiveDateTime,
+    category_id: i32,
+    author_id: i32,
+    reading_time: i32,
+    tag_ids: Vec<i32>,
+}
+
+fn generate(
+    rng: &mut StdRng,
+    index: usize,
+    category_ids: &[i32],
+    tag_ids: &[i32],
+    writers: &[i32],
+    now: NaiveDateTime,
+) -> GeneratedArticle {
+    let words = if index % 5 == 0 { ARABIC } else { ENGLISH };
+    let title_length = rng.random_range(4..10);
+    let title = sentence(rng, words, title_length);
+    let size = rng.random_range(2_000..6_000);
+    let body = body(rng, words, size);
+    let tag_count = rng.random_range(0..=5);
+    let mut chosen_tags: Vec<i32> =
+        (0..tag_count).filter_map(|_| tag_ids.get(rng.random_range(0..tag_ids.len().max(1))).copied()).collect();
+    chosen_tags.sort_unstable();
+    chosen_tags.dedup();
+    GeneratedArticle {
+        slug: slug::with_suffix(&slug::slugify(&title), u32::try_from(index).unwrap_or(u32::MAX)),
+        excerpt: markdown::excerpt(&body),
+        body_html: String::new(),
+        reading_time: markdown::reading_time_minutes(&body),
+        published_at: now - Duration::seconds(rng.random_range(60..2 * 365 * 24 * 3600)),
+        category_id: category_ids.get(rng.random_range(0..category_ids.len().max(1))).copied().unwrap_or(0),
+        author_id: writers.get(rng.random_range(0..writers.len().max(1))).copied().unwrap_or(0),
+        title,
+        body,
+        tag_ids: chosen_tags,
+    }
+}
+
+fn seed_articles(
+    conn: &mut SqliteConnection,
+    rng: &mut StdRng,
+    count: usize,
+    category_ids: &[i32],
+    tag_ids: &[i32],
+    writers: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    const BATCH: usize = 500;
+    let progress = bar(count, "articles");
+    let mut ids = Vec::with_capacity(count);
+    let mut start = 0;
+    while start < count {
+        let end = (start + BATCH).min(count);
+        let mut batch: Vec<GeneratedArticle> =
+            (start..end).map(|i| generate(rng, i, category_ids, tag_ids, writers, now)).collect();
+        // Rendering and sanitizing dominate; spread them over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let per_thread = batch.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for part in batch.chunks_mut(per_thread.max(1)) {
+                scope.spawn(move || {
+                    for article in part {
+                        article.body_html = markdown::render(&article.body);
+                    }
+                });
+            }
+        });
+        let inserted = conn.immediate_transaction(|conn| {
+            let rows: Vec<_> = batch
+                .iter()
+                .map(|article| {
+                    (
+                        articles::slug.eq(&article.slug),
+                        articles::title.eq(&article.title),
+                        articles::excerpt.eq(&article.excerpt),
+                        articles::body.eq(&article.body),
+                        articles::body_html.eq(&article.body_html),
+                        articles::status.eq(ArticleStatus::Published),
+                        articles::published_at.eq(Some(article.published_at)),
+                        articles::category_id.eq(Some(article.category_id)),
+                        articles::author_id.eq(Some(article.author_id)),
+                        articles::reading_time_minutes.eq(article.reading_time),
+                        articles::created_at.eq(article.published_at),
+                        articles::updated_at.eq(article.published_at),
+                    )
+                })
+                .collect();
+            let inserted: Vec<i32> =
+                diesel::insert_into(articles::table).values(&rows).returning(articles::id).get_results(conn)?;
+            let mut links = Vec::new();
+            for (id, article) in inserted.iter().zip(&batch) {
+                search::index(conn, *id, &IndexedText::new(&article.title, &article.excerpt, &article.body))?;
+                links.extend(
+                    article.tag_ids.iter().map(|tag| (article_tags::article_id.eq(*id), article_tags::tag_id.eq(*tag))),
+                );
+            }
+            for chunk in links.chunks(10_000) {
+                diesel::insert_into(article_tags::table).values(chunk).execute(conn)?;
+            }
+            QueryResult::Ok(inserted)
+        })?;
+        ids.extend(inserted);
+        progress.inc((end - start) as u64);
+        start = end;
+    }
+    progress.finish();
+    Ok(ids)
+}
+
+fn seed_votes(
+    conn: &mut SqliteConnection,
+    rng: &mut StdRng,
+    count: usize,
+    user_ids: &[i32],
+    article_ids: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let progress = bar(count, "votes");
+    let per_user = count.div_ceil(user_ids.len().max(1)).min(article_ids.len());
+    let mut tallies: HashMap<i32, (i32, i32)> = HashMap::new();
+    let mut written = 0;
+    for users in user_ids.chunks(50) {
+        let mut rows = Vec::with_capacity(users.len() * per_user);
+        for user in users {
+            let mut seen = HashSet::with_capacity(per_user);
+            while seen.len() < per_user && written + rows.len() < count {
+                // Skewed towards recent (high) ids, as readers favour fresh news.
+                let pick =
+                    article_ids.len() - 1 - (rng.random_range(0.0..1.0f64).powi(3) * article_ids.len() as f64) as usize;
+                let Some(&article) = article_ids.get(pick.min(article_ids.len() - 1)) else { break };
+                if !seen.insert(article) {
+                    continue;
+                }
+                let value = if rng.random_bool(0.8) { 1 } else { -1 };
+                let tally = tallies.entry(article).or_default();
+                if value == 1 {
+                    tally.0 += 1
+                } else {
+                    tally.1 += 1
+                }
+                rows.push((
+                    article_votes::user_id.eq(*user),
+                    article_votes::article_id.eq(article),
+                    article_votes::value.eq(value),
+                    article_votes::created_at.eq(now),
+                    article_votes::updated_at.eq(now),
+                ));
+            }
+        }
+        conn.immediate_transaction(|conn| {
+            for chunk in rows.chunks(6000) {
+                diesel::insert_into(article_votes::table).values(chunk).execute(conn)?;
+            }
+            QueryResult::Ok(())
+        })?;
+        written += rows.len();
+        progress.inc(rows.len() as u64);
+    }
+    progress.finish();
+    let tallying = bar(tallies.len(), "tallies");
+    let tallies: Vec<(i32, (i32, i32))> = tallies.into_iter().collect();
+    for chunk in tallies.chunks(5000) {
+        conn.immediate_transaction(|conn| {
+            for (article, (up, down)) in chunk {
+                diesel::update(articles::table.find(article))
+                    .set((articles::votes_up.eq(up), articles::votes_down.eq(down), articles::score.eq(up - down)))
+                    .execute(conn)?;
+            }
+            QueryResult::Ok(())
+        })?;
+        tallying.inc(chunk.len() as u64);
+    }
+    tallying.finish();
+    Ok(written)
+}
+
+fn seed_collections(
+    conn: &mut SqliteConnection,
+    rng: &mut StdRng,
+    items: usize,
+    user_ids: &[i32],
+    article_ids: &[i32],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let count = items / ITEMS_PER_COLLECTION;
+    let progress = bar(items, "collections");
+    let mut written = 0;
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
+        conn.immediate_transaction(|conn| {
+            for i in chunk {
+                let owner = user_ids.get(rng.random_range(0..user_ids.len().max(1))).copied().unwrap_or(0);
+                let name = format!("List {i}");
+                let visibility = if i % 3 == 0 { Visibility::Public } else { Visibility::Private };
+                let id: i32 = diesel::insert_into(collections::table)
+                    .values((
+                        collections::owner_id.eq(owner),
+                        collections::name_key.eq(name_key(&name)),
+                        collections::name.eq(name),
+                        collections::visibility.eq(visibility),
+                        collections::article_count.eq(ITEMS_PER_COLLECTION as i32),
+                        collections::created_at.eq(now),
+                        collections::updated_at.eq(now),
+                    ))
+                    .returning(collections::id)
+                    .get_result(conn)?;
+                let mut chosen = HashSet::new();
+                while chosen.len() < ITEMS_PER_COLLECTION.min(article_ids.len()) {
+                    if let Some(article) = article_ids.get(rng.random_range(0..article_ids.len())) {
+                        chosen.insert(*article);
+                    }
+                }
+                let rows: Vec<_> = chosen
+                    .into_iter()
+                    .enumerate()
+                    .map(|(offset, article)| {
+                        (
+                            collection_items::collection_id.eq(id),
+                            collection_items::article_id.eq(article),
+                            collection_items::added_at.eq(now - Duration::minutes(offset as i64)),
+                        )
+                    })
+                    .collect();
+                written += diesel::insert_into(collection_items::table).values(&rows).execute(conn)?;
+            }
+            QueryResult::Ok(())
+        })?;
+        progress.inc((chunk.len() * ITEMS_PER_COLLECTION) as u64);
+    }
+    progress.finish();
+    Ok(written)
+}
