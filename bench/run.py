@@ -1,0 +1,231 @@
+"""Drives the benchmark; see bench/run. Standard library only."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "release" / "newsroom"
+DATA = ROOT / "bench" / "data"
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = 64
+THREADS = 2
+PASSWORD = "bench passphrase 2026"
+SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
+DB = DATA / f"bench-{SCALE:g}.db"
+
+ENV = dict(
+    os.environ,
+    NEWSROOM_DATABASE_URL=str(DB),
+    NEWSROOM_JWT_SECRET=SECRET,
+    NEWSROOM_MAIL_OUTBOX=str(DATA / "outbox"),
+    NEWSROOM_AUTH_RATE_LIMIT="0",
+    NEWSROOM_VOTE_RATE_LIMIT="0",
+    NEWSROOM_LOG="warn",
+)
+
+
+def call(base, path, method="GET", body=None, token=None):
+    request = urllib.request.Request(base + path, method=method)
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("content-type", "application/json")
+    if token:
+        request.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def seed():
+    if DB.exists():
+        print(f"reusing {DB}")
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    subprocess.run([BIN, "seed-bench", "--scale", str(SCALE)], env=ENV, check=True)
+    print(f"seeded in {time.time() - started:.0f} s")
+
+
+def start():
+    server = subprocess.Popen([BIN, "serve", "--bind", "127.0.0.1:0"], env=ENV, stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    match = re.search(r"listening on (http://\S+)", line)
+    if not match:
+        server.kill()
+        sys.exit(f"the server did not start: {line!r}")
+    return server, match.group(1)
+
+
+def prepare(base):
+    """Paths for every scenario: a hot set of slugs, the cursor of page 1,001, tokens."""
+    slugs, cursor = [], None
+    path = "/api/v1/articles?limit=100"
+    for page in range(200):
+        body = call(base, path)
+        if page < 10:
+            slugs += [urllib.parse.quote(item["slug"]) for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+        path = f"/api/v1/articles?limit=100&cursor={cursor}"
+    categories = call(base, "/api/v1/categories")["items"]
+    parents = {c["parent"] for c in categories if c["parent"]}
+    category = next(c["slug"] for c in categories if c["slug"] in parents and c["parent"] is None)
+    tokens = [
+        call(base, "/api/v1/auth/login", "POST", {"email": f"bench-{i}@example.com", "password": PASSWORD})["access_token"]
+        for i in range(100, 164)
+    ]
+    articles = call(base, "/api/v1/articles?limit=1&sort=published_at")["items"]
+    return {
+        "slugs": slugs,
+        "deep_cursor": cursor,
+        "category": category,
+        "tokens": tokens,
+        "max_article_id": max(1, int(SCALE * 100_000)),
+        "oldest": articles[0]["slug"] if articles else slugs[0],
+    }
+
+
+LUA = """
+local paths, tokens, method, max_id = {}, {}, "%(method)s", %(max_id)d
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  local headers = {}
+  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] end
+  if method == "PUT" then
+    headers["Content-Type"] = "application/json"
+    local value = (math.random() < 0.7) and 1 or -1
+    return wrk.format("PUT", "/api/v1/articles/" .. math.random(max_id) .. "/vote", headers, '{"value":' .. value .. '}')
+  end
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
+"""
+
+
+def lua_script(name, paths, tokens, method="GET", max_id=1):
+    folder = DATA / "wrk"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.paths").write_text("\n".join(paths) + "\n")
+    (folder / f"{name}.tokens").write_text("\n".join(tokens) + ("\n" if tokens else ""))
+    script = folder / f"{name}.lua"
+    script.write_text(LUA % {"method": method, "max_id": max_id, "paths": folder / f"{name}.paths", "tokens": folder / f"{name}.tokens"})
+    return script
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def unit_ms(text):
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(base, script, pid, seconds=SECONDS):
+    peak = [rss_kib(pid)]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), base]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    done.set()
+    sampler.join()
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors += sum(int(n) for n in socket.groups()) if socket else 0
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": unit_ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        "p99": unit_ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        "errors": errors,
+        "rss_mib": peak[0] / 1024,
+    }
+
+
+def main():
+    seed()
+    server, base = start()
+    try:
+        setup = prepare(base)
+        tokens, slugs = setup["tokens"], setup["slugs"]
+        scenarios = [
+            ("healthz (ceiling)", lua_script("healthz", ["/healthz"], [])),
+            ("article by slug (1,000 hot)", lua_script("article", [f"/api/v1/articles/{s}" for s in slugs], [])),
+            ("list page 1", lua_script("page1", ["/api/v1/articles"], [])),
+            ("list page 1,001 (cursor)", lua_script("deep", [f"/api/v1/articles?cursor={setup['deep_cursor']}"], [])),
+            ("list by category + subs", lua_script("category", [f"/api/v1/articles?category={setup['category']}"], [])),
+            ("search q=market", lua_script("search", ["/api/v1/articles?q=market"], [])),
+            ("related (Check Also)", lua_script("related", [f"/api/v1/articles/{s}/related" for s in slugs[:100]], [])),
+            ("article, signed in (my_vote)", lua_script("article_auth", [f"/api/v1/articles/{s}" for s in slugs], tokens)),
+            ("PUT vote (64 users, all articles)", lua_script("vote", [], tokens, "PUT", setup["max_article_id"])),
+        ]
+        results = []
+        for name, script in scenarios:
+            wrk(base, script, server.pid, seconds=3)
+            result = wrk(base, script, server.pid)
+            results.append((name, result))
+            print(f"{name:36} {result['rps']:>9.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  errors {result['errors']}  RSS {result['rss_mib']:.0f} MiB", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+    check = subprocess.run([BIN, "check"], env=ENV, capture_output=True, text=True)
+    tallies = "exact" if check.returncode == 0 else "WRONG: " + check.stdout.strip()
+    print(f"vote tallies after the run: {tallies}")
+    report(results, tallies)
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    memory = next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return f"{os.cpu_count()} × {cpu}, {int(memory) // 1024 // 1024} GiB; {wrk_version.strip()}; load tool on the same machine"
+
+
+def report(results, tallies):
+    ceiling = results[0][1]["rps"]
+    page1 = next(r for n, r in results if n == "list page 1")
+    lines = [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, scale {SCALE:g} "
+        f"({int(100_000 * SCALE):,} articles, {int(1_000_000 * SCALE):,} votes), "
+        f"`wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s` after a 3 s warm-up per scenario.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | errors | server RSS MiB | vs ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results:
+        lines.append(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss_mib']:.0f} | {100 * r['rps'] / ceiling:.0f}% |")
+    deep = next(r for n, r in results if n.startswith("list page 1,001"))
+    lines += ["", f"Vote tallies after the run (`newsroom check`): {tallies}. Deep page / page 1 latency (p50): {deep['p50'] / max(page1['p50'], 1e-9):.2f}×."]
+    table = "\n".join(lines)
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "<!-- bench:start -->\n<!-- bench:end -->\n"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{start}\n{table}\n{end}{after}")
+    print("\n" + table)
+
+
+if __name__ == "__main__":
+    main()
