@@ -2,6 +2,8 @@
 //! shaped in Rust — breadcrumbs, children, descendants and cycle checks.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -144,6 +146,40 @@ impl Tree {
     }
 }
 
+/// The tree as last read, shared by requests for a few seconds: every article
+/// and list shows breadcrumbs, and reading all categories each time was most
+/// of their cost. Category writes here clear it at once; a write made by
+/// another instance shows within [`TREE_TTL`].
+#[derive(Default)]
+pub struct TreeCache {
+    cached: Mutex<Option<(Instant, Arc<Tree>)>>,
+}
+
+/// How long a cached tree is trusted.
+pub const TREE_TTL: Duration = Duration::from_secs(5);
+
+impl TreeCache {
+    pub fn tree(&self, conn: &mut SqliteConnection) -> QueryResult<Arc<Tree>> {
+        let fresh = self
+            .cached
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < TREE_TTL)
+            .map(|(_, tree)| tree.clone());
+        if let Some(tree) = fresh {
+            return Ok(tree);
+        }
+        let tree = Arc::new(Tree::load(conn)?);
+        *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), tree.clone()));
+        Ok(tree)
+    }
+
+    pub fn invalidate(&self) {
+        *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
 /// One step of a breadcrumb.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Crumb {
@@ -265,8 +301,10 @@ fn slug_taken() -> ApiError {
 #[utoipa::path(tag = "categories", responses((status = 200, description = "All categories", body = CategoryList)))]
 #[get("")]
 pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let cache = state.categories.clone();
     let (tree, counts) =
-        db::run(&state.pool, |conn| Ok::<_, diesel::result::Error>((Tree::load(conn)?, article_counts(conn)?))).await?;
+        db::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
+            .await?;
     let mut items: Vec<CategoryResponse> = tree.rows.values().map(|row| tree.response(row, &counts)).collect();
     items.sort_by(|a, b| {
         let key = |c: &CategoryResponse| c.path.iter().map(|crumb| crumb.name.to_lowercase()).collect::<Vec<_>>();
@@ -286,8 +324,10 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
 )]
 #[get("/{slug}")]
 pub async fn get_category(slug: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let cache = state.categories.clone();
     let (tree, counts) =
-        db::run(&state.pool, |conn| Ok::<_, diesel::result::Error>((Tree::load(conn)?, article_counts(conn)?))).await?;
+        db::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
+            .await?;
     let row = tree.by_slug(&slug).ok_or(ApiError::NotFound)?;
     let detail = CategoryDetail {
         category: tree.response(row, &counts),
@@ -333,36 +373,34 @@ pub async fn create_category(
         (name, slug, description) => return Err(ApiError::fields([name.err(), slug.err(), description.err()])),
     };
     let parent_slug = body.parent;
-    let created = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let tree = Tree::load(conn)?;
-            let parent_id = match parent_slug.as_deref() {
-                Some(parent) => match tree.by_slug(parent) {
-                    Some(parent) => Some(parent.id),
-                    None => return Ok(Err(ApiError::invalid_field("parent", "no category has this slug"))),
-                },
-                None => None,
-            };
-            if tree.by_slug(&slug).is_some() {
-                return Ok(Err(slug_taken()));
-            }
-            let now = time::now();
-            let new = NewCategory {
-                slug: &slug,
-                name: &name,
-                description: description.as_deref(),
-                parent_id,
-                created_at: now,
-                updated_at: now,
-            };
-            let id: i32 =
-                diesel::insert_into(categories::table).values(&new).returning(categories::id).get_result(conn)?;
-            let tree = Tree::load(conn)?;
-            let row = tree.get(id).ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(tree.response(row, &HashMap::new())))
-        })
+    let created = db::write(&state.pool, move |conn| {
+        let tree = Tree::load(conn)?;
+        let parent_id = match parent_slug.as_deref() {
+            Some(parent) => match tree.by_slug(parent) {
+                Some(parent) => Some(parent.id),
+                None => return Ok(Err(ApiError::invalid_field("parent", "no category has this slug"))),
+            },
+            None => None,
+        };
+        if tree.by_slug(&slug).is_some() {
+            return Ok(Err(slug_taken()));
+        }
+        let now = time::now();
+        let new = NewCategory {
+            slug: &slug,
+            name: &name,
+            description: description.as_deref(),
+            parent_id,
+            created_at: now,
+            updated_at: now,
+        };
+        let id: i32 = diesel::insert_into(categories::table).values(&new).returning(categories::id).get_result(conn)?;
+        let tree = Tree::load(conn)?;
+        let row = tree.get(id).ok_or(diesel::result::Error::NotFound)?;
+        diesel::QueryResult::Ok(Ok(tree.response(row, &HashMap::new())))
     })
     .await??;
+    state.categories.invalidate();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/categories/{}", created.slug)))
         .json(created))
@@ -403,45 +441,44 @@ pub async fn update_category(
         (name, new_slug, description) => return Err(ApiError::fields([name.err(), new_slug.err(), description.err()])),
     };
     let (current_slug, parent) = (slug.into_inner(), body.parent);
-    let updated = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let tree = Tree::load(conn)?;
-            let Some(current) = tree.by_slug(&current_slug) else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            let id = current.id;
-            let parent_id = match parent {
-                Patch::Absent => None,
-                Patch::Null => Some(None),
-                Patch::Value(parent) => match tree.by_slug(&parent) {
-                    Some(parent) if tree.with_descendants(id).contains(&parent.id) => {
-                        return Ok(Err(ApiError::invalid_field("parent", "a category cannot move below itself")));
-                    }
-                    Some(parent) => Some(Some(parent.id)),
-                    None => return Ok(Err(ApiError::invalid_field("parent", "no category has this slug"))),
-                },
-            };
-            if let Some(new_slug) = &new_slug
-                && tree.by_slug(new_slug).is_some_and(|other| other.id != id)
-            {
-                return Ok(Err(slug_taken()));
-            }
-            let changes = CategoryChanges { slug: new_slug, name, description, parent_id };
-            if changes.slug.is_some()
-                || changes.name.is_some()
-                || changes.description.is_some()
-                || changes.parent_id.is_some()
-            {
-                diesel::update(categories::table.find(id))
-                    .set((&changes, categories::updated_at.eq(time::now())))
-                    .execute(conn)?;
-            }
-            let (tree, counts) = (Tree::load(conn)?, article_counts(conn)?);
-            let row = tree.get(id).ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(tree.response(row, &counts)))
-        })
+    let updated = db::write(&state.pool, move |conn| {
+        let tree = Tree::load(conn)?;
+        let Some(current) = tree.by_slug(&current_slug) else {
+            return Ok(Err(ApiError::NotFound));
+        };
+        let id = current.id;
+        let parent_id = match parent {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(parent) => match tree.by_slug(&parent) {
+                Some(parent) if tree.with_descendants(id).contains(&parent.id) => {
+                    return Ok(Err(ApiError::invalid_field("parent", "a category cannot move below itself")));
+                }
+                Some(parent) => Some(Some(parent.id)),
+                None => return Ok(Err(ApiError::invalid_field("parent", "no category has this slug"))),
+            },
+        };
+        if let Some(new_slug) = &new_slug
+            && tree.by_slug(new_slug).is_some_and(|other| other.id != id)
+        {
+            return Ok(Err(slug_taken()));
+        }
+        let changes = CategoryChanges { slug: new_slug, name, description, parent_id };
+        if changes.slug.is_some()
+            || changes.name.is_some()
+            || changes.description.is_some()
+            || changes.parent_id.is_some()
+        {
+            diesel::update(categories::table.find(id))
+                .set((&changes, categories::updated_at.eq(time::now())))
+                .execute(conn)?;
+        }
+        let (tree, counts) = (Tree::load(conn)?, article_counts(conn)?);
+        let row = tree.get(id).ok_or(diesel::result::Error::NotFound)?;
+        diesel::QueryResult::Ok(Ok(tree.response(row, &counts)))
     })
     .await??;
+    state.categories.invalidate();
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -466,32 +503,29 @@ pub async fn delete_category(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let slug = slug.into_inner();
-    db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let Some(id) = categories::table
-                .filter(categories::slug.eq(&slug))
-                .select(categories::id)
-                .first::<i32>(conn)
-                .optional()?
-            else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            let children: i64 = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
-            let articles: i64 =
-                articles_table::table.filter(articles_table::category_id.eq(id)).count().get_result(conn)?;
-            if children > 0 || articles > 0 {
-                return Ok(Err(ApiError::conflict(
-                    "category_not_empty",
-                    format!(
-                        "The category still has {children} sub-categories and {articles} articles; move them first."
-                    ),
-                )));
-            }
-            diesel::delete(categories::table.find(id)).execute(conn)?;
-            diesel::QueryResult::Ok(Ok(()))
-        })
+    db::write(&state.pool, move |conn| {
+        let Some(id) = categories::table
+            .filter(categories::slug.eq(&slug))
+            .select(categories::id)
+            .first::<i32>(conn)
+            .optional()?
+        else {
+            return Ok(Err(ApiError::NotFound));
+        };
+        let children: i64 = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
+        let articles: i64 =
+            articles_table::table.filter(articles_table::category_id.eq(id)).count().get_result(conn)?;
+        if children > 0 || articles > 0 {
+            return Ok(Err(ApiError::conflict(
+                "category_not_empty",
+                format!("The category still has {children} sub-categories and {articles} articles; move them first."),
+            )));
+        }
+        diesel::delete(categories::table.find(id)).execute(conn)?;
+        diesel::QueryResult::Ok(Ok(()))
     })
     .await??;
+    state.categories.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

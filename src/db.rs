@@ -2,6 +2,7 @@
 //! [`run`], the one way request handlers touch the database.
 
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::Connection;
@@ -19,7 +20,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// Connections are CPU-bound on SQLite; a few more than the cores keeps the
 /// blocking pool busy without contending for the single writer.
-const POOL_SIZE: u32 = 8;
+pub const POOL_SIZE: u32 = 8;
 
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -75,6 +76,38 @@ pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
     conn.run_pending_migrations(MIGRATIONS)
         .map(|applied| applied.len())
         .map_err(|e| SetupError::Migrations(e.to_string()))
+}
+
+/// SQLite lets one connection write at a time. Writers queue here, in order,
+/// instead of in SQLite's busy handler, which sleeps in growing steps and
+/// wastes most of the time the lock is free.
+static WRITER: Mutex<()> = Mutex::new(());
+
+/// Runs `work` while no other writer of this process runs.
+pub fn exclusively<T>(work: impl FnOnce() -> T) -> T {
+    let _turn = WRITER.lock().unwrap_or_else(PoisonError::into_inner);
+    work()
+}
+
+/// Runs `work` in an immediate transaction, one writer at a time, on the
+/// blocking pool. The turn is taken before the connection, so that queued
+/// writers do not hold connections that readers need.
+pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        exclusively(|| {
+            let mut conn = pool.get().map_err(ApiError::from)?;
+            conn.immediate_transaction(work).map_err(Into::into)
+        })
+    })
+    .await?
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, inside the

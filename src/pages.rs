@@ -190,30 +190,28 @@ pub async fn put_page(
     };
     let if_match = http::if_match(&request)?;
     let body_html = markdown::render(&markdown_body);
-    let (row, created) = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let existing = pages::table.find(&page_slug).select(PageRow::as_select()).first(conn).optional()?;
-            let current = existing.clone().map(PageResponse::from);
-            let precondition = match (&current, if_match.as_deref()) {
-                (Some(current), if_match) => http::check_if_match(if_match, current),
-                (None, Some(_)) => Err(ApiError::PreconditionFailed),
-                (None, None) => Ok(()),
-            };
-            if let Err(failed) = precondition {
-                return Ok(Err(failed));
-            }
-            let now = time::now();
-            let row = PageRow {
-                created_at: existing.as_ref().map_or(now, |page| page.created_at),
-                slug: page_slug,
-                title,
-                body: markdown_body,
-                body_html,
-                updated_at: now,
-            };
-            diesel::replace_into(pages::table).values(&row).execute(conn)?;
-            diesel::QueryResult::Ok(Ok((row, existing.is_none())))
-        })
+    let (row, created) = db::write(&state.pool, move |conn| {
+        let existing = pages::table.find(&page_slug).select(PageRow::as_select()).first(conn).optional()?;
+        let current = existing.clone().map(PageResponse::from);
+        let precondition = match (&current, if_match.as_deref()) {
+            (Some(current), if_match) => http::check_if_match(if_match, current),
+            (None, Some(_)) => Err(ApiError::PreconditionFailed),
+            (None, None) => Ok(()),
+        };
+        if let Err(failed) = precondition {
+            return Ok(Err(failed));
+        }
+        let now = time::now();
+        let row = PageRow {
+            created_at: existing.as_ref().map_or(now, |page| page.created_at),
+            slug: page_slug,
+            title,
+            body: markdown_body,
+            body_html,
+            updated_at: now,
+        };
+        diesel::replace_into(pages::table).values(&row).execute(conn)?;
+        diesel::QueryResult::Ok(Ok((row, existing.is_none())))
     })
     .await??;
     let location = format!("/api/v1/pages/{}", row.slug);

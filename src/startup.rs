@@ -113,6 +113,9 @@ impl Application {
                 .wrap(from_fn(telemetry::request_id))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        // Database work is bounded by the pool; more blocking threads than
+        // connections only wait, and each one grows the heap.
+        .worker_max_blocking_threads(db::POOL_SIZE as usize)
         .listen(listener)
         .map_err(|e| StartupError::Bind(address, e))?
         .run();

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::auth::rate_limit::IpRateLimit;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::JwtKeys;
+use crate::categories::TreeCache;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::mail::Mailer;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Vote changes per user; `None` when disabled.
     pub vote_rate_limit: Option<VoteRateLimit>,
     pub mailer: Mailer,
+    /// The category tree, shared briefly between requests.
+    pub categories: Arc<TreeCache>,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
 }
@@ -51,6 +54,7 @@ impl AppState {
             pool,
             config,
             mailer,
+            categories: Arc::default(),
             metrics,
         })
     }

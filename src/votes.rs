@@ -105,7 +105,8 @@ fn current_vote(conn: &mut SqliteConnection, user_id: i32, article_id: i32) -> Q
 
 /// Sets (or with `None` removes) a user's vote, moving the article's counters
 /// by the old→new delta and refreshing its hot rank. Run it inside an
-/// immediate transaction; account deletion uses it too.
+/// immediate transaction, with `article` read in that same transaction;
+/// account deletion uses it too.
 pub fn apply(
     conn: &mut SqliteConnection,
     user_id: i32,
@@ -136,21 +137,20 @@ pub fn apply(
                 diesel::delete(article_votes::table.find((user_id, article.id))).execute(conn)?;
             }
         }
+        // `article` was read in this transaction, which holds the write lock:
+        // its counters are current, so the new ones can be written outright.
         let count = |vote: Option<i32>, side: i32| i32::from(vote == Some(side));
-        let delta_up = count(new, 1) - count(old, 1);
-        let delta_down = count(new, -1) - count(old, -1);
-        let (fresh_up, fresh_down, published_at): (i32, i32, Option<NaiveDateTime>) =
-            diesel::update(articles::table.find(article.id))
-                .set((
-                    articles::votes_up.eq(articles::votes_up + delta_up),
-                    articles::votes_down.eq(articles::votes_down + delta_down),
-                    articles::score.eq(articles::score + (delta_up - delta_down)),
-                ))
-                .returning((articles::votes_up, articles::votes_down, articles::published_at))
-                .get_result(conn)?;
-        (up, down) = (fresh_up, fresh_down);
-        let hot = hot_rank(up - down, published_at, article.is_public(now), now);
-        diesel::update(articles::table.find(article.id)).set(articles::hot_rank.eq(hot)).execute(conn)?;
+        up += count(new, 1) - count(old, 1);
+        down += count(new, -1) - count(old, -1);
+        let hot = hot_rank(up - down, article.published_at, article.is_public(now), now);
+        diesel::update(articles::table.find(article.id))
+            .set((
+                articles::votes_up.eq(up),
+                articles::votes_down.eq(down),
+                articles::score.eq(up - down),
+                articles::hot_rank.eq(hot),
+            ))
+            .execute(conn)?;
     }
     Ok(Tally { my_vote: new, up, down, score: up - down })
 }
@@ -202,14 +202,16 @@ pub fn refresh_hot_ranks(conn: &mut SqliteConnection) -> QueryResult<usize> {
         let Some(&(last, _, _)) = batch.last() else {
             return Ok(refreshed);
         };
-        conn.immediate_transaction(|conn| {
-            let now = time::now();
-            for (id, score, published_at) in &batch {
-                diesel::update(articles::table.find(id))
-                    .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
-                    .execute(conn)?;
-            }
-            QueryResult::Ok(())
+        crate::db::exclusively(|| {
+            conn.immediate_transaction(|conn| {
+                let now = time::now();
+                for (id, score, published_at) in &batch {
+                    diesel::update(articles::table.find(id))
+                        .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
+                        .execute(conn)?;
+                }
+                QueryResult::Ok(())
+            })
         })?;
         refreshed += batch.len();
         after = last;
@@ -264,11 +266,9 @@ async fn change_vote(
     if let Some(limit) = &state.vote_rate_limit {
         limit.check(user.id)?;
     }
-    let tally = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| match votable(conn, &article)? {
-            Some(row) => apply(conn, user.id, &row, vote).map(Some),
-            None => Ok(None),
-        })
+    let tally = db::write(&state.pool, move |conn| match votable(conn, &article)? {
+        Some(row) => apply(conn, user.id, &row, vote).map(Some),
+        None => Ok(None),
     })
     .await?
     .ok_or(ApiError::NotFound)?;

@@ -335,30 +335,41 @@ pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(
         return list_by_relevance(conn, query);
     }
     let mut select = filtered(query).select(ArticleRow::as_select());
+    // Each keyset condition leads with a plain bound on the sort column
+    // (`published_at <= t AND (published_at < t OR id < i)`), which SQLite
+    // turns into an index range: a deep page seeks where page 1 starts.
+    // Only staff lists can hold undated drafts, which sort last.
+    let undated_follow = !matches!(query.scope, Scope::Public);
     select = match (query.sort, &query.after) {
-        (Sort::Newest, Some(Cursor::Published { at: Some(at), id })) => select.filter(
-            articles::published_at
-                .lt(*at)
-                .or(articles::published_at.eq(*at).and(articles::id.lt(*id)))
-                .or(articles::published_at.is_null()),
-        ),
+        (Sort::Newest, Some(Cursor::Published { at: Some(at), id })) => {
+            let after =
+                articles::published_at.le(*at).and(articles::published_at.lt(*at).or(articles::id.lt(*id))).nullable();
+            if undated_follow {
+                select.filter(after.or(articles::published_at.is_null()))
+            } else {
+                select.filter(after)
+            }
+        }
         (Sort::Newest, Some(Cursor::Published { at: None, id })) => {
             select.filter(articles::published_at.is_null().and(articles::id.lt(*id)))
         }
-        (Sort::Oldest, Some(Cursor::Published { at: Some(at), id })) => select.filter(
-            articles::published_at
-                .gt(*at)
-                .or(articles::published_at.eq(*at).and(articles::id.gt(*id)))
-                .or(articles::published_at.is_null()),
-        ),
+        (Sort::Oldest, Some(Cursor::Published { at: Some(at), id })) => {
+            let after =
+                articles::published_at.ge(*at).and(articles::published_at.gt(*at).or(articles::id.gt(*id))).nullable();
+            if undated_follow {
+                select.filter(after.or(articles::published_at.is_null()))
+            } else {
+                select.filter(after)
+            }
+        }
         (Sort::Oldest, Some(Cursor::Published { at: None, id })) => {
             select.filter(articles::published_at.is_null().and(articles::id.gt(*id)))
         }
         (Sort::TopScore, Some(Cursor::Score { score, id })) => {
-            select.filter(articles::score.lt(*score).or(articles::score.eq(*score).and(articles::id.lt(*id))))
+            select.filter(articles::score.le(*score)).filter(articles::score.lt(*score).or(articles::id.lt(*id)))
         }
         (Sort::Hot, Some(Cursor::Hot { hot, id })) => {
-            select.filter(articles::hot_rank.lt(*hot).or(articles::hot_rank.eq(*hot).and(articles::id.lt(*id))))
+            select.filter(articles::hot_rank.le(*hot)).filter(articles::hot_rank.lt(*hot).or(articles::id.lt(*id)))
         }
         _ => select,
     };
@@ -419,17 +430,25 @@ fn filtered(query: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::
     select
 }
 
-/// Relevance: the best [`MAX_RANKED_MATCHES`] matches by bm25, then the
-/// list's filters, in rank order.
+/// Relevance: the [`MAX_RANKED_MATCHES`] most recently written matches,
+/// ranked by bm25, then the list's filters, in rank order. Ranking every match
+/// of a common word would cost a scan of most of the index per request.
 fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
     let Some(search) = &query.search else {
         return Ok(Vec::new());
     };
-    let mut ranked: Vec<(i32, f64)> = articles_fts::table
-        .filter(search::matches(articles_fts::whole_table, search.clone()))
+    let matching = || articles_fts::table.filter(search::matches(articles_fts::whole_table, search.clone()));
+    // FTS5 walks its doclists in rowid order, so the newest matches come cheaply.
+    let oldest: Option<i32> = matching()
+        .select(articles_fts::rowid)
+        .order(articles_fts::rowid.desc())
+        .offset(MAX_RANKED_MATCHES - 1)
+        .limit(1)
+        .first(conn)
+        .optional()?;
+    let mut ranked: Vec<(i32, f64)> = matching()
+        .filter(articles_fts::rowid.ge(oldest.unwrap_or(0)))
         .select((articles_fts::rowid, articles_fts::rank))
-        .order(articles_fts::rank)
-        .limit(MAX_RANKED_MATCHES)
         .load(conn)?;
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     if let Some(Cursor::Rank { rank, id }) = &query.after {

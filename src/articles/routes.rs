@@ -226,6 +226,7 @@ pub fn hydrate(
     conn: &mut SqliteConnection,
     rows: Vec<ArticleRow>,
     viewer: Option<i32>,
+    tree: &Tree,
 ) -> diesel::QueryResult<Vec<ArticleListItem>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
     let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
@@ -235,7 +236,6 @@ pub fn hydrate(
         None => Default::default(),
     };
     let authors = db::author_names(conn, &author_ids)?;
-    let tree = Tree::load(conn)?;
     Ok(rows
         .into_iter()
         .map(|row| ArticleListItem {
@@ -261,9 +261,14 @@ pub fn hydrate(
 }
 
 /// The whole article as `viewer` sees it.
-fn full(conn: &mut SqliteConnection, row: ArticleRow, viewer: Option<i32>) -> diesel::QueryResult<ArticleResponse> {
+fn full(
+    conn: &mut SqliteConnection,
+    row: ArticleRow,
+    viewer: Option<i32>,
+    tree: &Tree,
+) -> diesel::QueryResult<ArticleResponse> {
     let body = db::body(conn, row.id)?;
-    let article = hydrate(conn, vec![row], viewer)?.pop().ok_or(diesel::result::Error::NotFound)?;
+    let article = hydrate(conn, vec![row], viewer, tree)?.pop().ok_or(diesel::result::Error::NotFound)?;
     Ok(ArticleResponse { article, body: body.body, body_html: body.body_html })
 }
 
@@ -336,19 +341,18 @@ pub async fn list_articles(
     }
     let (category, tag_slug, author_id) = (query.category, query.tag, query.author);
     let viewer = user.id();
+    let categories = state.categories.clone();
     let page = crate::db::run(&state.pool, move |conn| {
+        let tree = categories.tree(conn)?;
         // A search with nothing searchable in it, or an unknown category, matches nothing.
         let Some(search) = search.unwrap_or(Some(String::new())) else {
             return Ok(Page { items: Vec::new(), next_cursor: None });
         };
         let category_ids = match category {
-            Some(slug) => {
-                let tree = Tree::load(conn)?;
-                match tree.by_slug(&slug) {
-                    Some(category) => Some(tree.with_descendants(category.id)),
-                    None => return Ok(Page { items: Vec::new(), next_cursor: None }),
-                }
-            }
+            Some(slug) => match tree.by_slug(&slug) {
+                Some(category) => Some(tree.with_descendants(category.id)),
+                None => return Ok(Page { items: Vec::new(), next_cursor: None }),
+            },
             None => None,
         };
         let list = ListQuery {
@@ -364,7 +368,7 @@ pub async fn list_articles(
         let rows = db::list(conn, &list)?;
         let has_more = rows.len() > limit.get() as usize;
         let (rows, cursors): (Vec<ArticleRow>, Vec<Cursor>) = rows.into_iter().take(limit.get() as usize).unzip();
-        let items = hydrate(conn, rows, viewer)?;
+        let items = hydrate(conn, rows, viewer, &tree)?;
         let next_cursor = if has_more { cursors.last().map(pagination::encode_cursor) } else { None };
         diesel::QueryResult::Ok(Page { items, next_cursor })
     })
@@ -395,13 +399,15 @@ pub async fn get_article(
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
     let viewer = user.0.clone();
+    let categories = state.categories.clone();
     let (response, public) = crate::db::run(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| can_see(viewer.as_ref(), row, now)) else {
             return Ok(None);
         };
         let public = row.is_public(now);
-        diesel::QueryResult::Ok(Some((full(conn, row, viewer.as_ref().map(|user| user.id))?, public)))
+        let tree = categories.tree(conn)?;
+        diesel::QueryResult::Ok(Some((full(conn, row, viewer.as_ref().map(|user| user.id), &tree)?, public)))
     })
     .await?
     .ok_or(ApiError::NotFound)?;
@@ -493,54 +499,54 @@ pub async fn create_article(
     let excerpt = excerpt.unwrap_or_else(|| markdown::excerpt(&markdown_body));
     let reading_time = markdown::reading_time_minutes(&markdown_body);
     let category = input.category;
-    let created = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let category_id = match category.as_deref() {
-                Some(category) => match Tree::load(conn)?.by_slug(category) {
-                    Some(found) => Some(found.id),
-                    None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
-                },
-                None => None,
-            };
-            let slug = match &explicit_slug {
-                Some(explicit) if !db::slug_available_for(conn, explicit, None)? => {
-                    return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
-                }
-                Some(explicit) => explicit.clone(),
-                // Replaced by `article-{id}` or the title's slug right after the insert.
-                None => format!("new-{}", uuid::Uuid::new_v4()),
-            };
-            let now = time::now();
-            let id = db::insert(
-                conn,
-                &NewArticle {
-                    slug: &slug,
-                    title: &title,
-                    excerpt: &excerpt,
-                    body: &markdown_body,
-                    body_html: &body_html,
-                    status,
-                    published_at,
-                    category_id,
-                    author_id: Some(user.id),
-                    cover_image_url: cover.as_deref(),
-                    reading_time_minutes: reading_time,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            if explicit_slug.is_none() {
-                let base = slug::slugify(&title);
-                let base = if base.is_empty() || slug::is_numeric(&base) { format!("article-{id}") } else { base };
-                let slug = db::unique_slug(conn, &base)?;
-                db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() })?;
+    let created = crate::db::write(&state.pool, move |conn| {
+        // Writes read the tree fresh: a category made a moment ago elsewhere must count.
+        let tree = Tree::load(conn)?;
+        let category_id = match category.as_deref() {
+            Some(category) => match tree.by_slug(category) {
+                Some(found) => Some(found.id),
+                None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
+            },
+            None => None,
+        };
+        let slug = match &explicit_slug {
+            Some(explicit) if !db::slug_available_for(conn, explicit, None)? => {
+                return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
             }
-            if let Some(tags) = &tags {
-                db::set_tags(conn, id, tags)?;
-            }
-            let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id))?))
-        })
+            Some(explicit) => explicit.clone(),
+            // Replaced by `article-{id}` or the title's slug right after the insert.
+            None => format!("new-{}", uuid::Uuid::new_v4()),
+        };
+        let now = time::now();
+        let id = db::insert(
+            conn,
+            &NewArticle {
+                slug: &slug,
+                title: &title,
+                excerpt: &excerpt,
+                body: &markdown_body,
+                body_html: &body_html,
+                status,
+                published_at,
+                category_id,
+                author_id: Some(user.id),
+                cover_image_url: cover.as_deref(),
+                reading_time_minutes: reading_time,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        if explicit_slug.is_none() {
+            let base = slug::slugify(&title);
+            let base = if base.is_empty() || slug::is_numeric(&base) { format!("article-{id}") } else { base };
+            let slug = db::unique_slug(conn, &base)?;
+            db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() })?;
+        }
+        if let Some(tags) = &tags {
+            db::set_tags(conn, id, tags)?;
+        }
+        let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
+        diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
     })
     .await??;
     Ok(HttpResponse::Created()
@@ -599,66 +605,65 @@ pub async fn update_article(
         };
     let (category, status, published_at) = (input.category, input.status, input.published_at);
     let if_match = http::if_match(&request)?;
-    let updated = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let Some(row) = db::resolve(conn, &article)? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Err(denied) = ensure_editable(&user, &row) {
-                return Ok(Err(denied));
+    let updated = crate::db::write(&state.pool, move |conn| {
+        let Some(row) = db::resolve(conn, &article)? else {
+            return Ok(Err(ApiError::NotFound));
+        };
+        if let Err(denied) = ensure_editable(&user, &row) {
+            return Ok(Err(denied));
+        }
+        let id = row.id;
+        let tree = Tree::load(conn)?;
+        let current = full(conn, row.clone(), Some(user.id), &tree)?;
+        if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
+            return Ok(Err(failed));
+        }
+        let mut changes = ArticleChanges { title, status, cover_image_url: cover, ..Default::default() };
+        if let Some(new_slug) = new_slug.filter(|new_slug| *new_slug != row.slug) {
+            if !db::slug_available_for(conn, &new_slug, Some(id))? {
+                return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
             }
-            let id = row.id;
-            let current = full(conn, row.clone(), Some(user.id))?;
-            if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
-                return Ok(Err(failed));
-            }
-            let mut changes = ArticleChanges { title, status, cover_image_url: cover, ..Default::default() };
-            if let Some(new_slug) = new_slug.filter(|new_slug| *new_slug != row.slug) {
-                if !db::slug_available_for(conn, &new_slug, Some(id))? {
-                    return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
-                }
-                db::rename(conn, id, &row.slug)?;
-                changes.slug = Some(new_slug);
-            }
-            let body = markdown_body.as_deref().unwrap_or(&current.body);
-            if let Some(new_body) = &markdown_body {
-                changes.body_html = Some(markdown::render(new_body));
-                changes.reading_time_minutes = Some(markdown::reading_time_minutes(new_body));
-            }
-            // An excerpt made from the body follows the body; one the writer gave stays.
-            let excerpt_was_derived = row.excerpt == markdown::excerpt(&current.body);
-            changes.excerpt = match excerpt {
-                Some(Some(given)) => Some(given),
-                Some(None) => Some(markdown::excerpt(body)),
-                None if markdown_body.is_some() && excerpt_was_derived => Some(markdown::excerpt(body)),
-                None => None,
-            };
-            changes.body = markdown_body;
-            changes.category_id = match category {
-                Patch::Absent => None,
-                Patch::Null => Some(None),
-                Patch::Value(slug) => match Tree::load(conn)?.by_slug(&slug) {
-                    Some(found) => Some(Some(found.id)),
-                    None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
-                },
-            };
-            changes.published_at = match published_at {
-                Patch::Absent => None,
-                Patch::Null => Some(None),
-                Patch::Value(at) => Some(Some(to_naive(at))),
-            };
-            let publishing = changes.status.unwrap_or(row.status) == ArticleStatus::Published;
-            let has_date = changes.published_at.unwrap_or(row.published_at).is_some();
-            if publishing && !has_date {
-                changes.published_at = Some(Some(time::now()));
-            }
-            db::update(conn, id, &changes)?;
-            if let Some(tags) = &tags {
-                db::set_tags(conn, id, tags)?;
-            }
-            let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-            diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id))?))
-        })
+            db::rename(conn, id, &row.slug)?;
+            changes.slug = Some(new_slug);
+        }
+        let body = markdown_body.as_deref().unwrap_or(&current.body);
+        if let Some(new_body) = &markdown_body {
+            changes.body_html = Some(markdown::render(new_body));
+            changes.reading_time_minutes = Some(markdown::reading_time_minutes(new_body));
+        }
+        // An excerpt made from the body follows the body; one the writer gave stays.
+        let excerpt_was_derived = row.excerpt == markdown::excerpt(&current.body);
+        changes.excerpt = match excerpt {
+            Some(Some(given)) => Some(given),
+            Some(None) => Some(markdown::excerpt(body)),
+            None if markdown_body.is_some() && excerpt_was_derived => Some(markdown::excerpt(body)),
+            None => None,
+        };
+        changes.body = markdown_body;
+        changes.category_id = match category {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(slug) => match tree.by_slug(&slug) {
+                Some(found) => Some(Some(found.id)),
+                None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
+            },
+        };
+        changes.published_at = match published_at {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(at) => Some(Some(to_naive(at))),
+        };
+        let publishing = changes.status.unwrap_or(row.status) == ArticleStatus::Published;
+        let has_date = changes.published_at.unwrap_or(row.published_at).is_some();
+        if publishing && !has_date {
+            changes.published_at = Some(Some(time::now()));
+        }
+        db::update(conn, id, &changes)?;
+        if let Some(tags) = &tags {
+            db::set_tags(conn, id, tags)?;
+        }
+        let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
+        diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
     })
     .await??;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
@@ -682,17 +687,15 @@ pub async fn delete_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
-    crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let Some(row) = db::resolve(conn, &article)? else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            if let Err(denied) = ensure_editable(&user, &row) {
-                return Ok(Err(denied));
-            }
-            db::soft_delete(conn, row.id)?;
-            diesel::QueryResult::Ok(Ok(()))
-        })
+    crate::db::write(&state.pool, move |conn| {
+        let Some(row) = db::resolve(conn, &article)? else {
+            return Ok(Err(ApiError::NotFound));
+        };
+        if let Err(denied) = ensure_editable(&user, &row) {
+            return Ok(Err(denied));
+        }
+        db::soft_delete(conn, row.id)?;
+        diesel::QueryResult::Ok(Ok(()))
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())
@@ -716,12 +719,14 @@ pub async fn related_articles(
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
+    let categories = state.categories.clone();
     let items = crate::db::run(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
             return Ok(None);
         };
         let related = db::related(conn, &row, i64::from(limit.get()))?;
-        diesel::QueryResult::Ok(Some(hydrate(conn, related, None)?))
+        let tree = categories.tree(conn)?;
+        diesel::QueryResult::Ok(Some(hydrate(conn, related, None, &tree)?))
     })
     .await?
     .ok_or(ApiError::NotFound)?;

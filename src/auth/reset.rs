@@ -212,14 +212,12 @@ pub async fn forgot_password(
         let token = PlainToken::generate();
         let hashed = token.hashed();
         let key = email.key();
-        let stored = db::run(&background.pool, move |conn| {
-            conn.immediate_transaction(|conn| {
-                let Some(user) = crate::users::db::find_by_email_key(conn, &key)?.filter(|user| !user.disabled) else {
-                    return Ok(None);
-                };
-                let expires_at = store_reset(conn, user.id, &hashed, ttl)?;
-                diesel::QueryResult::Ok(Some((user, expires_at)))
-            })
+        let stored = db::write(&background.pool, move |conn| {
+            let Some(user) = crate::users::db::find_by_email_key(conn, &key)?.filter(|user| !user.disabled) else {
+                return Ok(None);
+            };
+            let expires_at = store_reset(conn, user.id, &hashed, ttl)?;
+            diesel::QueryResult::Ok(Some((user, expires_at)))
         })
         .await;
         match stored {
@@ -280,14 +278,12 @@ pub async fn reset_password(
     let password = Password::parse(body.password, &user.email, state.config.password_min_length)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let hash = password::hash(password).await?;
-    let consumed = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let Some(user_id) = consume_reset(conn, &token)? else {
-                return Ok(None);
-            };
-            crate::users::db::set_password(conn, user_id, &hash, None)?;
-            crate::users::db::find(conn, user_id).map(Some)
-        })
+    let consumed = db::write(&state.pool, move |conn| {
+        let Some(user_id) = consume_reset(conn, &token)? else {
+            return Ok(None);
+        };
+        crate::users::db::set_password(conn, user_id, &hash, None)?;
+        crate::users::db::find(conn, user_id).map(Some)
     })
     .await?;
     let user = consumed.ok_or(ApiError::InvalidResetToken)?;

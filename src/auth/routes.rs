@@ -117,24 +117,22 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
     };
     let password_hash = password::hash(password).await?;
     let ttl = refresh_ttl(&state);
-    let created = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let now = time::now();
-            let new = NewUser {
-                email: email.as_ref(),
-                email_key: &email.key(),
-                display_name: display_name.as_ref(),
-                password_hash: &password_hash,
-                role: Role::Reader,
-                created_at: now,
-                updated_at: now,
-            };
-            let Some(user) = crate::users::db::insert(conn, &new)? else {
-                return Ok(None);
-            };
-            let session = tokens::store_refresh(conn, user.id, None, ttl)?;
-            diesel::QueryResult::Ok(Some((user, session)))
-        })
+    let created = db::write(&state.pool, move |conn| {
+        let now = time::now();
+        let new = NewUser {
+            email: email.as_ref(),
+            email_key: &email.key(),
+            display_name: display_name.as_ref(),
+            password_hash: &password_hash,
+            role: Role::Reader,
+            created_at: now,
+            updated_at: now,
+        };
+        let Some(user) = crate::users::db::insert(conn, &new)? else {
+            return Ok(None);
+        };
+        let session = tokens::store_refresh(conn, user.id, None, ttl)?;
+        diesel::QueryResult::Ok(Some((user, session)))
     })
     .await?;
     let (user, session) =
@@ -196,18 +194,16 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
 pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     let ttl = refresh_ttl(&state);
-    let rotated = db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
-            Rotation::Rotated { user_id, next } => {
-                let user = crate::users::db::find(conn, user_id)?;
-                diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
-            }
-            Rotation::Invalid => Ok(None),
-            Rotation::Reused => {
-                tracing::warn!("a used refresh token was presented again; its session is revoked");
-                Ok(None)
-            }
-        })
+    let rotated = db::write(&state.pool, move |conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
+        Rotation::Rotated { user_id, next } => {
+            let user = crate::users::db::find(conn, user_id)?;
+            diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
+        }
+        Rotation::Invalid => Ok(None),
+        Rotation::Reused => {
+            tracing::warn!("a used refresh token was presented again; its session is revoked");
+            Ok(None)
+        }
     })
     .await?;
     let (user, next) = rotated.ok_or(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken))?;
@@ -225,8 +221,7 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
 #[post("/logout")]
 pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
-    db::run(&state.pool, move |conn| conn.immediate_transaction(|conn| tokens::revoke_family_of(conn, &presented)))
-        .await?;
+    db::write(&state.pool, move |conn| tokens::revoke_family_of(conn, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -238,9 +233,6 @@ pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) 
 )]
 #[post("/logout-all")]
 pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| crate::users::db::end_sessions(conn, user.id, None))
-    })
-    .await?;
+    db::write(&state.pool, move |conn| crate::users::db::end_sessions(conn, user.id, None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -281,23 +281,21 @@ pub async fn create_collection(
     };
     let visibility = body.visibility.unwrap_or(Visibility::Private);
     let limits = Limits::of(&state);
-    let created = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let now = time::now();
-            let new = NewCollection {
-                owner_id: user.id,
-                name: &name,
-                name_key: &db::name_key(&name),
-                description: description.as_deref(),
-                visibility,
-                created_at: now,
-                updated_at: now,
-            };
-            match db::create(conn, &new, limits.collections)? {
-                Ok(id) => db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok),
-                Err(refused) => Ok(Err(refused)),
-            }
-        })
+    let created = crate::db::write(&state.pool, move |conn| {
+        let now = time::now();
+        let new = NewCollection {
+            owner_id: user.id,
+            name: &name,
+            name_key: &db::name_key(&name),
+            description: description.as_deref(),
+            visibility,
+            created_at: now,
+            updated_at: now,
+        };
+        match db::create(conn, &new, limits.collections)? {
+            Ok(id) => db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok),
+            Err(refused) => Ok(Err(refused)),
+        }
     })
     .await?
     .map_err(|refused| limits.refusal(refused))?;
@@ -376,22 +374,20 @@ pub async fn update_collection(
         visibility: body.visibility,
     };
     let (id, if_match, limits) = (id.into_inner(), http::if_match(&request)?, Limits::of(&state));
-    let updated = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let (row, owner_name) = match owned(conn, id, &user)? {
-                Ok(found) => found,
-                Err(denied) => return Ok(Err(denied)),
-            };
-            if let Err(failed) =
-                http::check_if_match(if_match.as_deref(), &CollectionResponse::new((row.clone(), owner_name)))
-            {
-                return Ok(Err(failed));
-            }
-            if let Err(refused) = db::update(conn, &row, &changes)? {
-                return Ok(Err(limits.refusal(refused)));
-            }
-            db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok)
-        })
+    let updated = crate::db::write(&state.pool, move |conn| {
+        let (row, owner_name) = match owned(conn, id, &user)? {
+            Ok(found) => found,
+            Err(denied) => return Ok(Err(denied)),
+        };
+        if let Err(failed) =
+            http::check_if_match(if_match.as_deref(), &CollectionResponse::new((row.clone(), owner_name)))
+        {
+            return Ok(Err(failed));
+        }
+        if let Err(refused) = db::update(conn, &row, &changes)? {
+            return Ok(Err(limits.refusal(refused)));
+        }
+        db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok)
     })
     .await??;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &CollectionResponse::new(updated))
@@ -415,11 +411,9 @@ pub async fn delete_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| match owned(conn, id, &user)? {
-            Ok(_) => db::delete(conn, id).map(Ok),
-            Err(denied) => Ok(Err(denied)),
-        })
+    crate::db::write(&state.pool, move |conn| match owned(conn, id, &user)? {
+        Ok(_) => db::delete(conn, id).map(Ok),
+        Err(denied) => Ok(Err(denied)),
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())
@@ -449,6 +443,7 @@ pub async fn list_collection_articles(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
     let (id, viewer) = (id.into_inner(), user.id());
+    let categories = state.categories.clone();
     let page = crate::db::run(&state.pool, move |conn| {
         let Some((collection, _)) = visible(conn, id, viewer)? else {
             return Ok(None);
@@ -466,8 +461,9 @@ pub async fn list_collection_articles(
             .flatten();
         let now = time::now();
         let readable: Vec<_> = rows.iter().filter(|(row, _)| row.is_public(now)).map(|(row, _)| row.clone()).collect();
+        let tree = categories.tree(conn)?;
         let mut hydrated: std::collections::HashMap<i32, ArticleListItem> =
-            hydrate(conn, readable, viewer)?.into_iter().map(|item| (item.id, item)).collect();
+            hydrate(conn, readable, viewer, &tree)?.into_iter().map(|item| (item.id, item)).collect();
         let items = rows
             .into_iter()
             .map(|(row, added_at)| match hydrated.remove(&row.id) {
@@ -533,22 +529,20 @@ pub async fn add_collection_article(
     let (id, article) = path.into_inner();
     let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
     let limits = Limits::of(&state);
-    let outcome = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let (collection, _) = match membership(conn, id, &article, &user)? {
-                Ok(found) => found,
-                Err(denied) => return Ok(Err(denied)),
-            };
-            let Some(row) = articles_db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
-                return Ok(Err(ApiError::NotFound));
-            };
-            match db::add_article(conn, &collection, row.id, limits.articles)? {
-                Ok(added) => {
-                    diesel::QueryResult::Ok(Ok((added, db::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?)))
-                }
-                Err(refused) => Ok(Err(limits.refusal(refused))),
+    let outcome = crate::db::write(&state.pool, move |conn| {
+        let (collection, _) = match membership(conn, id, &article, &user)? {
+            Ok(found) => found,
+            Err(denied) => return Ok(Err(denied)),
+        };
+        let Some(row) = articles_db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
+            return Ok(Err(ApiError::NotFound));
+        };
+        match db::add_article(conn, &collection, row.id, limits.articles)? {
+            Ok(added) => {
+                diesel::QueryResult::Ok(Ok((added, db::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?)))
             }
-        })
+            Err(refused) => Ok(Err(limits.refusal(refused))),
+        }
     })
     .await??;
     let (added, collection) = outcome;
@@ -576,20 +570,18 @@ pub async fn remove_collection_article(
 ) -> Result<HttpResponse, ApiError> {
     let (id, article) = path.into_inner();
     let article = ArticleRef::parse(&article);
-    crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            let Some(article) = article else {
-                return Ok(match owned(conn, id, &user)? {
-                    Ok(_) => Ok(()),
-                    Err(denied) => Err(denied),
-                });
-            };
-            match membership(conn, id, &article, &user)? {
-                Ok((collection, Some(article_id))) => db::remove_article(conn, collection.id, article_id).map(Ok),
-                Ok((_, None)) => Ok(Ok(())),
-                Err(denied) => Ok(Err(denied)),
-            }
-        })
+    crate::db::write(&state.pool, move |conn| {
+        let Some(article) = article else {
+            return Ok(match owned(conn, id, &user)? {
+                Ok(_) => Ok(()),
+                Err(denied) => Err(denied),
+            });
+        };
+        match membership(conn, id, &article, &user)? {
+            Ok((collection, Some(article_id))) => db::remove_article(conn, collection.id, article_id).map(Ok),
+            Ok((_, None)) => Ok(Ok(())),
+            Err(denied) => Ok(Err(denied)),
+        }
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())

@@ -214,14 +214,12 @@ pub async fn update_me(
         display_name: display_name.map(|name| name.as_ref().to_owned()),
         bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned())),
     };
-    let row = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| {
-            if changes.display_name.is_none() && changes.bio.is_none() {
-                db::find(conn, user.id)
-            } else {
-                db::update_profile(conn, user.id, &changes)
-            }
-        })
+    let row = crate::db::write(&state.pool, move |conn| {
+        if changes.display_name.is_none() && changes.bio.is_none() {
+            db::find(conn, user.id)
+        } else {
+            db::update_profile(conn, user.id, &changes)
+        }
     })
     .await?;
     Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
@@ -254,10 +252,7 @@ pub async fn change_password(
         return Err(wrong_password());
     }
     let hash = password::hash(new_password).await?;
-    crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| db::set_password(conn, user.id, &hash, Some(&user.session)))
-    })
-    .await?;
+    crate::db::write(&state.pool, move |conn| db::set_password(conn, user.id, &hash, Some(&user.session))).await?;
     reset::send_password_changed(&state, &row);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -289,7 +284,7 @@ pub async fn delete_me(
     if !password::verify(body.into_inner().password, Some(row.password_hash)).await? {
         return Err(wrong_password());
     }
-    crate::db::run(&state.pool, move |conn| conn.immediate_transaction(|conn| db::delete(conn, user.id))).await?;
+    crate::db::write(&state.pool, move |conn| db::delete(conn, user.id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -368,10 +363,7 @@ pub async fn update_user(
     user.require(Role::Admin)?;
     let (id, body) = (id.into_inner(), body.into_inner());
     let changes = AdminChanges { role: body.role, disabled: body.disabled };
-    let outcome = crate::db::run(&state.pool, move |conn| {
-        conn.immediate_transaction(|conn| db::admin_update(conn, id, &changes))
-    })
-    .await?;
+    let outcome = crate::db::write(&state.pool, move |conn| db::admin_update(conn, id, &changes)).await?;
     match outcome {
         AdminChangeOutcome::Updated(row) => Ok(http::private(HttpResponse::Ok()).json(AdminUser::from(row))),
         AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
