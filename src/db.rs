@@ -70,12 +70,23 @@ pub fn connect(path: &Path) -> Result<DbPool, SetupError> {
         .build(manager)?)
 }
 
-/// Applies pending migrations; returns how many ran.
+/// Applies pending migrations, then lets SQLite refresh the planner's
+/// statistics where they are missing or stale: without them it may walk the
+/// status index instead of looking up ids. Returns how many migrations ran.
 pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
     let mut conn = pool.get()?;
-    conn.run_pending_migrations(MIGRATIONS)
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
         .map(|applied| applied.len())
-        .map_err(|e| SetupError::Migrations(e.to_string()))
+        .map_err(|e| SetupError::Migrations(e.to_string()))?;
+    optimize(&mut conn).map_err(|e| SetupError::Migrations(e.to_string()))?;
+    Ok(applied)
+}
+
+/// `PRAGMA optimize` over every table (0x10002): cheap when nothing changed.
+pub fn optimize(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    // The limit keeps ANALYZE to a sample, so this stays cheap on big tables.
+    conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
 }
 
 /// SQLite lets one connection write at a time. Writers queue here, in order,

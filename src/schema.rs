@@ -30,8 +30,6 @@ diesel::table! {
         slug -> Text,
         title -> Text,
         excerpt -> Text,
-        body -> Text,
-        body_html -> Text,
         status -> Text,
         published_at -> Nullable<Timestamp>,
         category_id -> Nullable<Integer>,
@@ -41,10 +39,12 @@ diesel::table! {
         votes_up -> Integer,
         votes_down -> Integer,
         score -> Integer,
+        hot_rank -> Double,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
-        hot_rank -> Double,
+        body -> Text,
+        body_html -> Text,
     }
 }
 

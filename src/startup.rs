@@ -152,7 +152,9 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 limit.forget_idle_users();
             }
             let deleted = db::run(&state.pool, |conn| {
-                Ok::<_, diesel::result::Error>(auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?)
+                let deleted = auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?;
+                db::optimize(conn)?;
+                Ok::<_, diesel::result::Error>(deleted)
             })
             .await;
             match deleted {
