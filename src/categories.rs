@@ -401,6 +401,7 @@ pub async fn create_category(
     })
     .await??;
     state.categories.invalidate();
+    state.public_cache.forget_all();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/categories/{}", created.slug)))
         .json(created))
@@ -479,6 +480,7 @@ pub async fn update_category(
     })
     .await??;
     state.categories.invalidate();
+    state.public_cache.forget_all();
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -526,6 +528,7 @@ pub async fn delete_category(
     })
     .await??;
     state.categories.invalidate();
+    state.public_cache.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -115,24 +115,53 @@ fn listed_tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|tag| !tag.is_empty())
 }
 
-/// Answers a JSON representation with its `ETag`; for a GET (`conditional`
-/// given), 304 when `If-None-Match` already names it (weak comparison, as
-/// RFC 9110 asks).
+/// A JSON body with its strong ETag (and `Link`, for lists): what is sent,
+/// and what the public cache keeps.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    pub etag: String,
+    pub body: web::Bytes,
+    pub link: Option<HeaderValue>,
+}
+
+impl Tagged {
+    pub fn of(value: &impl serde::Serialize) -> Result<Self, ApiError> {
+        let body = web::Bytes::from(serde_json::to_vec(value).map_err(ApiError::internal)?);
+        Ok(Self { etag: etag_of(&body), body, link: None })
+    }
+
+    /// A page, with its `Link` to the next one.
+    pub fn page<T: serde::Serialize>(page: &Page<T>, request: &HttpRequest) -> Result<Self, ApiError> {
+        let mut tagged = Self::of(page)?;
+        tagged.link = page.link_header(request).map(|(_, value)| value);
+        Ok(tagged)
+    }
+
+    /// The response; for a GET (`conditional` given), 304 when
+    /// `If-None-Match` already names the ETag (weak comparison, as RFC 9110 asks).
+    pub fn respond(&self, conditional: Option<&HttpRequest>, mut response: HttpResponseBuilder) -> HttpResponse {
+        response.insert_header((header::ETAG, self.etag.clone()));
+        if let Some(link) = &self.link {
+            response.insert_header((header::LINK, link.clone()));
+        }
+        let cached = conditional
+            .and_then(|request| request.headers().get(header::IF_NONE_MATCH))
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| listed_tags(value).any(|tag| tag == "*" || tag.trim_start_matches("W/") == self.etag));
+        if cached {
+            return response.status(actix_web::http::StatusCode::NOT_MODIFIED).finish();
+        }
+        response.content_type("application/json").body(self.body.clone())
+    }
+}
+
+/// Answers a JSON representation with its `ETag` (see [`Tagged::respond`]).
 pub fn json_with_etag(
     conditional: Option<&HttpRequest>,
-    mut response: HttpResponseBuilder,
+    response: HttpResponseBuilder,
     body: &impl serde::Serialize,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    let etag = etag_of(&bytes);
-    response.insert_header((header::ETAG, etag.clone()));
-    let cached = conditional
-        .and_then(|request| request.headers().get(header::IF_NONE_MATCH).and_then(|value| value.to_str().ok()))
-        .is_some_and(|value| listed_tags(value).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag));
-    if cached {
-        return Ok(response.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
-    }
-    Ok(response.content_type("application/json").body(bytes))
+    Ok(Tagged::of(body)?.respond(conditional, response))
 }
 
 /// The `If-Match` header, read before the request is left behind for a

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::articles::cache::PublicCache;
 use crate::auth::rate_limit::IpRateLimit;
 use crate::auth::throttle::Throttle;
 use crate::auth::tokens::JwtKeys;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// The category tree, shared briefly between requests.
     pub categories: Arc<TreeCache>,
+    /// What anonymous readers get, shared briefly between requests.
+    pub public_cache: PublicCache,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
 }
@@ -55,6 +58,7 @@ impl AppState {
             config,
             mailer,
             categories: Arc::default(),
+            public_cache: PublicCache::default(),
             metrics,
         })
     }

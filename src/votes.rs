@@ -266,12 +266,13 @@ async fn change_vote(
     if let Some(limit) = &state.vote_rate_limit {
         limit.check(user.id)?;
     }
-    let tally = db::write(&state.pool, move |conn| match votable(conn, &article)? {
-        Some(row) => apply(conn, user.id, &row, vote).map(Some),
+    let (article_id, tally) = db::write(&state.pool, move |conn| match votable(conn, &article)? {
+        Some(row) => apply(conn, user.id, &row, vote).map(|tally| Some((row.id, tally))),
         None => Ok(None),
     })
     .await?
     .ok_or(ApiError::NotFound)?;
+    state.public_cache.forget_article(article_id);
     Ok(http::private(HttpResponse::Ok()).json(tally))
 }
 

@@ -1,5 +1,6 @@
 //! Articles: the news itself, with slugs, Markdown, search and "Check Also".
 
+pub mod cache;
 pub mod db;
 pub mod markdown;
 mod routes;

@@ -17,7 +17,7 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::{CategorySummary, Tree};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::JsonBody;
-use crate::http::{self, Patch};
+use crate::http::{self, Patch, Tagged};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
 use crate::text;
@@ -301,6 +301,12 @@ pub async fn list_articles(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
+    // Only what anonymous readers see is shared between requests.
+    let cache_key =
+        (user.0.is_none() && query.status.is_none()).then(|| format!("{}?{}", request.path(), request.query_string()));
+    if let Some(hit) = cache_key.as_deref().and_then(|key| state.public_cache.list(key)) {
+        return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
+    }
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let search = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) if q.chars().count() > search::MAX_QUERY_CHARS => {
@@ -373,8 +379,12 @@ pub async fn list_articles(
         diesel::QueryResult::Ok(Page { items, next_cursor })
     })
     .await?;
-    let response = cacheable(user.0.as_ref(), true);
-    Ok(http::with_link(response, &page, &request).json(page))
+    let tagged = Tagged::page(&page, &request)?;
+    let response = tagged.respond(None, cacheable(user.0.as_ref(), true));
+    if let Some(key) = cache_key {
+        state.public_cache.keep_list(&key, tagged);
+    }
+    Ok(response)
 }
 
 /// One article by id or slug (former slugs too). Drafts, archived and
@@ -397,7 +407,13 @@ pub async fn get_article(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let article = article_ref(&article)?;
+    let segment = article.into_inner();
+    if user.0.is_none()
+        && let Some(hit) = state.public_cache.article(&segment)
+    {
+        return Ok(hit.respond(Some(&request), http::public(HttpResponse::Ok())));
+    }
+    let article = article_ref(&segment)?;
     let viewer = user.0.clone();
     let categories = state.categories.clone();
     let (response, public) = crate::db::run(&state.pool, move |conn| {
@@ -411,7 +427,12 @@ pub async fn get_article(
     })
     .await?
     .ok_or(ApiError::NotFound)?;
-    http::json_with_etag(Some(&request), cacheable(user.0.as_ref(), public), &response)
+    let tagged = Tagged::of(&response)?;
+    let answer = tagged.respond(Some(&request), cacheable(user.0.as_ref(), public));
+    if user.0.is_none() && public {
+        state.public_cache.keep_article(&segment, response.article.id, tagged);
+    }
+    Ok(answer)
 }
 
 fn parse_title(raw: &str) -> Result<String, FieldError> {
@@ -666,6 +687,7 @@ pub async fn update_article(
         diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
     })
     .await??;
+    state.public_cache.forget_article(updated.article.id);
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
 }
 
@@ -687,7 +709,7 @@ pub async fn delete_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
-    crate::db::write(&state.pool, move |conn| {
+    let deleted = crate::db::write(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)? else {
             return Ok(Err(ApiError::NotFound));
         };
@@ -695,9 +717,10 @@ pub async fn delete_article(
             return Ok(Err(denied));
         }
         db::soft_delete(conn, row.id)?;
-        diesel::QueryResult::Ok(Ok(()))
+        diesel::QueryResult::Ok(Ok(row.id))
     })
     .await??;
+    state.public_cache.forget_article(deleted);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -715,8 +738,13 @@ pub async fn delete_article(
 pub async fn related_articles(
     article: web::Path<String>,
     query: web::Query<RelatedQuery>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let cache_key = format!("{}?{}", request.path(), request.query_string());
+    if let Some(hit) = state.public_cache.list(&cache_key) {
+        return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
+    }
     let article = article_ref(&article)?;
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
     let categories = state.categories.clone();
@@ -730,5 +758,8 @@ pub async fn related_articles(
     })
     .await?
     .ok_or(ApiError::NotFound)?;
-    Ok(http::public(HttpResponse::Ok()).json(Page { items, next_cursor: None }))
+    let tagged = Tagged::of(&Page { items, next_cursor: None })?;
+    let response = tagged.respond(None, http::public(HttpResponse::Ok()));
+    state.public_cache.keep_list(&cache_key, tagged);
+    Ok(response)
 }

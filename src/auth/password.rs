@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::{ApiError, FieldError};
 
@@ -60,9 +61,19 @@ impl Password {
     }
 }
 
+/// At most this many Argon2 computations at once: each takes 19 MiB and a
+/// core, and a burst of logins must not take every blocking thread from the
+/// database work of other requests.
+static HASHING: Semaphore = Semaphore::const_new(2);
+
+async fn hashing_turn() -> Result<SemaphorePermit<'static>, ApiError> {
+    HASHING.acquire().await.map_err(|e| ApiError::Internal(Box::new(e)))
+}
+
 /// Hashes with Argon2id (m=19 MiB, t=2, p=1: the OWASP recommendation),
 /// on the blocking pool.
 pub async fn hash(password: Password) -> Result<String, ApiError> {
+    let _turn = hashing_turn().await?;
     actix_web::web::block(move || hash_now(&password))
         .await?
         .map_err(|e| ApiError::Internal(format!("argon2: {e}").into()))
@@ -76,6 +87,7 @@ pub fn hash_now(password: &Password) -> Result<String, argon2::password_hash::Er
 /// True when `candidate` matches `stored`; with no stored hash, burns the same
 /// time against a dummy hash and answers false.
 pub async fn verify(candidate: SecretString, stored: Option<String>) -> Result<bool, ApiError> {
+    let _turn = hashing_turn().await?;
     let matched = actix_web::web::block(move || {
         let candidate = candidate.expose_secret().as_bytes();
         match stored {

@@ -222,6 +222,8 @@ pub async fn update_me(
         }
     })
     .await?;
+    // Articles show their author's display name.
+    state.public_cache.forget_all();
     Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
 }
 
@@ -285,6 +287,8 @@ pub async fn delete_me(
         return Err(wrong_password());
     }
     crate::db::write(&state.pool, move |conn| db::delete(conn, user.id)).await?;
+    // Their articles lose their author, and their votes leave the tallies.
+    state.public_cache.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 

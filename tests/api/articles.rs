@@ -634,3 +634,23 @@ async fn article_paths_that_cannot_exist_are_404() {
         assert_problem(app.get(path, None).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 }
+
+#[tokio::test]
+async fn anonymous_readers_see_edits_and_votes_at_once_despite_the_cache() {
+    let Newsroom { app, author, reader, .. } = newsroom().await;
+    let article = app.publish(&author, "Cached title", json!({})).await;
+    let by_slug = format!("/api/v1/articles/{}", article["slug"].as_str().unwrap());
+    for _ in 0..2 {
+        assert_eq!(app.get_json(&by_slug, None).await["title"], "Cached title");
+    }
+
+    app.send_json(Method::PATCH, &path_of(&article), author.token(), &json!({"title": "Fresh title"})).await;
+    assert_eq!(app.get_json(&by_slug, None).await["title"], "Fresh title", "an edit drops the cached copy");
+
+    let path = format!("/api/v1/articles/{}/vote", article["id"]);
+    app.send_json(Method::PUT, &path, reader.token(), &json!({"value": 1})).await;
+    assert_eq!(app.get_json(&path_of(&article), None).await["votes"]["up"], 1, "so does a vote");
+
+    app.request(Method::DELETE, &path_of(&article), author.token()).send().await.unwrap();
+    assert_problem(app.get(&by_slug, None).await, StatusCode::NOT_FOUND, "not_found").await;
+}
