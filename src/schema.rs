@@ -1,6 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    article_bodies (article_id) {
+        article_id -> Integer,
+        body -> Text,
+        body_html -> Text,
+    }
+}
+
+diesel::table! {
     article_slugs (slug) {
         slug -> Text,
         article_id -> Integer,
@@ -43,8 +51,6 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
-        body -> Text,
-        body_html -> Text,
     }
 }
 
@@ -139,6 +145,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_bodies -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -153,6 +160,7 @@ diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    article_bodies,
     article_slugs,
     article_tags,
     article_votes,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use rand::RngExt;
 
-use crate::articles::db::{self as articles_db, ArticleStatus, NewArticle};
+use crate::articles::db::{self as articles_db, ArticleBody, ArticleStatus, NewArticle};
 use crate::articles::{markdown, slug};
 use crate::auth::password::{self, Password};
 use crate::cli::CliResult;
@@ -416,8 +416,6 @@ fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> diesel::QueryRe
                 slug: &article_slug,
                 title,
                 excerpt: &markdown::excerpt(&body),
-                body: &body,
-                body_html: &markdown::render(&body),
                 status: ArticleStatus::Published,
                 published_at: Some(published_at),
                 category_id: Some(category_id),
@@ -427,6 +425,7 @@ fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> diesel::QueryRe
                 created_at: published_at,
                 updated_at: published_at,
             },
+            &ArticleBody { body_html: markdown::render(&body), body },
         )?;
         let names: Vec<String> = tags.iter().map(|tag| (*tag).to_owned()).collect();
         articles_db::set_tags(conn, id, &names)?;

@@ -23,7 +23,9 @@ use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
 use crate::config::Config;
 use crate::db;
-use crate::schema::{article_tags, article_votes, articles, categories, collection_items, collections, tags, users};
+use crate::schema::{
+    article_bodies, article_tags, article_votes, articles, categories, collection_items, collections, tags, users,
+};
 use crate::time;
 use crate::users::Role;
 
@@ -450,8 +452,6 @@ fn seed_articles(
                         articles::slug.eq(&article.slug),
                         articles::title.eq(&article.title),
                         articles::excerpt.eq(&article.excerpt),
-                        articles::body.eq(&article.body),
-                        articles::body_html.eq(&article.body_html),
                         articles::status.eq(ArticleStatus::Published),
                         articles::published_at.eq(Some(article.published_at)),
                         articles::category_id.eq(Some(article.category_id)),
@@ -464,6 +464,18 @@ fn seed_articles(
                 .collect();
             let inserted: Vec<i32> =
                 diesel::insert_into(articles::table).values(&rows).returning(articles::id).get_results(conn)?;
+            let bodies: Vec<_> = inserted
+                .iter()
+                .zip(&batch)
+                .map(|(id, article)| {
+                    (
+                        article_bodies::article_id.eq(*id),
+                        article_bodies::body.eq(&article.body),
+                        article_bodies::body_html.eq(&article.body_html),
+                    )
+                })
+                .collect();
+            diesel::insert_into(article_bodies::table).values(&bodies).execute(conn)?;
             let mut links = Vec::new();
             for (id, article) in inserted.iter().zip(&batch) {
                 search::index(conn, *id, &IndexedText::new(&article.title, &article.excerpt, &article.body))?;

@@ -5,65 +5,108 @@
 //! Writes made through this process take effect at once: an edited, deleted
 //! or voted-on article is dropped, and category or author changes clear
 //! everything. Writes made by another instance behind the same load balancer
-//! show within the time to live: [`ARTICLE_TTL`] for articles, [`LIST_TTL`]
-//! for lists (which are not cleared on every vote, or a busy site would never
-//! hit). Both are far below the `max-age=60` these responses already carry.
+//! show once an entry is older than its freshness: [`ARTICLE_FRESH`] for
+//! articles, [`LIST_FRESH`] for lists (which are not cleared on every vote, or
+//! a busy site would never hit). Both are far below the `max-age=60` these
+//! responses already carry.
+//!
+//! A stale entry is refreshed by exactly one request while the others keep
+//! getting it, so that expiry never sends every waiting client to the
+//! database at once.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
 use crate::http::Tagged;
 
-pub const ARTICLE_TTL: Duration = Duration::from_secs(2);
-pub const LIST_TTL: Duration = Duration::from_secs(1);
+pub const ARTICLE_FRESH: Duration = Duration::from_secs(2);
+pub const LIST_FRESH: Duration = Duration::from_secs(1);
+/// Past this age an entry is gone even if no refresh replaced it.
+const KEPT: Duration = Duration::from_secs(30);
 
 /// Entries kept at most, per kind; each is one response body (a few KB).
 const CAPACITY: u64 = 10_000;
 /// Slugs never change owner (old slugs stay reserved), so this map needs no expiry.
 const SLUG_CAPACITY: u64 = 100_000;
 
+struct Entry {
+    response: Arc<Tagged>,
+    fresh_until: Instant,
+    refreshing: AtomicBool,
+}
+
+impl Entry {
+    fn new(response: Tagged, fresh_for: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            response: Arc::new(response),
+            fresh_until: Instant::now() + fresh_for,
+            refreshing: AtomicBool::new(false),
+        })
+    }
+
+    /// The response, unless it is stale and this caller is the one to refresh it.
+    fn serve(&self) -> Option<Arc<Tagged>> {
+        let stale = Instant::now() >= self.fresh_until;
+        if stale && !self.refreshing.swap(true, Ordering::AcqRel) {
+            return None;
+        }
+        Some(self.response.clone())
+    }
+}
+
 pub struct PublicCache {
-    articles: Cache<i32, Arc<Tagged>>,
+    articles: Cache<i32, Arc<Entry>>,
     slugs: Cache<String, i32>,
-    lists: Cache<String, Arc<Tagged>>,
+    lists: Cache<String, Arc<Entry>>,
 }
 
 impl Default for PublicCache {
     fn default() -> Self {
         Self {
-            articles: Cache::builder().max_capacity(CAPACITY).time_to_live(ARTICLE_TTL).build(),
+            articles: Cache::builder().max_capacity(CAPACITY).time_to_live(KEPT).build(),
             slugs: Cache::builder().max_capacity(SLUG_CAPACITY).build(),
-            lists: Cache::builder().max_capacity(CAPACITY).time_to_live(LIST_TTL).build(),
+            lists: Cache::builder().max_capacity(CAPACITY).time_to_live(KEPT).build(),
         }
     }
 }
 
 impl PublicCache {
+    fn article_id(&self, segment: &str) -> Option<i32> {
+        match segment.parse::<i32>() {
+            Ok(id) => Some(id),
+            Err(_) => self.slugs.get(segment),
+        }
+    }
+
     /// The cached article an `{article}` path segment (id or slug) names.
     pub fn article(&self, segment: &str) -> Option<Arc<Tagged>> {
-        let id = match segment.parse::<i32>() {
-            Ok(id) => id,
-            Err(_) => self.slugs.get(segment)?,
-        };
-        self.articles.get(&id)
+        self.articles.get(&self.article_id(segment)?)?.serve()
     }
 
     pub fn keep_article(&self, segment: &str, id: i32, response: Tagged) {
         if segment.parse::<i32>().is_err() {
             self.slugs.insert(segment.to_owned(), id);
         }
-        self.articles.insert(id, Arc::new(response));
+        self.articles.insert(id, Entry::new(response, ARTICLE_FRESH));
+    }
+
+    /// After a read found nothing public under `segment` any more.
+    pub fn forget_segment(&self, segment: &str) {
+        if let Some(id) = self.article_id(segment) {
+            self.articles.invalidate(&id);
+        }
     }
 
     /// A list by its path and query.
     pub fn list(&self, key: &str) -> Option<Arc<Tagged>> {
-        self.lists.get(key)
+        self.lists.get(key)?.serve()
     }
 
     pub fn keep_list(&self, key: &str, response: Tagged) {
-        self.lists.insert(key.to_owned(), Arc::new(response));
+        self.lists.insert(key.to_owned(), Entry::new(response, LIST_FRESH));
     }
 
     /// After an article changed here (edit, delete, vote).
@@ -75,5 +118,33 @@ impl PublicCache {
     pub fn forget_all(&self) {
         self.articles.invalidate_all();
         self.lists.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tagged(body: &str) -> Tagged {
+        Tagged { etag: format!("\"{body}\""), body: body.as_bytes().to_vec().into(), link: None }
+    }
+
+    #[test]
+    fn a_stale_entry_is_refreshed_by_one_caller_while_others_get_it() {
+        let entry = Entry::new(tagged("a"), Duration::ZERO);
+        assert!(entry.serve().is_none(), "the first caller refreshes");
+        assert!(entry.serve().is_some(), "the next ones get the stale copy meanwhile");
+        let fresh = Entry::new(tagged("b"), Duration::from_secs(60));
+        assert!(fresh.serve().is_some() && fresh.serve().is_some());
+    }
+
+    #[test]
+    fn articles_are_found_by_id_or_slug_and_forgotten_by_either() {
+        let cache = PublicCache::default();
+        cache.keep_article("a-slug", 7, tagged("x"));
+        assert!(cache.article("a-slug").is_some());
+        assert!(cache.article("7").is_some());
+        cache.forget_segment("a-slug");
+        assert!(cache.article("7").is_none());
     }
 }

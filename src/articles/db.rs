@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::search::{self, articles_fts};
 use super::slug;
-use crate::schema::{article_slugs, article_tags, articles, tags, users};
+use crate::schema::{article_bodies, article_slugs, article_tags, articles, tags, users};
 use crate::time;
 
 /// Where an article is in its life.
@@ -86,9 +86,10 @@ impl ArticleRow {
     }
 }
 
-/// The Markdown and its rendering, loaded only for single articles.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite))]
+/// The Markdown and its sanitized rendering, kept apart from the article row
+/// and loaded only for single articles.
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = article_bodies, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct ArticleBody {
     pub body: String,
     pub body_html: String,
@@ -100,8 +101,6 @@ pub struct NewArticle<'a> {
     pub slug: &'a str,
     pub title: &'a str,
     pub excerpt: &'a str,
-    pub body: &'a str,
-    pub body_html: &'a str,
     pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub category_id: Option<i32>,
@@ -119,8 +118,6 @@ pub struct ArticleChanges {
     pub slug: Option<String>,
     pub title: Option<String>,
     pub excerpt: Option<String>,
-    pub body: Option<String>,
-    pub body_html: Option<String>,
     pub status: Option<ArticleStatus>,
     pub published_at: Option<Option<NaiveDateTime>>,
     pub category_id: Option<Option<i32>>,
@@ -180,7 +177,16 @@ pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult
 }
 
 pub fn body(conn: &mut SqliteConnection, id: i32) -> QueryResult<ArticleBody> {
-    articles::table.find(id).select(ArticleBody::as_select()).first(conn)
+    article_bodies::table.find(id).select(ArticleBody::as_select()).first(conn)
+}
+
+/// The indexed text of an article as stored now.
+fn indexed_text(conn: &mut SqliteConnection, id: i32) -> QueryResult<(String, String, String)> {
+    articles::table
+        .inner_join(article_bodies::table)
+        .filter(articles::id.eq(id))
+        .select((articles::title, articles::excerpt, article_bodies::body))
+        .first(conn)
 }
 
 /// True when no article has, or had, `slug`.
@@ -517,10 +523,17 @@ pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) ->
     Ok(chosen)
 }
 
-/// Inserts an article, indexes it and ranks it; returns its id.
-pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>) -> QueryResult<i32> {
+/// Inserts an article with its body, indexes it and ranks it; returns its id.
+pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleBody) -> QueryResult<i32> {
     let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
-    search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, new.body))?;
+    diesel::insert_into(article_bodies::table)
+        .values((
+            article_bodies::article_id.eq(id),
+            article_bodies::body.eq(&body.body),
+            article_bodies::body_html.eq(&body.body_html),
+        ))
+        .execute(conn)?;
+    search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
     refresh_hot_rank(conn, id)?;
     Ok(id)
 }
@@ -535,22 +548,29 @@ pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()>
     Ok(())
 }
 
-/// Applies changes and keeps the search index in step.
-pub fn update(conn: &mut SqliteConnection, id: i32, changes: &ArticleChanges) -> QueryResult<()> {
-    let (title, excerpt, body): (String, String, String) =
-        articles::table.find(id).select((articles::title, articles::excerpt, articles::body)).first(conn)?;
-    let text_changes = changes.title.is_some() || changes.excerpt.is_some() || changes.body.is_some();
+/// Applies changes (and a new body) and keeps the search index in step.
+pub fn update(
+    conn: &mut SqliteConnection,
+    id: i32,
+    changes: &ArticleChanges,
+    new_body: Option<&ArticleBody>,
+) -> QueryResult<()> {
+    let (title, excerpt, body) = indexed_text(conn, id)?;
+    let text_changes = changes.title.is_some() || changes.excerpt.is_some() || new_body.is_some();
     if text_changes {
         search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
     }
     diesel::update(articles::table.find(id)).set((changes, articles::updated_at.eq(time::now()))).execute(conn)?;
+    if let Some(new_body) = new_body {
+        diesel::update(article_bodies::table.find(id)).set(new_body).execute(conn)?;
+    }
     if changes.status.is_some() || changes.published_at.is_some() {
         refresh_hot_rank(conn, id)?;
     }
     if text_changes {
         let title = changes.title.as_deref().unwrap_or(&title);
         let excerpt = changes.excerpt.as_deref().unwrap_or(&excerpt);
-        let body = changes.body.as_deref().unwrap_or(&body);
+        let body = new_body.map_or(body.as_str(), |new_body| &new_body.body);
         search::index(conn, id, &search::IndexedText::new(title, excerpt, body))?;
     }
     Ok(())
@@ -558,8 +578,7 @@ pub fn update(conn: &mut SqliteConnection, id: i32, changes: &ArticleChanges) ->
 
 /// Deletes an article for everyone: it leaves lists, search and look-ups.
 pub fn soft_delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
-    let (title, excerpt, body): (String, String, String) =
-        articles::table.find(id).select((articles::title, articles::excerpt, articles::body)).first(conn)?;
+    let (title, excerpt, body) = indexed_text(conn, id)?;
     search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
     let now = time::now();
     diesel::update(articles::table.find(id))

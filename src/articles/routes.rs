@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::db::{
-    self, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, Cursor, ListQuery, NewArticle, Scope, Sort, TagRef,
+    self, ArticleBody, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, Cursor, ListQuery, NewArticle, Scope,
+    Sort, TagRef,
 };
 use super::{markdown, search, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
@@ -426,10 +427,14 @@ pub async fn get_article(
         diesel::QueryResult::Ok(Some((full(conn, row, viewer.as_ref().map(|user| user.id), &tree)?, public)))
     })
     .await?
-    .ok_or(ApiError::NotFound)?;
+    .ok_or_else(|| {
+        state.public_cache.forget_segment(&segment);
+        ApiError::NotFound
+    })?;
     let tagged = Tagged::of(&response)?;
     let answer = tagged.respond(Some(&request), cacheable(user.0.as_ref(), public));
-    if user.0.is_none() && public {
+    // Anonymous readers only ever get public articles.
+    if user.0.is_none() {
         state.public_cache.keep_article(&segment, response.article.id, tagged);
     }
     Ok(answer)
@@ -545,8 +550,6 @@ pub async fn create_article(
                 slug: &slug,
                 title: &title,
                 excerpt: &excerpt,
-                body: &markdown_body,
-                body_html: &body_html,
                 status,
                 published_at,
                 category_id,
@@ -556,12 +559,13 @@ pub async fn create_article(
                 created_at: now,
                 updated_at: now,
             },
+            &ArticleBody { body: markdown_body, body_html },
         )?;
         if explicit_slug.is_none() {
             let base = slug::slugify(&title);
             let base = if base.is_empty() || slug::is_numeric(&base) { format!("article-{id}") } else { base };
             let slug = db::unique_slug(conn, &base)?;
-            db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() })?;
+            db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() }, None)?;
         }
         if let Some(tags) = &tags {
             db::set_tags(conn, id, tags)?;
@@ -648,10 +652,10 @@ pub async fn update_article(
             changes.slug = Some(new_slug);
         }
         let body = markdown_body.as_deref().unwrap_or(&current.body);
-        if let Some(new_body) = &markdown_body {
-            changes.body_html = Some(markdown::render(new_body));
+        let new_body = markdown_body.as_ref().map(|new_body| {
             changes.reading_time_minutes = Some(markdown::reading_time_minutes(new_body));
-        }
+            ArticleBody { body: new_body.clone(), body_html: markdown::render(new_body) }
+        });
         // An excerpt made from the body follows the body; one the writer gave stays.
         let excerpt_was_derived = row.excerpt == markdown::excerpt(&current.body);
         changes.excerpt = match excerpt {
@@ -660,7 +664,6 @@ pub async fn update_article(
             None if markdown_body.is_some() && excerpt_was_derived => Some(markdown::excerpt(body)),
             None => None,
         };
-        changes.body = markdown_body;
         changes.category_id = match category {
             Patch::Absent => None,
             Patch::Null => Some(None),
@@ -679,7 +682,7 @@ pub async fn update_article(
         if publishing && !has_date {
             changes.published_at = Some(Some(time::now()));
         }
-        db::update(conn, id, &changes)?;
+        db::update(conn, id, &changes, new_body.as_ref())?;
         if let Some(tags) = &tags {
             db::set_tags(conn, id, tags)?;
         }
