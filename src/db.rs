@@ -28,11 +28,17 @@ struct SqlitePragmas;
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // busy_timeout first: switching to WAL can itself wait for a lock.
+        // Checkpoints run on a timer (`checkpoint`) instead of inside whichever
+        // write happens to cross the WAL threshold, which stalled that writer
+        // and every writer queued behind it. A 1 MiB page cache per connection
+        // keeps memory flat; the OS caches the file anyway.
         conn.batch_execute(
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA wal_autocheckpoint = 0;
+             PRAGMA cache_size = -1024;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -81,6 +87,12 @@ pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
         .map_err(|e| SetupError::Migrations(e.to_string()))?;
     optimize(&mut conn).map_err(|e| SetupError::Migrations(e.to_string()))?;
     Ok(applied)
+}
+
+/// Copies what it can from the WAL into the database file without waiting for
+/// readers or blocking writers; the periodic task runs it.
+pub fn checkpoint(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
 }
 
 /// `PRAGMA optimize` over every table (0x10002): cheap when nothing changed.

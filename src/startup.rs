@@ -38,6 +38,9 @@ const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// How often the stored hot ranks are recomputed so that age decay shows.
 pub const HOT_RANK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -76,9 +79,12 @@ impl Application {
         let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
         spawn_housekeeping(state.clone());
         spawn_hot_rank_refresh(state.clone());
+        spawn_checkpoints(state.clone());
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
 
+        // One worker per core, as actix does; their blocking threads share the pool.
+        let workers = std::thread::available_parallelism().map_or(2, usize::from);
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -115,7 +121,8 @@ impl Application {
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // Database work is bounded by the pool; more blocking threads than
         // connections only wait, and each one grows the heap.
-        .worker_max_blocking_threads(db::POOL_SIZE as usize)
+        .workers(workers)
+        .worker_max_blocking_threads((db::POOL_SIZE as usize).div_ceil(workers))
         .listen(listener)
         .map_err(|e| StartupError::Bind(address, e))?
         .run();
@@ -160,6 +167,19 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             match deleted {
                 Ok(count) => tracing::debug!(rows = count, "expired tokens deleted"),
                 Err(error) => tracing::warn!(error = %error, "housekeeping failed"),
+            }
+        }
+    });
+}
+
+/// Checkpoints the WAL on a timer, off every request's path.
+fn spawn_checkpoints(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(CHECKPOINT_INTERVAL);
+        loop {
+            interval.tick().await;
+            if let Err(error) = db::run(&state.pool, db::checkpoint).await {
+                tracing::warn!(error = %error, "checkpoint failed");
             }
         }
     });
