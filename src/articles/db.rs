@@ -332,7 +332,7 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-/// Relevance lists rank at most this many best matches.
+/// Relevance lists rank at most this many matches, the most recently written.
 pub const MAX_RANKED_MATCHES: i64 = 1000;
 
 /// The rows of one page, in list order, with their cursor keys.

@@ -104,7 +104,8 @@ pub enum SortParam {
     /// refreshed on every vote and every 5 minutes.
     #[serde(rename = "hot")]
     Hot,
-    /// Best match first (needs `q`; the default with `q`). Ranks the 1,000 best matches.
+    /// Best match first by bm25 (needs `q`; the default with `q`), among the
+    /// 1,000 most recently written matches.
     #[serde(rename = "relevance")]
     Relevance,
 }
