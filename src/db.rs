@@ -151,10 +151,26 @@ where
     .await?
 }
 
-/// Stores an enum as the text of its `as_str()`, read back with its `parse()`;
-/// the type also derives `AsExpression` and `FromSqlRow` with `sql_type = Text`.
+/// Gives a fieldless enum its text form (`as_str`, `parse`) and stores it as
+/// that text; the type also derives `AsExpression` and `FromSqlRow` with
+/// `sql_type = Text`.
 macro_rules! text_enum {
-    ($type:ty) => {
+    ($type:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $type {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $type {
             fn to_sql<'b>(
                 &'b self,

@@ -38,21 +38,7 @@ pub enum ArticleStatus {
     Archived,
 }
 
-impl ArticleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Archived].into_iter().find(|status| status.as_str() == raw)
-    }
-}
-
-crate::db::text_enum!(ArticleStatus);
+crate::db::text_enum!(ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" });
 
 /// An article without its body: what lists need.
 #[derive(Debug, Clone, Queryable, Selectable)]

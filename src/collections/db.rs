@@ -35,20 +35,7 @@ pub enum Visibility {
     Public,
 }
 
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Private => "private",
-            Self::Public => "public",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Private, Self::Public].into_iter().find(|visibility| visibility.as_str() == raw)
-    }
-}
-
-crate::db::text_enum!(Visibility);
+crate::db::text_enum!(Visibility { Private => "private", Public => "public" });
 
 /// The form names are compared in: NFKC (so composed and decomposed "Ä" are
 /// one), Unicode lowercase, inner whitespace collapsed.

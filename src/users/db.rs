@@ -9,8 +9,6 @@ use crate::auth::{reset, tokens};
 use crate::schema::users;
 use crate::time;
 
-crate::db::text_enum!(Role);
-
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct UserRow {

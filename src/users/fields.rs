@@ -112,20 +112,7 @@ pub enum Role {
     Admin,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reader => "reader",
-            Self::Author => "author",
-            Self::Editor => "editor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Reader, Self::Author, Self::Editor, Self::Admin].into_iter().find(|role| role.as_str() == raw)
-    }
-}
+crate::db::text_enum!(Role { Reader => "reader", Author => "author", Editor => "editor", Admin => "admin" });
 
 #[cfg(test)]
 mod tests {
