@@ -244,12 +244,13 @@ pub struct CategoryList {
 #[serde(deny_unknown_fields)]
 pub struct CreateCategoryRequest {
     /// 1 to 100 characters.
-    #[schema(example = "Elections")]
+    #[schema(example = "Elections", min_length = 1, max_length = 100)]
     pub name: String,
     /// Made from the name when absent.
-    #[schema(example = "elections")]
+    #[schema(example = "elections", min_length = 1, max_length = 100)]
     pub slug: Option<String>,
     /// Up to 1,000 characters.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// The parent category's slug; absent or null for a top-level category.
     #[schema(example = "politics")]
@@ -260,7 +261,9 @@ pub struct CreateCategoryRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub slug: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "http::patch")]

@@ -79,9 +79,10 @@ pub struct PageSummary {
 #[serde(deny_unknown_fields)]
 pub struct PutPageRequest {
     /// 1 to 200 characters.
-    #[schema(example = "Privacy policy")]
+    #[schema(example = "Privacy policy", min_length = 1, max_length = 200)]
     pub title: String,
     /// Markdown, 1 to 200,000 characters.
+    #[schema(min_length = 1, max_length = 200000)]
     pub body: String,
 }
 

@@ -149,27 +149,34 @@ pub struct RelatedQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateArticleRequest {
     /// 1 to 200 characters.
-    #[schema(example = "Elections in Libya")]
+    #[schema(example = "Elections in Libya", min_length = 1, max_length = 200)]
     pub title: String,
     /// Markdown, 1 to 200,000 characters.
-    #[schema(example = "Voters went to the polls on Saturday.\n\nTurnout was high.")]
+    #[schema(
+        example = "Voters went to the polls on Saturday.\n\nTurnout was high.",
+        min_length = 1,
+        max_length = 200000
+    )]
     pub body: String,
     /// Up to 300 characters; the first paragraph when absent.
+    #[schema(max_length = 300)]
     pub excerpt: Option<String>,
     /// Made from the title when absent (`-2`, `-3`… when taken); an explicit
     /// slug that is taken is a 409.
+    #[schema(min_length = 1, max_length = 100)]
     pub slug: Option<String>,
     /// Category slug.
     #[schema(example = "politics")]
     pub category: Option<String>,
     /// Tag names, created when new; at most 20.
-    #[schema(example = json!(["Libya", "Elections"]))]
+    #[schema(example = json!(["Libya", "Elections"]), max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// `draft` when absent.
     pub status: Option<ArticleStatus>,
     /// Defaults to now when published; a future time schedules the article.
     pub published_at: Option<DateTime<Utc>>,
     /// An http(s) URL.
+    #[schema(max_length = 2000)]
     pub cover_image_url: Option<String>,
 }
 
@@ -177,19 +184,23 @@ pub struct CreateArticleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticleRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 200000)]
     pub body: Option<String>,
     /// `null` goes back to the first paragraph of the body.
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<String>)]
     pub excerpt: Patch<String>,
     /// A new slug; the old one keeps resolving.
+    #[schema(min_length = 1, max_length = 100)]
     pub slug: Option<String>,
     /// Category slug; `null` removes the category.
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<String>)]
     pub category: Patch<String>,
     /// Replaces all tags.
+    #[schema(max_items = 20)]
     pub tags: Option<Vec<String>>,
     pub status: Option<ArticleStatus>,
     /// `null` unschedules a draft.

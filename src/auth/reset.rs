@@ -34,7 +34,7 @@ const FORGOT_MESSAGE: &str =
 #[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
     /// The account's email.
-    #[schema(example = "amal@example.com")]
+    #[schema(example = "amal@example.com", max_length = 254)]
     pub email: String,
 }
 
@@ -73,7 +73,7 @@ pub struct ResetPasswordRequest {
     #[schema(value_type = String)]
     pub token: SecretString,
     /// The new password; the policy of registration applies.
-    #[schema(format = Password, example = "a brand new passphrase")]
+    #[schema(format = Password, example = "a brand new passphrase", max_length = 128)]
     pub password: String,
 }
 

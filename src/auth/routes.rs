@@ -42,14 +42,14 @@ pub struct TokenResponse {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Unique, compared case-insensitively; surrounding spaces are trimmed.
-    #[schema(example = "amal@example.com")]
+    #[schema(example = "amal@example.com", max_length = 254)]
     pub email: String,
     /// 10 to 128 characters (the minimum is configurable), not a common
     /// password, not the email.
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 128)]
     pub password: String,
     /// 1 to 100 characters.
-    #[schema(example = "Amal Haddad")]
+    #[schema(example = "Amal Haddad", min_length = 1, max_length = 100)]
     pub display_name: String,
 }
 
@@ -57,7 +57,7 @@ pub struct RegisterRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "amal@example.com")]
+    #[schema(example = "amal@example.com", max_length = 254)]
     pub email: String,
     #[schema(value_type = String, format = Password, example = "correct horse battery staple")]
     pub password: SecretString,

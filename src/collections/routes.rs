@@ -102,9 +102,10 @@ pub enum CollectionItem {
 pub struct CreateCollectionRequest {
     /// 1 to 100 characters, unique among the owner's collections without
     /// regard to case (in any script).
-    #[schema(example = "Read later")]
+    #[schema(example = "Read later", min_length = 1, max_length = 100)]
     pub name: String,
     /// Up to 1,000 characters.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// `private` when absent.
     pub visibility: Option<Visibility>,
@@ -114,6 +115,7 @@ pub struct CreateCollectionRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCollectionRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "http::patch")]

@@ -104,7 +104,7 @@ impl From<UserRow> for AdminUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
     /// 1 to 100 characters.
-    #[schema(example = "Amal Haddad")]
+    #[schema(example = "Amal Haddad", min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     /// Up to 2,000 characters; `null` or an empty string clears it.
     #[serde(default, deserialize_with = "http::patch")]
@@ -120,7 +120,7 @@ pub struct ChangePasswordRequest {
     #[schema(value_type = String, format = Password)]
     pub current_password: SecretString,
     /// The new password: see the password policy on registration.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, max_length = 128)]
     pub new_password: String,
 }
 
