@@ -2,9 +2,9 @@
 //! public articles, article lists and "Check Also". News traffic is mostly
 //! anonymous readers asking for the same few things at once.
 //!
-//! Writes made through this process take effect at once: an edited, deleted
-//! or voted-on article is dropped, and category or author changes clear
-//! everything. Writes made by another instance behind the same load balancer
+//! Writes made through this process take effect at once: a written, edited
+//! or deleted article is dropped with every list, a voted-on article alone,
+//! and category or author changes clear everything. Writes made by another instance behind the same load balancer
 //! show once an entry is older than its freshness: [`ARTICLE_FRESH`] for
 //! articles, [`LIST_FRESH`] for lists (which are not cleared on every vote, or
 //! a busy site would never hit). Both are far below the `max-age=60` these
@@ -109,9 +109,17 @@ impl PublicCache {
         self.lists.insert(key.to_owned(), Entry::new(response, LIST_FRESH));
     }
 
-    /// After an article changed here (edit, delete, vote).
+    /// After a vote on an article here. Lists keep their copies: they show
+    /// tallies too, but votes are too frequent to clear them for.
     pub fn forget_article(&self, id: i32) {
         self.articles.invalidate(&id);
+    }
+
+    /// After an article was written, edited or deleted here: it may enter,
+    /// leave or move in any list.
+    pub fn forget_article_and_lists(&self, id: i32) {
+        self.articles.invalidate(&id);
+        self.lists.invalidate_all();
     }
 
     /// After a change that shows on many articles (a category, an author's name).

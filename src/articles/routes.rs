@@ -586,6 +586,7 @@ pub async fn create_article(
         diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
     })
     .await??;
+    state.public_cache.forget_article_and_lists(created.article.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", created.article.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -702,7 +703,7 @@ pub async fn update_article(
         diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
     })
     .await??;
-    state.public_cache.forget_article(updated.article.id);
+    state.public_cache.forget_article_and_lists(updated.article.id);
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
 }
 
@@ -735,7 +736,7 @@ pub async fn delete_article(
         diesel::QueryResult::Ok(Ok(row.id))
     })
     .await??;
-    state.public_cache.forget_article(deleted);
+    state.public_cache.forget_article_and_lists(deleted);
     Ok(HttpResponse::NoContent().finish())
 }
 
