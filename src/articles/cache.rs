@@ -27,8 +27,9 @@ pub const LIST_FRESH: Duration = Duration::from_secs(1);
 /// Past this age an entry is gone even if no refresh replaced it.
 const KEPT: Duration = Duration::from_secs(30);
 
-/// Entries kept at most, per kind; each is one response body (a few KB).
-const CAPACITY: u64 = 10_000;
+/// Bytes of response bodies kept at most, per kind: the bound is on memory,
+/// not on entries, since an article weighs a hundred times a small list.
+const CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
 /// Slugs never change owner (old slugs stay reserved), so this map needs no expiry.
 const SLUG_CAPACITY: u64 = 100_000;
 
@@ -57,6 +58,10 @@ impl Entry {
     }
 }
 
+fn weight<K>(_: &K, entry: &Arc<Entry>) -> u32 {
+    u32::try_from(entry.response.body.len()).unwrap_or(u32::MAX)
+}
+
 pub struct PublicCache {
     articles: Cache<i32, Arc<Entry>>,
     slugs: Cache<String, i32>,
@@ -66,9 +71,9 @@ pub struct PublicCache {
 impl Default for PublicCache {
     fn default() -> Self {
         Self {
-            articles: Cache::builder().max_capacity(CAPACITY).time_to_live(KEPT).build(),
+            articles: Cache::builder().max_capacity(CAPACITY_BYTES).weigher(weight).time_to_live(KEPT).build(),
             slugs: Cache::builder().max_capacity(SLUG_CAPACITY).build(),
-            lists: Cache::builder().max_capacity(CAPACITY).time_to_live(KEPT).build(),
+            lists: Cache::builder().max_capacity(CAPACITY_BYTES).weigher(weight).time_to_live(KEPT).build(),
         }
     }
 }
