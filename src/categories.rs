@@ -286,16 +286,6 @@ fn article_counts(conn: &mut SqliteConnection) -> QueryResult<HashMap<i32, i64>>
     Ok(rows.into_iter().filter_map(|(id, count)| id.map(|id| (id, count))).collect())
 }
 
-fn parse_name(raw: &str) -> Result<String, FieldError> {
-    text::single_line(raw, 1, 100).map_err(|message| FieldError::new("name", message))
-}
-
-fn parse_description(raw: &str) -> Result<Option<String>, FieldError> {
-    text::multi_line(raw, 0, 1000)
-        .map(|text| Some(text).filter(|text| !text.is_empty()))
-        .map_err(|message| FieldError::new("description", message))
-}
-
 fn slug_taken() -> ApiError {
     ApiError::conflict("slug_taken", "Another category has this slug.")
 }
@@ -359,7 +349,7 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let body = body.into_inner();
-    let name = parse_name(&body.name);
+    let name = text::name(&body.name);
     let slug = match body.slug.as_deref() {
         Some(raw) => slug::parse(raw, "slug"),
         None => name.as_ref().map_or(Ok(String::new()), |name| Ok(slug::slugify(name))).and_then(|slug| {
@@ -370,7 +360,7 @@ pub async fn create_category(
             }
         }),
     };
-    let description = body.description.as_deref().map(parse_description).transpose().map(Option::flatten);
+    let description = body.description.as_deref().map(text::description).transpose().map(Option::flatten);
     let (name, slug, description) = match (name, slug, description) {
         (Ok(name), Ok(slug), Ok(description)) => (name, slug, description),
         (name, slug, description) => return Err(ApiError::fields([name.err(), slug.err(), description.err()])),
@@ -433,12 +423,12 @@ pub async fn update_category(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let body = body.into_inner();
-    let name = body.name.as_deref().map(parse_name).transpose();
+    let name = body.name.as_deref().map(text::name).transpose();
     let new_slug = body.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose();
     let description = match &body.description {
         Patch::Absent => Ok(None),
         Patch::Null => Ok(Some(None)),
-        Patch::Value(raw) => parse_description(raw).map(Some),
+        Patch::Value(raw) => text::description(raw).map(Some),
     };
     let (name, new_slug, description) = match (name, new_slug, description) {
         (Ok(name), Ok(new_slug), Ok(description)) => (name, new_slug, description),

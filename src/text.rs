@@ -1,6 +1,21 @@
 //! Checks shared by every free-text field: length in characters (not bytes)
 //! and no control characters that would corrupt a log line or a header.
 
+use crate::error::FieldError;
+
+/// The name of a category or collection: 1 to 100 characters, one line.
+pub fn name(raw: &str) -> Result<String, FieldError> {
+    single_line(raw, 1, 100).map_err(|message| FieldError::new("name", message))
+}
+
+/// The description of a category or collection: up to 1,000 characters;
+/// empty means none.
+pub fn description(raw: &str) -> Result<Option<String>, FieldError> {
+    multi_line(raw, 0, 1000)
+        .map(|text| Some(text).filter(|text| !text.is_empty()))
+        .map_err(|message| FieldError::new("description", message))
+}
+
 /// Trims, then requires `min..=max` characters and no control characters.
 pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let value = raw.trim();

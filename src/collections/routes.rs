@@ -13,7 +13,7 @@ use super::db::{self, CollectionChanges, CollectionRow, ItemCursor, NewCollectio
 use crate::articles::db::{self as articles_db, ArticleRef};
 use crate::articles::{ArticleListItem, hydrate};
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
@@ -148,16 +148,6 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_name(raw: &str) -> Result<String, FieldError> {
-    text::single_line(raw, 1, 100).map_err(|message| FieldError::new("name", message))
-}
-
-fn parse_description(raw: &str) -> Result<Option<String>, FieldError> {
-    text::multi_line(raw, 0, 1000)
-        .map(|text| Some(text).filter(|text| !text.is_empty()))
-        .map_err(|message| FieldError::new("description", message))
-}
-
 /// The configured limits, copied out so that database closures can carry them.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -275,8 +265,8 @@ pub async fn create_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let name = parse_name(&body.name);
-    let description = body.description.as_deref().map(parse_description).transpose().map(Option::flatten);
+    let name = text::name(&body.name);
+    let description = body.description.as_deref().map(text::description).transpose().map(Option::flatten);
     let (name, description) = match (name, description) {
         (Ok(name), Ok(description)) => (name, description),
         (name, description) => return Err(ApiError::fields([name.err(), description.err()])),
@@ -359,11 +349,11 @@ pub async fn update_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let name = body.name.as_deref().map(parse_name).transpose();
+    let name = body.name.as_deref().map(text::name).transpose();
     let description = match &body.description {
         Patch::Absent => Ok(None),
         Patch::Null => Ok(Some(None)),
-        Patch::Value(raw) => parse_description(raw).map(Some),
+        Patch::Value(raw) => text::description(raw).map(Some),
     };
     let (name, description) = match (name, description) {
         (Ok(name), Ok(description)) => (name, description),
