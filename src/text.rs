@@ -16,13 +16,15 @@ pub fn description(raw: &str) -> Result<Option<String>, FieldError> {
         .map_err(|message| FieldError::new("description", message))
 }
 
-/// Trims, then requires `min..=max` characters and no control characters.
+/// Requires at most `max` characters as sent (the limit the OpenAPI document
+/// publishes, so a client's own validation agrees with ours), then trims and
+/// requires at least `min` characters and no control characters.
 pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let value = raw.trim();
     if value.chars().any(char::is_control) {
         return Err("must not contain control characters or line breaks".into());
     }
-    within(value, min, max)
+    within(raw, value, min, max)
 }
 
 /// Like [`single_line`], but line breaks and tabs are allowed.
@@ -31,17 +33,16 @@ pub fn multi_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err("must not contain control characters".into());
     }
-    within(value, min, max)
+    within(raw, value, min, max)
 }
 
-fn within(value: &str, min: usize, max: usize) -> Result<String, String> {
-    let length = value.chars().count();
-    if length < min {
-        Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") })
-    } else if length > max {
+fn within(raw: &str, trimmed: &str, min: usize, max: usize) -> Result<String, String> {
+    if raw.chars().count() > max {
         Err(format!("must be at most {max} characters"))
+    } else if trimmed.chars().count() < min {
+        Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") })
     } else {
-        Ok(value.to_owned())
+        Ok(trimmed.to_owned())
     }
 }
 
@@ -51,8 +52,16 @@ mod tests {
 
     #[test]
     fn lengths_count_characters() {
-        assert_eq!(single_line(" مرحبا ", 1, 5).unwrap(), "مرحبا");
+        assert_eq!(single_line("مرحبا", 1, 5).unwrap(), "مرحبا");
+        assert_eq!(single_line(" مرحبا ", 1, 7).unwrap(), "مرحبا");
         assert!(single_line("مرحبا!", 1, 5).is_err());
+    }
+
+    #[test]
+    fn the_maximum_applies_to_the_text_as_sent() {
+        assert_eq!(single_line(&"a".repeat(5), 1, 5).unwrap(), "aaaaa");
+        assert!(single_line(&format!(" {}", "a".repeat(5)), 1, 5).is_err());
+        assert!(multi_line(&format!("{}\n", "a".repeat(5)), 1, 5).is_err());
     }
 
     #[test]

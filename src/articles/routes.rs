@@ -489,7 +489,7 @@ fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
 fn parse_cover(raw: &str) -> Result<String, FieldError> {
     let invalid = || FieldError::new("cover_image_url", "must be an http(s) URL of at most 2,000 characters");
     let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || raw.len() > 2000 || url.host().is_none() {
+    if !matches!(url.scheme(), "http" | "https") || raw.chars().count() > 2000 || url.host().is_none() {
         return Err(invalid());
     }
     Ok(url.to_string())

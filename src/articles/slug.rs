@@ -43,7 +43,7 @@ pub fn with_suffix(base: &str, n: u32) -> String {
 /// A slug given by a client: it must already be in slug form.
 pub fn parse(raw: &str, field: &str) -> Result<String, FieldError> {
     let slug = raw.trim();
-    if slug.is_empty() || slug.chars().count() > MAX_CHARS {
+    if slug.is_empty() || raw.chars().count() > MAX_CHARS {
         return Err(FieldError::new(field, format!("must be 1 to {MAX_CHARS} characters")));
     }
     if slugify(slug) != slug {

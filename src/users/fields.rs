@@ -16,7 +16,7 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = raw.trim();
         let invalid = || FieldError::new("email", "is not a valid email address");
-        if email.is_empty() || email.chars().count() > 254 {
+        if email.is_empty() || raw.chars().count() > 254 {
             return Err(invalid());
         }
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -52,7 +52,8 @@ impl AsRef<str> for Email {
     }
 }
 
-/// A display name: 1..=100 characters after trimming, no control characters.
+/// A display name: at most 100 characters as sent, at least one after
+/// trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 

@@ -63,6 +63,12 @@ async fn patch_me_validates_and_changes_nothing_on_error() {
         (json!({"display_name": ""}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"display_name": "a\u{0}b"}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"display_name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        // The published maxLength counts what the client sent, blanks included.
+        (
+            json!({"display_name": format!("\t{}", "x".repeat(100))}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
         (json!({"display_name": "ok", "bio": "b".repeat(2001)}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"email": "new@example.com"}), StatusCode::BAD_REQUEST, "unknown_field"),
         (json!({"display_name": 7}), StatusCode::BAD_REQUEST, "invalid_body"),
