@@ -53,3 +53,36 @@ fn every_operation_is_named_documented_and_lists_its_errors() {
     let unique: std::collections::HashSet<_> = operation_ids.iter().collect();
     assert_eq!(unique.len(), operation_ids.len(), "operation ids are unique");
 }
+
+#[test]
+fn links_name_real_operations_and_their_parameters() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut parameters_by_operation = std::collections::HashMap::new();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let names: Vec<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|parameter| parameter["name"].as_str().map(str::to_owned))
+                .collect();
+            parameters_by_operation.insert(operation["operationId"].as_str().unwrap().to_owned(), names);
+        }
+    }
+    let mut links = 0;
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for response in operation["responses"].as_object().unwrap().values() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let target = link["operationId"].as_str().unwrap();
+                    let known = parameters_by_operation.get(target).unwrap_or_else(|| panic!("{name}: no {target}"));
+                    for parameter in link["parameters"].as_object().into_iter().flatten().map(|(key, _)| key) {
+                        assert!(known.contains(parameter), "{name}: {target} has no parameter {parameter}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(links >= 25, "the chains of create, read and vote are declared ({links} links)");
+}
