@@ -31,13 +31,16 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // Checkpoints run on a timer (`checkpoint`) instead of inside whichever
         // write happens to cross the WAL threshold, which stalled that writer
         // and every writer queued behind it. A 1 MiB page cache per connection
-        // keeps memory flat; the OS caches the file anyway.
+        // keeps memory flat; the OS caches the file anyway. The WAL file is
+        // cut back to 64 MiB whenever it restarts, or a burst of writes would
+        // leave it (and the index every connection maps) at its peak size.
         conn.batch_execute(
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA wal_autocheckpoint = 0;
+             PRAGMA journal_size_limit = 67108864;
              PRAGMA cache_size = -1024;",
         )
         .map_err(diesel::r2d2::Error::QueryError)
@@ -78,7 +81,10 @@ pub fn connect(path: &Path) -> Result<DbPool, SetupError> {
 
 /// Applies pending migrations, then lets SQLite refresh the planner's
 /// statistics where they are missing or stale: without them it may walk the
-/// status index instead of looking up ids. Returns how many migrations ran.
+/// status index instead of looking up ids. Then empties the WAL, which a
+/// migration or bulk load can leave gigabytes long and which every reader
+/// would otherwise search until the first checkpoint. Returns how many
+/// migrations ran.
 pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
     let mut conn = pool.get()?;
     let applied = conn
@@ -86,6 +92,7 @@ pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
         .map(|applied| applied.len())
         .map_err(|e| SetupError::Migrations(e.to_string()))?;
     optimize(&mut conn).map_err(|e| SetupError::Migrations(e.to_string()))?;
+    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").map_err(|e| SetupError::Migrations(e.to_string()))?;
     Ok(applied)
 }
 

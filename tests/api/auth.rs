@@ -38,7 +38,7 @@ async fn register_creates_a_reader_and_signs_them_in() {
     let me = app.get("/api/v1/users/me", body["access_token"].as_str()).await;
     assert_eq!(me.status(), StatusCode::OK);
     let stored: String = users::table.select(users::password_hash).first(&mut app.db()).unwrap();
-    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "Argon2id with OWASP parameters: {stored}");
+    assert!(stored.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "Argon2id with OWASP parameters: {stored}");
 }
 
 #[tokio::test]
