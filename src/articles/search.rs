@@ -62,10 +62,12 @@ pub fn normalize(text: &str) -> String {
 
 /// Turns what a reader typed into an FTS5 query: each word quoted (so `"`,
 /// `*`, `NEAR`, `OR`, parentheses and column filters are plain text), all
-/// required. `None` when nothing searchable is left.
+/// required. Control characters separate words too: FTS5 reads a query only
+/// up to a NUL, which would cut a quoted term in two. `None` when nothing
+/// searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = normalize(input)
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|term| term.chars().any(char::is_alphanumeric))
         .take(MAX_TERMS)
         .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
@@ -134,6 +136,7 @@ mod tests {
             Some(r#""say" """hi""" "NEAR(a" "b)" "OR" "title:x""#)
         );
         assert_eq!(fts_query("  * ( ) \" - "), None);
+        assert_eq!(fts_query("ab\u{0}cd\u{1f}e").as_deref(), Some(r#""ab" "cd" "e""#));
         assert_eq!(fts_query("").as_deref(), None);
     }
 
