@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::{self, ContentType, HeaderName};
 use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, guard, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -82,6 +82,9 @@ impl Application {
         spawn_checkpoints(state.clone());
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
+        // Serialised once and shared: handing the document to SwaggerUi kept
+        // a copy per worker and serialised it again for every request.
+        let document_json = web::Bytes::from(openapi::to_json(&document));
 
         // One worker per core, as actix does; their blocking threads share the pool.
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
@@ -98,10 +101,15 @@ impl Application {
                         .error_handler(|error, _| ApiError::bad_request("invalid_query", error.to_string()).into()),
                 )
                 .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+                .service(web::resource("/openapi.json").guard(guard::Get()).to({
+                    let json = document_json.clone();
+                    move || {
+                        let json = json.clone();
+                        async move { HttpResponse::Ok().content_type(ContentType::json()).body(json) }
+                    }
+                }))
                 .service(
-                    SwaggerUi::new("/docs/{_:.*}")
-                        .url("/openapi.json", document.clone())
-                        .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
+                    SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").validator_url("none")),
                 )
                 .service(web::redirect("/docs", "/docs/"))
                 .default_service(web::to(crate::http::fallback))
