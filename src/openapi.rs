@@ -3,6 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::link::{Link, LinkBuilder};
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
@@ -124,8 +125,7 @@ impl Modify for CommonResponses {
             ),
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, name: &str| {
                     responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
@@ -242,8 +242,7 @@ impl Modify for Links {
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 let Some(id) = operation.operation_id.clone() else { continue };
                 for (_, status, name, link) in declared.iter().filter(|(source, ..)| *source == id) {
                     if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
@@ -253,6 +252,11 @@ impl Modify for Links {
             }
         }
     }
+}
+
+/// Every operation of a path, whatever its method.
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
 }
 
 fn pascal_case(snake: &str) -> String {
