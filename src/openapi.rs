@@ -42,7 +42,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         // Schemas that only query parameters use are not collected with the routes.
         schemas(Problem, FieldError, SortParam, ArticleStatus, Role, Visibility),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+            BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
         ),
     ),
@@ -74,10 +74,11 @@ pub struct Forbidden(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct NotFound(pub Problem);
 
-/// The request conflicts with the current state.
+/// `If-Match` names a version that is no longer current (code
+/// `precondition_failed`): fetch again, then retry.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
-pub struct Conflict(pub Problem);
+pub struct PreconditionFailed(pub Problem);
 
 /// The body is larger than 1 MiB.
 #[derive(ToResponse)]

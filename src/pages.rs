@@ -11,7 +11,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 use crate::articles::{markdown, slug};
 use crate::auth::AuthUser;
 use crate::db;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http;
 use crate::http::JsonBody;
 use crate::pagination::{self, Limit, Page};
@@ -167,7 +167,7 @@ pub async fn get_page(
         (status = 200, description = "Replaced", body = PageResponse),
         (status = 201, description = "Created", body = PageResponse, headers(("Location" = String, description = "The page"))),
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 412, description = "If-Match does not match (code `precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::ValidationFailed),
     ),
 )]

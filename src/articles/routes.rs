@@ -608,7 +608,7 @@ pub async fn create_article(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match (code `precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::ValidationFailed),
     ),
 )]

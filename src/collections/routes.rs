@@ -336,7 +336,7 @@ pub async fn get_collection(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The name is taken (code `name_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match (code `precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::ValidationFailed),
     ),
 )]
