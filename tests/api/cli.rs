@@ -92,6 +92,33 @@ fn migrate_applies_migrations_once() {
 }
 
 #[test]
+fn migrate_empties_a_wal_left_behind() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+
+    let dir = TempDir::new().unwrap();
+    assert!(newsroom(&dir).arg("migrate").output().unwrap().status.success());
+    // An open connection keeps SQLite from folding the WAL away on close, as
+    // a crashed writer would.
+    let mut holder = SqliteConnection::establish(&dir.path().join("cli.db").display().to_string()).unwrap();
+    holder
+        .batch_execute(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+             CREATE TABLE filler (x BLOB);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+             INSERT INTO filler SELECT randomblob(4000) FROM n;",
+        )
+        .unwrap();
+    let wal = dir.path().join("cli.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 2_000_000, "the WAL holds the writes");
+
+    assert!(newsroom(&dir).arg("migrate").output().unwrap().status.success());
+
+    assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "checkpointed into the database and truncated");
+    drop(holder);
+}
+
+#[test]
 fn openapi_prints_the_document() {
     let dir = TempDir::new().unwrap();
     let output = newsroom(&dir).arg("openapi").output().unwrap();
