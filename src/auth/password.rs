@@ -200,6 +200,18 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_verifications_each_get_working_memory() {
+        let stored = hash_bytes(b"shared secret phrase").unwrap();
+        let results: Vec<(bool, bool)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| (matches(b"shared secret phrase", &stored), matches(b"wrong phrase", &stored))))
+                .collect();
+            workers.into_iter().map(|worker| worker.join().unwrap()).collect()
+        });
+        assert_eq!(results, vec![(true, false); 4]);
+    }
+
+    #[test]
     fn hashes_agree_with_the_reference_implementation_in_both_directions() {
         use argon2::{PasswordHasher, PasswordVerifier};
         let password = "كلمة سر طويلة جدا".as_bytes();
