@@ -129,6 +129,16 @@ pub struct Settings {
     )]
     pub auth_rate_limit: u32,
 
+    /// Password reset mails asked per hour per client IP; 0 disables.
+    #[arg(
+        long,
+        env = "NEWSROOM_RESET_RATE_LIMIT",
+        value_name = "NEWSROOM_RESET_RATE_LIMIT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub reset_rate_limit: u32,
+
     /// Vote changes per minute per user; 0 disables.
     #[arg(
         long,
@@ -224,6 +234,7 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub reset_token_ttl: Duration,
     pub auth_rate_limit: u32,
+    pub reset_rate_limit: u32,
     pub vote_rate_limit: u32,
     pub max_collections: u32,
     pub max_collection_articles: u32,
@@ -320,6 +331,7 @@ impl Settings {
             refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,
             reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,
             auth_rate_limit: self.auth_rate_limit,
+            reset_rate_limit: self.reset_rate_limit,
             vote_rate_limit: self.vote_rate_limit,
             max_collections: self.max_collections,
             max_collection_articles: self.max_collection_articles,

@@ -26,6 +26,8 @@ pub mod db;
 pub mod error;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
+/// Bounded per-key rate limits.
+pub mod limiter;
 /// Outgoing mail: SMTP or the outbox folder.
 pub mod mail;
 /// The OpenAPI document.

@@ -32,7 +32,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long in-flight requests may run after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
 
-/// How often expired tokens are deleted and idle rate-limit entries dropped.
+/// How often expired tokens and reset links are deleted.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// How often the stored hot ranks are recomputed so that age decay shows.
@@ -160,12 +160,6 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
             interval.tick().await;
-            if let Some(limit) = &state.auth_rate_limit {
-                limit.forget_idle_clients();
-            }
-            if let Some(limit) = &state.vote_rate_limit {
-                limit.forget_idle_users();
-            }
             let deleted = db::run(&state.pool, |conn| {
                 let deleted = auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?;
                 db::optimize(conn)?;

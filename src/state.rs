@@ -1,37 +1,58 @@
 //! [`AppState`]: what every handler shares, registered once as `web::Data`.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::articles::cache::PublicCache;
-use crate::auth::rate_limit::IpRateLimit;
-use crate::auth::throttle::Throttle;
 use crate::auth::tokens::JwtKeys;
 use crate::categories::TreeCache;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::limiter::{KEYS_PER_LIMIT, Limiter, TextKey};
 use crate::mail::Mailer;
-use crate::votes::VoteRateLimit;
 
-/// Failed logins allowed per account in [`LOGIN_FAILURE_WINDOW`].
-pub const LOGIN_FAILURES_ALLOWED: u32 = 10;
-pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Reset mails asked per address (known or not) in [`RESET_REQUEST_WINDOW`].
+/// Wrong passwords allowed per account in [`PASSWORD_FAILURE_WINDOW`], counted
+/// across login, password change and account deletion.
+pub const PASSWORD_FAILURES_ALLOWED: u32 = 10;
+pub const PASSWORD_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Reset mails asked per address (known or not) in [`RESET_REQUEST_WINDOW`];
+/// also how many of a user's links stay valid at once.
 pub const RESET_REQUESTS_ALLOWED: u32 = 5;
 pub const RESET_REQUEST_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+/// Every in-process limit, each bounded in the keys it remembers.
+pub struct Limits {
+    /// Wrong passwords per account (its email key), spent before the check.
+    pub password_failures: Limiter<TextKey>,
+    /// Reset requests per email key.
+    pub reset_requests: Limiter<TextKey>,
+    /// Reset requests per client IP; `None` when disabled.
+    pub reset_requests_by_ip: Option<Limiter<IpAddr>>,
+    /// Requests per client IP on `/api/v1/auth/*`; `None` when disabled.
+    pub auth_requests: Option<Limiter<IpAddr>>,
+    /// Vote changes per user; `None` when disabled.
+    pub votes: Option<Limiter<i32>>,
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Self {
+        const MINUTE: Duration = Duration::from_secs(60);
+        Self {
+            password_failures: Limiter::new(PASSWORD_FAILURES_ALLOWED, PASSWORD_FAILURE_WINDOW, KEYS_PER_LIMIT),
+            reset_requests: Limiter::new(RESET_REQUESTS_ALLOWED, RESET_REQUEST_WINDOW, KEYS_PER_LIMIT),
+            reset_requests_by_ip: Limiter::unless_zero(config.reset_rate_limit, RESET_REQUEST_WINDOW),
+            auth_requests: Limiter::unless_zero(config.auth_rate_limit, MINUTE),
+            votes: Limiter::unless_zero(config.vote_rate_limit, MINUTE),
+        }
+    }
+}
 
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
-    /// Failed logins per account email key.
-    pub login_failures: Throttle,
-    /// Reset requests per email key.
-    pub reset_requests: Throttle,
-    /// Requests per client IP on `/api/v1/auth/*`; `None` when disabled.
-    pub auth_rate_limit: Option<IpRateLimit>,
-    /// Vote changes per user; `None` when disabled.
-    pub vote_rate_limit: Option<VoteRateLimit>,
+    pub limits: Limits,
     pub mailer: Mailer,
     /// The category tree, shared briefly between requests.
     pub categories: Arc<TreeCache>,
@@ -50,10 +71,7 @@ impl AppState {
     ) -> Result<Self, jsonwebtoken::errors::Error> {
         Ok(Self {
             jwt: JwtKeys::new(&config.jwt_secret)?,
-            login_failures: Throttle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
-            reset_requests: Throttle::new(RESET_REQUESTS_ALLOWED, RESET_REQUEST_WINDOW),
-            auth_rate_limit: IpRateLimit::per_minute(config.auth_rate_limit),
-            vote_rate_limit: VoteRateLimit::per_minute(config.vote_rate_limit),
+            limits: Limits::new(&config),
             pool,
             config,
             mailer,

@@ -2,13 +2,11 @@
 //! tallies kept on the article and the stored "hot" rank.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 
 use actix_web::{HttpResponse, delete, get, put, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
-use governor::{Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -64,29 +62,6 @@ pub struct VoteRequest {
     /// 1 (up) or -1 (down).
     #[schema(value_type = i32, minimum = -1, maximum = 1, example = 1)]
     pub value: serde_json::Number,
-}
-
-/// Per-user limit on vote changes.
-pub struct VoteRateLimit(governor::DefaultKeyedRateLimiter<i32>);
-
-impl VoteRateLimit {
-    /// `None` when `per_minute` is 0 (disabled).
-    pub fn per_minute(per_minute: u32) -> Option<Self> {
-        NonZeroU32::new(per_minute).map(|burst| Self(RateLimiter::keyed(Quota::per_minute(burst))))
-    }
-
-    fn check(&self, user_id: i32) -> Result<(), ApiError> {
-        self.0.check_key(&user_id).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
-        })
-    }
-
-    /// Forgets users whose allowance is full again.
-    pub fn forget_idle_users(&self) {
-        self.0.retain_recent();
-        self.0.shrink_to_fit();
-    }
 }
 
 /// Hacker News gravity: `(score + 1) / (age_hours + 2)^1.8`; 0 for anything
@@ -263,8 +238,8 @@ async fn change_vote(
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleRef::parse(article).ok_or(ApiError::NotFound)?;
-    if let Some(limit) = &state.vote_rate_limit {
-        limit.check(user.id)?;
+    if let Some(limit) = &state.limits.votes {
+        limit.hit(user.id)?;
     }
     let (article_id, tally) = db::write(&state.pool, move |conn| match votable(conn, &article)? {
         Some(row) => apply(conn, user.id, &row, vote).map(|tally| Some((row.id, tally))),

@@ -5,7 +5,6 @@ pub mod password;
 pub mod rate_limit;
 pub mod reset;
 mod routes;
-pub mod throttle;
 pub mod tokens;
 
 pub use extract::{AuthUser, MaybeAuthUser};

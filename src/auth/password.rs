@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::{ApiError, FieldError};
+use crate::limiter::{Limiter, TextKey};
 
 /// The longest password accepted: enough for any passphrase, small enough
 /// that hashing stays cheap.
@@ -171,6 +172,26 @@ pub async fn verify(candidate: SecretString, stored: Option<String>) -> Result<b
         }
     })
     .await?;
+    Ok(matched)
+}
+
+/// [`verify`] under the per-account limit on wrong passwords that login,
+/// password change and account deletion share, keyed by the account's email
+/// key. The attempt is counted before Argon2 runs, so that guesses sent at
+/// once cannot all start before the first failure is counted; a right
+/// password gives the whole allowance back.
+pub async fn verify_limited(
+    failures: &Limiter<TextKey>,
+    email_key: &str,
+    candidate: SecretString,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let key = TextKey::of(email_key);
+    failures.hit(key)?;
+    let matched = verify(candidate, stored).await?;
+    if matched {
+        failures.forget(&key);
+    }
     Ok(matched)
 }
 

@@ -156,21 +156,20 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "Wrong email or password (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is disabled (code `account_disabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The email is longer than any address (code `validation_failed`)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 #[post("/login")]
 pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let key = Email::key_of(&body.email);
-    state.login_failures.check(&key)?;
-    let lookup_key = key.clone();
-    let user = db::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup_key)).await?;
+    let key = Email::login_key(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
+    let lookup = key.clone();
+    let user = db::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    let (Some(user), true) = (user, password::verify(body.password, stored_hash).await?) else {
-        state.login_failures.record(&key);
+    let matched = password::verify_limited(&state.limits.password_failures, &key, body.password, stored_hash).await?;
+    let (Some(user), true) = (user, matched) else {
         return Err(ApiError::Unauthorized(AuthFailure::InvalidCredentials));
     };
-    state.login_failures.clear(&key);
     if user.disabled {
         return Err(ApiError::Forbidden { code: "account_disabled", detail: "This account is disabled." });
     }

@@ -11,12 +11,15 @@ use crate::text;
 pub struct Email(String);
 
 impl Email {
+    /// The longest address there can be (RFC 5321), counted as sent.
+    pub const MAX_LENGTH: usize = 254;
+
     /// Accepts `local@domain.tld` with no spaces or control characters, at most
-    /// 254 characters (RFC 5321). Deliverability is the mail server's business.
+    /// [`Email::MAX_LENGTH`] characters. Deliverability is the mail server's business.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = raw.trim();
         let invalid = || FieldError::new("email", "is not a valid email address");
-        if email.is_empty() || raw.chars().count() > 254 {
+        if email.is_empty() || raw.chars().count() > Self::MAX_LENGTH {
             return Err(invalid());
         }
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -39,10 +42,20 @@ impl Email {
         Self::key_of(&self.0)
     }
 
-    /// The look-up key of any string, valid or not (for login, where an
-    /// invalid email simply matches no account).
+    /// The key of an address already stored, or otherwise known to be short.
     pub fn key_of(raw: &str) -> String {
         raw.trim().to_lowercase()
+    }
+
+    /// The look-up key of what a login sent: any text up to
+    /// [`Email::MAX_LENGTH`] characters, valid or not, since an invalid
+    /// address simply matches no account. Longer text is refused before it
+    /// is looked up or counted anywhere.
+    pub fn login_key(raw: &str) -> Result<String, FieldError> {
+        if raw.chars().count() > Self::MAX_LENGTH {
+            return Err(FieldError::new("email", format!("must be at most {} characters", Self::MAX_LENGTH)));
+        }
+        Ok(Self::key_of(raw))
     }
 }
 

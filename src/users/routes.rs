@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::db::{self, AdminChangeOutcome, AdminChanges, ProfileChanges, UserFilter, UserRow};
-use super::fields::{Bio, DisplayName, Role};
+use super::fields::{Bio, DisplayName, Email, Role};
 use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
 use crate::auth::reset;
@@ -228,7 +228,8 @@ pub async fn update_me(
 }
 
 /// Changes the caller's password. Every other session ends; this one keeps its
-/// refresh token, and its access token must be refreshed.
+/// refresh token, and its access token must be refreshed. Wrong current
+/// passwords count towards the account's limit on failed logins (429).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -237,6 +238,7 @@ pub async fn update_me(
         (status = 204, description = "Password changed; other sessions revoked"),
         (status = 403, description = "`current_password` is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 429, response = crate::openapi::TooManyRequests),
     ),
 )]
 #[put("/me/password")]
@@ -250,7 +252,15 @@ pub async fn change_password(
     let new_password =
         Password::parse_field(body.new_password, &row.email, state.config.password_min_length, "new_password")
             .map_err(|e| ApiError::Validation(vec![e]))?;
-    if !password::verify(body.current_password, Some(row.password_hash.clone())).await? {
+    let failures = &state.limits.password_failures;
+    if !password::verify_limited(
+        failures,
+        &Email::key_of(&row.email),
+        body.current_password,
+        Some(row.password_hash.clone()),
+    )
+    .await?
+    {
         return Err(wrong_password());
     }
     let hash = password::hash(new_password).await?;
@@ -266,14 +276,16 @@ fn wrong_password() -> ApiError {
 }
 
 /// Deletes the caller's account. Their votes and collections go with it;
-/// articles they wrote stay, with `author: null`.
+/// articles they wrote stay, with `author: null`. Wrong passwords count
+/// towards the account's limit on failed logins (429).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
     request_body = DeleteAccountRequest,
     responses(
         (status = 204, description = "Account deleted"),
-        (status = 403, description = "The password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = crate::openapi::TooManyRequests),
     ),
 )]
 #[delete("/me")]
@@ -283,7 +295,15 @@ pub async fn delete_me(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let row = load_account(&state, user.id).await?;
-    if !password::verify(body.into_inner().password, Some(row.password_hash)).await? {
+    let failures = &state.limits.password_failures;
+    if !password::verify_limited(
+        failures,
+        &Email::key_of(&row.email),
+        body.into_inner().password,
+        Some(row.password_hash),
+    )
+    .await?
+    {
         return Err(wrong_password());
     }
     crate::db::write(&state.pool, move |conn| db::delete(conn, user.id)).await?;

@@ -305,3 +305,27 @@ async fn the_last_admin_cannot_be_demoted_or_disabled() {
     let bad_role = app.send_json(Method::PATCH, &path, second.token(), &json!({"role": "root"})).await;
     assert_problem(bad_role, StatusCode::BAD_REQUEST, "invalid_body").await;
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_share_the_per_account_limit_of_login() {
+    let app = spawn_app().await;
+    let user = app.register_user().await;
+    let change = |current: &str| json!({"current_password": current, "new_password": "a brand new passphrase"});
+    for attempt in 0..5 {
+        let response = app.send_json(Method::PUT, "/api/v1/users/me/password", user.token(), &change("wrong!!")).await;
+        assert_problem(response, StatusCode::FORBIDDEN, "invalid_credentials").await;
+        let delete = json!({"password": format!("wrong guess {attempt}")});
+        let response = app.send_json(Method::DELETE, "/api/v1/users/me", user.token(), &delete).await;
+        assert_problem(response, StatusCode::FORBIDDEN, "invalid_credentials").await;
+    }
+
+    let right = app.send_json(Method::PUT, "/api/v1/users/me/password", user.token(), &change(PASSWORD)).await;
+
+    assert!(right.headers().contains_key("retry-after"));
+    assert_problem(right, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let delete = app.send_json(Method::DELETE, "/api/v1/users/me", user.token(), &json!({"password": PASSWORD})).await;
+    assert_problem(delete, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(app.login(&user.email, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS, "login shares it");
+    let stored: i64 = users::table.filter(users::id.eq(user.id as i32)).count().get_result(&mut app.db()).unwrap();
+    assert_eq!(stored, 1, "the account is still there");
+}
