@@ -71,6 +71,8 @@ diesel::table! {
         collection_id -> Integer,
         article_id -> Integer,
         added_at -> Timestamp,
+        saved_title -> Text,
+        saved_slug -> Text,
     }
 }
 
@@ -100,9 +102,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    password_resets (user_id) {
-        user_id -> Integer,
+    password_resets (token_hash) {
         token_hash -> Binary,
+        user_id -> Integer,
         created_at -> Timestamp,
         expires_at -> Timestamp,
     }

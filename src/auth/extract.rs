@@ -68,10 +68,15 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let invalid = || ApiError::Unauthorized(AuthFailure::InvalidToken);
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     let user_id: i32 = claims.sub.parse().map_err(|_| invalid())?;
-    let credentials = db::run(&state.pool, move |conn| users::db::credentials(conn, user_id)).await?;
+    let session = claims.sid;
+    let credentials = db::run(&state.pool, {
+        let session = session.clone();
+        move |conn| users::db::credentials(conn, user_id, &session)
+    })
+    .await?;
     match credentials {
         Some(user) if !user.disabled && user.token_version == claims.ver => {
-            Ok(AuthUser { id: user.id, role: user.role, session: claims.sid })
+            Ok(AuthUser { id: user.id, role: user.role, session })
         }
         _ => Err(invalid()),
     }

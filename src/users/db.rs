@@ -6,7 +6,7 @@ use diesel::sqlite::SqliteConnection;
 
 use super::fields::Role;
 use crate::auth::{reset, tokens};
-use crate::schema::users;
+use crate::schema::{refresh_tokens, users};
 use crate::time;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -73,8 +73,22 @@ pub fn find_by_email_key(conn: &mut SqliteConnection, email_key: &str) -> QueryR
     users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
 }
 
-pub fn credentials(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Credentials>> {
-    users::table.find(id).select(Credentials::as_select()).first(conn).optional()
+/// The user an access token names, if the session it was issued for is still
+/// live: a refresh-token family of that same user, neither revoked nor
+/// expired. Session ids are random and die with their account, so a token
+/// outlives neither its logout nor its account, even if the id came back.
+pub fn credentials(conn: &mut SqliteConnection, id: i32, session: &str) -> QueryResult<Option<Credentials>> {
+    let live_session = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(session))
+        .filter(refresh_tokens::user_id.eq(id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::expires_at.gt(time::now()));
+    users::table
+        .find(id)
+        .filter(diesel::dsl::exists(live_session))
+        .select(Credentials::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn update_profile(conn: &mut SqliteConnection, id: i32, changes: &ProfileChanges) -> QueryResult<UserRow> {

@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use newsroom::schema::{refresh_tokens, users};
@@ -9,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, assert_problem, spawn_app};
+use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, TestUser, assert_problem, spawn_app};
 
 fn user_count(app: &TestApp) -> i64 {
     users::table.count().get_result(&mut app.db()).unwrap()
@@ -292,4 +293,102 @@ async fn a_bad_token_on_an_optional_auth_endpoint_is_401_not_anonymous() {
 
     assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
     assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+}
+
+async fn delete_account(app: &TestApp, user: &TestUser) {
+    let response =
+        app.send_json(Method::DELETE, "/api/v1/users/me", user.token(), &json!({"password": PASSWORD})).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_token_never_opens_the_next_registered_account() {
+    let app = spawn_app().await;
+    let gone = app.register_user().await;
+    delete_account(&app, &gone).await;
+
+    let next = app.register_user().await;
+
+    assert!(next.id > gone.id, "ids are not reused: {} after {}", next.id, gone.id);
+    assert_eq!(app.me_status(&gone.access_token).await, StatusCode::UNAUTHORIZED);
+    let patch = app.send_json(Method::PATCH, "/api/v1/users/me", gone.token(), &json!({"bio": "mine now"})).await;
+    assert_problem(patch, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let bio: Option<String> = users::table.find(next.id as i32).select(users::bio).first(&mut app.db()).unwrap();
+    assert_eq!(bio, None, "the next account is untouched");
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_token_never_opens_an_admin_made_by_create_user() {
+    let app = spawn_app().await;
+    let gone = app.register_user().await;
+    delete_account(&app, &gone).await;
+
+    let admin = app.user_with_role("admin").await;
+
+    assert!(admin.id > gone.id);
+    let list = app.get("/api/v1/admin/users", gone.token()).await;
+    assert_problem(list, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let path = format!("/api/v1/admin/users/{}", admin.id);
+    let promote = app.send_json(Method::PATCH, &path, gone.token(), &json!({"role": "reader"})).await;
+    assert_problem(promote, StatusCode::UNAUTHORIZED, "invalid_token").await;
+}
+
+#[tokio::test]
+async fn an_old_token_is_refused_even_by_an_account_that_got_its_id_back() {
+    let app = spawn_app().await;
+    let gone = app.register_user().await;
+    delete_account(&app, &gone).await;
+    // What a database without AUTOINCREMENT would do: the same id, token version 0.
+    app.db()
+        .batch_execute(&format!(
+            "INSERT INTO users (id, email, email_key, display_name, password_hash, role, token_version, created_at, updated_at) \
+             VALUES ({}, 'heir@example.com', 'heir@example.com', 'Heir', 'x', 'admin', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            gone.id
+        ))
+        .unwrap();
+
+    let response = app.get("/api/v1/users/me", gone.token()).await;
+
+    assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_token").await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_access_token_of_its_session_at_once() {
+    let app = spawn_app().await;
+    let user = app.register_user().await;
+    let other_session = app.logged_in(&user.email, PASSWORD).await;
+
+    app.post_json("/api/v1/auth/logout", &json!({"refresh_token": user.refresh_token})).await;
+
+    assert_problem(app.get("/api/v1/users/me", user.token()).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_eq!(app.me_status(&other_session.access_token).await, StatusCode::OK, "other sessions go on");
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_stop_at_the_per_account_limit() {
+    let app = spawn_app().await;
+    let victim = app.register_user().await;
+
+    let wrong: Vec<String> = (0..30).map(|n| format!("wrong guess number {n}")).collect();
+    let guesses = wrong.iter().map(|password| app.login(&victim.email, password));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(guesses).await.iter().map(|r| r.status()).collect();
+
+    let verified = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(verified <= 10, "at most the limit reached Argon2: {statuses:?}");
+    assert_eq!(verified + limited, 30, "{statuses:?}");
+    assert_eq!(app.login(&victim.email, PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_email_longer_than_any_address_is_refused_before_it_is_looked_up() {
+    let app = spawn_app().await;
+    let huge = format!("{}@example.com", "a".repeat(900 * 1024));
+
+    let response = app.login(&huge, PASSWORD).await;
+
+    let body = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "email");
+    let longest = format!("{}@example.com", "a".repeat(254 - "@example.com".len()));
+    assert_eq!(app.login(&longest, PASSWORD).await.status(), StatusCode::UNAUTHORIZED, "254 characters are looked up");
 }

@@ -19,6 +19,7 @@ mod durability;
 mod errors;
 mod helpers;
 mod hostile;
+mod ids;
 mod openapi;
 mod ops;
 mod password_reset;

@@ -1,0 +1,2 @@
+ALTER TABLE collection_items DROP COLUMN saved_slug;
+ALTER TABLE collection_items DROP COLUMN saved_title;
