@@ -1,10 +1,12 @@
 //! Password reset by emailed link: forgot → mail → verify → reset.
 //!
-//! Links carry a 256-bit token stored only as its SHA-256, one per user (asking
-//! again replaces it), valid for `NEWSROOM_RESET_TOKEN_TTL`, and consumed by
-//! the statement that checks it.
+//! Links carry a 256-bit token stored only as its SHA-256, valid for
+//! `NEWSROOM_RESET_TOKEN_TTL`, and consumed by the statement that checks it.
+//! Asking again does not cancel the links already mailed: the newest
+//! [`RESET_REQUESTS_ALLOWED`] stay valid, so that nobody can keep a user from
+//! resetting by asking for links in their name. Using one drops them all.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -18,9 +20,10 @@ use super::tokens::{HashedToken, PlainToken};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
+use crate::limiter::{self, TextKey};
 use crate::mail::{Mail, html_escape};
 use crate::schema::{password_resets, users};
-use crate::state::AppState;
+use crate::state::{AppState, RESET_REQUESTS_ALLOWED};
 use crate::time;
 use crate::users::Email;
 use crate::users::db::UserRow;
@@ -77,7 +80,7 @@ pub struct ResetPasswordRequest {
     pub password: String,
 }
 
-#[derive(Insertable, AsChangeset)]
+#[derive(Insertable)]
 #[diesel(table_name = password_resets)]
 struct NewPasswordReset<'a> {
     user_id: i32,
@@ -86,7 +89,8 @@ struct NewPasswordReset<'a> {
     expires_at: NaiveDateTime,
 }
 
-/// Stores a reset token for the user, replacing any earlier one.
+/// Stores a reset token for the user beside the newest earlier ones; older
+/// links than the newest [`RESET_REQUESTS_ALLOWED`] stop working.
 fn store_reset(
     conn: &mut SqliteConnection,
     user_id: i32,
@@ -95,12 +99,19 @@ fn store_reset(
 ) -> QueryResult<NaiveDateTime> {
     let now = time::now();
     let row = NewPasswordReset { user_id, token_hash: token.as_bytes(), created_at: now, expires_at: now + ttl };
-    diesel::insert_into(password_resets::table)
-        .values(&row)
-        .on_conflict(password_resets::user_id)
-        .do_update()
-        .set(&row)
-        .execute(conn)?;
+    diesel::insert_into(password_resets::table).values(&row).execute(conn)?;
+    let newest: Vec<Vec<u8>> = password_resets::table
+        .filter(password_resets::user_id.eq(user_id))
+        .order(password_resets::created_at.desc())
+        .limit(i64::from(RESET_REQUESTS_ALLOWED))
+        .select(password_resets::token_hash)
+        .load(conn)?;
+    diesel::delete(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::token_hash.ne_all(newest)),
+    )
+    .execute(conn)?;
     Ok(row.expires_at)
 }
 
@@ -129,7 +140,7 @@ fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResul
     .optional()
 }
 
-/// Drops a user's outstanding reset link (after any password change).
+/// Drops a user's outstanding reset links (after any password change).
 pub fn discard_resets(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
     diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id))).execute(conn)?;
     Ok(())
@@ -145,7 +156,10 @@ fn mailbox(user: &UserRow) -> Option<Mailbox> {
 }
 
 fn reset_mail(state: &AppState, user: &UserRow, token: &PlainToken, expires_at: NaiveDateTime) -> Option<Mail> {
-    let mut link = state.config.public_url.join("reset-password").ok()?;
+    let mut link = state.config.public_url.clone();
+    // Appended, not joined: joining would replace a last path segment such as
+    // the `/news` of `https://example.com/news`.
+    link.path_segments_mut().ok()?.pop_if_empty().push("reset-password");
     link.query_pairs_mut().append_pair("token", token.expose());
     let minutes = state.config.reset_token_ttl.as_secs().div_ceil(60);
     let expires = expires_at.format("%Y-%m-%d %H:%M UTC");
@@ -190,7 +204,8 @@ pub fn send_password_changed(state: &AppState, user: &UserRow) {
 /// Sends a reset link to the account's email, if there is such an account.
 /// The answer is the same either way, and so is its timing: the look-up and the
 /// mail happen after the answer. Each address gets at most 5 requests an hour,
-/// counted whether or not it has an account.
+/// counted whether or not it has an account, and each client IP at most
+/// `NEWSROOM_RESET_RATE_LIMIT`. Earlier links stay valid (the newest 5).
 #[utoipa::path(
     tag = "auth",
     request_body = ForgotPasswordRequest,
@@ -202,10 +217,14 @@ pub fn send_password_changed(state: &AppState, user: &UserRow) {
 #[post("/password/forgot")]
 pub async fn forgot_password(
     body: JsonBody<ForgotPasswordRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
-    state.reset_requests.hit(&email.key())?;
+    if let (Some(limit), Some(peer)) = (&state.limits.reset_requests_by_ip, request.peer_addr()) {
+        limit.hit(limiter::client_key(peer.ip()))?;
+    }
+    state.limits.reset_requests.hit(TextKey::of(&email.key()))?;
     let ttl = chrono::Duration::from_std(state.config.reset_token_ttl).unwrap_or(chrono::Duration::MAX);
     let background = state.clone();
     actix_web::rt::spawn(async move {

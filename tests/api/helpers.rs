@@ -35,24 +35,20 @@ pub async fn spawn_app() -> TestApp {
 /// Starts an app with extra `--flag value` settings on top of the test defaults.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let dir = TempDir::new().expect("temp dir");
-    let mut args: Vec<String> = vec![
-        "--database-url".into(),
-        dir.path().join("newsroom.db").display().to_string(),
-        "--bind".into(),
-        "127.0.0.1:0".into(),
-        "--jwt-secret".into(),
-        JWT_SECRET.into(),
-        "--mail-outbox".into(),
-        dir.path().join("outbox").display().to_string(),
-        "--public-url".into(),
-        "https://news.example".into(),
-        "--log".into(),
-        "warn".into(),
-    ];
-    let defaults_overridden: Vec<&str> = extra.iter().map(|(flag, _)| *flag).collect();
-    if !defaults_overridden.contains(&"--auth-rate-limit") {
+    let defaults: Vec<(&str, String)> = vec![
+        ("--database-url", dir.path().join("newsroom.db").display().to_string()),
+        ("--bind", "127.0.0.1:0".into()),
+        ("--jwt-secret", JWT_SECRET.into()),
+        ("--mail-outbox", dir.path().join("outbox").display().to_string()),
+        ("--public-url", "https://news.example".into()),
+        ("--log", "warn".into()),
         // Tests log in far more often than people do; the limit has its own test.
-        args.extend(["--auth-rate-limit".into(), "0".into()]);
+        ("--auth-rate-limit", "0".into()),
+    ];
+    let overridden: Vec<&str> = extra.iter().map(|(flag, _)| *flag).collect();
+    let mut args: Vec<String> = Vec::new();
+    for (flag, value) in defaults.into_iter().filter(|(flag, _)| !overridden.contains(flag)) {
+        args.extend([flag.to_owned(), value]);
     }
     for (flag, value) in extra {
         args.extend([flag.to_string(), value.to_string()]);

@@ -116,17 +116,20 @@ async fn links_expire() {
 }
 
 #[tokio::test]
-async fn asking_again_replaces_the_earlier_link() {
+async fn asking_again_keeps_the_earlier_links_until_one_is_used() {
     let app = spawn_app().await;
     let user = app.register_user().await;
     forgot(&app, &user.email).await;
     let first = token_in(&app.wait_for_mails(1).await[0]);
+    // Anyone may ask in the user's name; that must not cancel the link in their inbox.
     forgot(&app, &user.email).await;
     let second = token_in(&app.wait_for_mails(2).await[1]);
     assert_ne!(first, second);
 
-    assert_invalid_link(verify(&app, &first).await).await;
+    assert_eq!(verify(&app, &first).await.status(), StatusCode::OK);
     assert_eq!(verify(&app, &second).await.status(), StatusCode::OK);
+    assert_eq!(reset(&app, &first, NEW_PASSWORD).await.status(), StatusCode::NO_CONTENT);
+    assert_invalid_link(verify(&app, &second).await).await;
 }
 
 #[tokio::test]
@@ -249,4 +252,31 @@ async fn auth_endpoints_are_rate_limited_per_client_ip() {
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK, "other routes are not limited");
     assert_eq!(app.get("/api/v1/users/1", None).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reset_links_keep_the_path_of_the_public_url() {
+    for public_url in ["https://news.example/news", "https://news.example/news/"] {
+        let app = spawn_app_with(&[("--public-url", public_url)]).await;
+        let user = app.register_user().await;
+
+        forgot(&app, &user.email).await;
+
+        let mail = unfold_quoted_printable(&app.wait_for_mails(1).await[0]);
+        assert!(mail.contains("https://news.example/news/reset-password?token="), "{public_url}: {mail}");
+    }
+}
+
+#[tokio::test]
+async fn reset_requests_are_limited_per_client_ip_too() {
+    let app = spawn_app_with(&[("--reset-rate-limit", "3")]).await;
+    for n in 0..3 {
+        assert_eq!(forgot(&app, &format!("someone-{n}@example.com")).await.status(), StatusCode::ACCEPTED);
+    }
+
+    let limited = forgot(&app, "yet-another@example.com").await;
+
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=1200).contains(&retry_after), "{retry_after}");
+    assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
