@@ -1,4 +1,7 @@
 //! Tags: listed by slug with a prefix search and their article counts.
+//!
+//! A tag is public once a public article carries it: tagging a draft creates
+//! the tag at once, and its name alone can give the draft away.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use diesel::prelude::*;
@@ -43,7 +46,7 @@ pub struct ListTagsQuery {
     pub cursor: Option<String>,
 }
 
-/// Tags in slug order.
+/// Tags in slug order: those that at least one published article carries.
 #[utoipa::path(
     tag = "tags",
     params(ListTagsQuery),
@@ -64,7 +67,15 @@ pub async fn list_tags(
     let prefix = query.q.as_deref().map(slug::slugify).filter(|prefix| !prefix.is_empty());
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
     let page = db::run(&state.pool, move |conn| {
-        let mut select = tags::table.select((tags::id, tags::slug, tags::name)).into_boxed();
+        let now = time::now();
+        let on_a_public_article = article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq(tags::id))
+            .filter(publicly_visible(now));
+        let mut select = tags::table
+            .filter(diesel::dsl::exists(on_a_public_article))
+            .select((tags::id, tags::slug, tags::name))
+            .into_boxed();
         if let Some(prefix) = &prefix {
             // A range on the unique index, where LIKE would scan.
             select = select.filter(tags::slug.ge(prefix.clone())).filter(tags::slug.lt(format!("{prefix}\u{10FFFF}")));
@@ -77,7 +88,7 @@ pub async fn list_tags(
         let counts: Vec<(i32, i64)> = article_tags::table
             .inner_join(articles::table)
             .filter(article_tags::tag_id.eq_any(&ids))
-            .filter(publicly_visible(time::now()))
+            .filter(publicly_visible(now))
             .group_by(article_tags::tag_id)
             .select((article_tags::tag_id, diesel::dsl::count_star()))
             .load(conn)?;
