@@ -28,9 +28,13 @@ where
     Option::<T>::deserialize(deserializer).map(|value| value.map_or(Patch::Null, Patch::Value))
 }
 
-/// Anonymous reads of public content: shared caches may keep them a minute.
+/// Anonymous reads of public content: shared caches may keep them a minute,
+/// but never hand them to a request that carries a token, which may get
+/// another answer (its own `my_vote`, a draft it may see, or a 401).
 pub fn public(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
-    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")));
+    response
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")))
+        .insert_header((header::VARY, HeaderValue::from_static("Authorization")));
     response
 }
 

@@ -20,6 +20,8 @@ pub mod cli;
 pub mod collections;
 /// Settings from flags and the environment.
 pub mod config;
+/// Cross-origin requests from browsers.
+pub mod cors;
 /// The SQLite pool, migrations, and the blocking-pool bridge.
 pub mod db;
 /// `ApiError` and the problem+json envelope.

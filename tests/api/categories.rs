@@ -166,7 +166,11 @@ async fn tags_list_with_prefix_search_and_counts() {
         .iter()
         .map(|t| (t["slug"].as_str().unwrap().to_owned(), t["article_count"].as_i64().unwrap()))
         .collect();
-    assert_eq!(summary, [("elections".into(), 1), ("lebanon".into(), 1), ("libya".into(), 2)], "drafts count for nothing");
+    assert_eq!(
+        summary,
+        [("elections".into(), 1), ("lebanon".into(), 1), ("libya".into(), 2)],
+        "drafts count for nothing"
+    );
 
     let prefixed = app.get_json("/api/v1/tags?q=Le", None).await;
     let slugs: Vec<&str> = prefixed["items"].as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect();
@@ -203,7 +207,10 @@ async fn a_tag_only_drafts_carry_stays_secret_until_one_is_published() {
     let published = app.send_json(Method::PATCH, &path, editor.token(), &json!({"status": "published"})).await;
     assert_eq!(published.status(), StatusCode::OK);
     let listed = app.get_json("/api/v1/tags", None).await;
-    assert_eq!(listed["items"], json!([{"slug": "acme-globex-merger", "name": "Acme Globex merger", "article_count": 1}]));
+    assert_eq!(
+        listed["items"],
+        json!([{"slug": "acme-globex-merger", "name": "Acme Globex merger", "article_count": 1}])
+    );
 }
 
 #[tokio::test]

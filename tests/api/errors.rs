@@ -145,3 +145,63 @@ async fn an_internal_failure_is_a_500_that_reveals_nothing() {
     let still_served: Value = app.get("/api/v1/users/me", user.token()).await.json().await.unwrap();
     assert_eq!(still_served["id"], user.id);
 }
+
+#[tokio::test]
+async fn public_answers_vary_by_authorization_and_by_origin() {
+    let app = spawn_app_with(&[("--cors-origins", "https://app.example")]).await;
+    let editor = app.user_with_role("editor").await;
+    let article = app.publish(&editor, "Cached", json!({"tags": ["cached"]})).await;
+    app.create_category(&editor, "world", "World", None).await;
+    let page = json!({"title": "Privacy", "body": "Little."});
+    app.send_json(Method::PUT, "/api/v1/pages/privacy", editor.token(), &page).await;
+    let slug = article["slug"].as_str().unwrap();
+    let paths = [
+        format!("/api/v1/articles/{slug}"),
+        format!("/api/v1/articles/{slug}"),
+        format!("/api/v1/articles/{slug}/related"),
+        "/api/v1/articles".to_owned(),
+        "/api/v1/articles".to_owned(),
+        "/api/v1/categories".to_owned(),
+        "/api/v1/categories/world".to_owned(),
+        "/api/v1/tags".to_owned(),
+        "/api/v1/pages/privacy".to_owned(),
+        format!("/api/v1/users/{}", editor.id),
+    ];
+    for path in paths {
+        let response =
+            app.request(Method::GET, &path, None).header("origin", "https://app.example").send().await.unwrap();
+        assert_eq!(response.headers()["cache-control"], "public, max-age=60", "{path}");
+        let vary: Vec<String> = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .flat_map(|value| value.to_str().unwrap().split(',').map(|h| h.trim().to_lowercase()).collect::<Vec<_>>())
+            .collect();
+        assert!(vary.contains(&"authorization".to_owned()), "{path}: {vary:?}");
+        assert!(vary.contains(&"origin".to_owned()), "{path}: {vary:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_preflight_is_a_problem_with_cors_headers() {
+    let app = spawn_app_with(&[("--cors-origins", "https://app.example")]).await;
+    let preflight = |origin: &'static str, method: &'static str| {
+        app.request(Method::OPTIONS, "/api/v1/users/me", None)
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .send()
+    };
+
+    let wrong_method = preflight("https://app.example", "TRACE").await.unwrap();
+
+    assert_eq!(wrong_method.headers()["access-control-allow-origin"], "https://app.example");
+    assert!(wrong_method.headers()["vary"].to_str().unwrap().contains("Origin"));
+    let body = assert_problem(wrong_method, StatusCode::BAD_REQUEST, "cors_rejected").await;
+    assert!(body["detail"].as_str().unwrap().contains("method"), "{body}");
+
+    let wrong_origin = preflight("https://evil.example", "GET").await.unwrap();
+
+    assert!(wrong_origin.headers().get("access-control-allow-origin").is_none(), "no grant for a foreign origin");
+    assert!(wrong_origin.headers()["vary"].to_str().unwrap().contains("Origin"));
+    assert_problem(wrong_origin, StatusCode::BAD_REQUEST, "cors_rejected").await;
+}
