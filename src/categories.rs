@@ -478,7 +478,7 @@ pub async fn update_category(
 }
 
 /// Deletes an empty category (editor or admin): one that still has articles
-/// (of any status) or sub-categories is a 409.
+/// (of any status but deleted) or sub-categories is a 409.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),
@@ -508,14 +508,17 @@ pub async fn delete_category(
             return Ok(Err(ApiError::NotFound));
         };
         let children: i64 = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
-        let articles: i64 =
-            articles_table::table.filter(articles_table::category_id.eq(id)).count().get_result(conn)?;
+        let in_category = articles_table::table.filter(articles_table::category_id.eq(id));
+        let articles: i64 = in_category.filter(articles::db::not_deleted()).count().get_result(conn)?;
         if children > 0 || articles > 0 {
             return Ok(Err(ApiError::conflict(
                 "category_not_empty",
                 format!("The category still has {children} sub-categories and {articles} articles; move them first."),
             )));
         }
+        // Deleted articles are never shown again, but their rows stay (for
+        // the tombstones of collections): they let go of the category.
+        diesel::update(in_category).set(articles_table::category_id.eq(None::<i32>)).execute(conn)?;
         diesel::delete(categories::table.find(id)).execute(conn)?;
         diesel::QueryResult::Ok(Ok(()))
     })

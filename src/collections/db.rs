@@ -80,10 +80,13 @@ pub struct CollectionChanges {
 /// A collection with its owner's display name.
 pub type CollectionWithOwner = (CollectionRow, String);
 
+/// A collection, unless its owner is disabled: a disabled account's public
+/// things (profile and collections) answer 404 everywhere, as if it had none.
 pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CollectionWithOwner>> {
     collections::table
         .inner_join(users::table)
         .filter(collections::id.eq(id))
+        .filter(users::disabled.eq(false))
         .select((CollectionRow::as_select(), users::display_name))
         .first(conn)
         .optional()

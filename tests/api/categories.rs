@@ -267,3 +267,28 @@ async fn pages_are_written_by_editors_and_read_by_all() {
     let count: i64 = pages::table.count().get_result(&mut app.db()).unwrap();
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn a_category_whose_articles_were_all_deleted_can_be_deleted() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    app.create_category(&editor, "briefly", "Briefly", None).await;
+    let article = app.publish(&editor, "Short-lived", json!({"category": "briefly"})).await;
+    let draft = app.create_article(&editor, json!({"title": "Still a draft", "category": "briefly"})).await;
+    let delete_category = || app.request(Method::DELETE, "/api/v1/categories/briefly", editor.token()).send();
+    let body = assert_problem(delete_category().await.unwrap(), StatusCode::CONFLICT, "category_not_empty").await;
+    assert!(body["detail"].as_str().unwrap().contains("2 articles"), "{body}");
+
+    for gone in [&article, &draft] {
+        let path = format!("/api/v1/articles/{}", gone["id"]);
+        assert_eq!(
+            app.request(Method::DELETE, &path, editor.token()).send().await.unwrap().status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    let response = delete_category().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let left: i64 = categories::table.filter(categories::slug.eq("briefly")).count().get_result(&mut app.db()).unwrap();
+    assert_eq!(left, 0);
+}

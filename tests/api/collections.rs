@@ -402,3 +402,29 @@ async fn deleting_an_account_deletes_its_collections() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_disabled_owners_public_collections_are_hidden_everywhere_and_return_on_enabling() {
+    let app = spawn_app().await;
+    let admin = app.user_with_role("admin").await;
+    let editor = app.user_with_role("editor").await;
+    let owner = app.register_user().await;
+    let article = app.publish(&editor, "Saved", json!({})).await;
+    let public = collection(&app, &owner, "Best of the week", "public").await;
+    add(&app, &owner, &public, &article).await;
+    let base = format!("/api/v1/collections/{}", public["id"]);
+    let admin_path = format!("/api/v1/admin/users/{}", owner.id);
+    let disable = |disabled: bool| {
+        app.request(Method::PATCH, &admin_path, admin.token()).json(&json!({"disabled": disabled})).send()
+    };
+
+    assert_eq!(disable(true).await.unwrap().status(), StatusCode::OK);
+
+    for path in [base.clone(), format!("{base}/articles"), format!("/api/v1/users/{}/collections", owner.id)] {
+        for viewer in [None, editor.token(), admin.token()] {
+            assert_problem(app.get(&path, viewer).await, StatusCode::NOT_FOUND, "not_found").await;
+        }
+    }
+    assert_eq!(disable(false).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.get_json(&base, None).await["article_count"], 1, "nothing was lost");
+}
