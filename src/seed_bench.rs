@@ -615,6 +615,14 @@ fn seed_collections(
         })?;
         progress.inc((chunk.len() * ITEMS_PER_COLLECTION) as u64);
     }
+    // What each saved article was called when saved: all are public here.
+    let saved = articles::table.filter(articles::id.eq(collection_items::article_id));
+    diesel::update(collection_items::table)
+        .set((
+            collection_items::saved_title.eq(saved.select(articles::title).single_value().assume_not_null()),
+            collection_items::saved_slug.eq(saved.select(articles::slug).single_value().assume_not_null()),
+        ))
+        .execute(conn)?;
     progress.finish();
     Ok(written)
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::search::{self, articles_fts};
 use super::slug;
-use crate::schema::{article_bodies, article_slugs, article_tags, articles, tags, users};
+use crate::schema::{article_bodies, article_slugs, article_tags, articles, collection_items, tags, users};
 use crate::time;
 
 /// Where an article is in its life.
@@ -558,6 +558,23 @@ pub fn update(
         let excerpt = changes.excerpt.as_deref().unwrap_or(&excerpt);
         let body = new_body.map_or(body.as_str(), |new_body| &new_body.body);
         search::index(conn, id, &search::IndexedText::new(title, excerpt, body))?;
+    }
+    if changes.title.is_some() || changes.slug.is_some() || changes.status.is_some() || changes.published_at.is_some() {
+        remember_public_names(conn, id)?;
+    }
+    Ok(())
+}
+
+/// Collections remember what a saved article was called while the public
+/// could read it: after a write that leaves it public, its current title and
+/// slug; after one that hides it, nothing changes, so that a later retitle
+/// never shows in its owners' tombstones.
+fn remember_public_names(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+    let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
+    if row.is_public(time::now()) {
+        diesel::update(collection_items::table.filter(collection_items::article_id.eq(id)))
+            .set((collection_items::saved_title.eq(&row.title), collection_items::saved_slug.eq(&row.slug)))
+            .execute(conn)?;
     }
     Ok(())
 }

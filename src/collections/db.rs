@@ -177,13 +177,15 @@ pub fn containing(conn: &mut SqliteConnection, collection_ids: &[i32], article_i
     Ok(ids.into_iter().collect())
 }
 
-/// Saves an article; `Ok(true)` when it was added, `Ok(false)` when already there.
+/// Saves a public article, remembering its title and slug for the owner's
+/// tombstone; `Ok(true)` when it was added, `Ok(false)` when already there.
 pub fn add_article(
     conn: &mut SqliteConnection,
     collection: &CollectionRow,
-    article_id: i32,
+    article: &ArticleRow,
     max: u32,
 ) -> QueryResult<Result<bool, Refusal>> {
+    let article_id = article.id;
     let present: i64 = collection_items::table.find((collection.id, article_id)).count().get_result(conn)?;
     if present > 0 {
         return Ok(Ok(false));
@@ -197,6 +199,8 @@ pub fn add_article(
             collection_items::collection_id.eq(collection.id),
             collection_items::article_id.eq(article_id),
             collection_items::added_at.eq(now),
+            collection_items::saved_title.eq(&article.title),
+            collection_items::saved_slug.eq(&article.slug),
         ))
         .execute(conn)?;
     diesel::update(collections::table.find(collection.id))
@@ -226,6 +230,18 @@ pub struct ItemCursor {
     pub article_id: i32,
 }
 
+/// When an article was saved, and what it was called then (or when it was
+/// last public since).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = collection_items, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Saved {
+    pub added_at: NaiveDateTime,
+    #[diesel(column_name = saved_title)]
+    pub title: String,
+    #[diesel(column_name = saved_slug)]
+    pub slug: String,
+}
+
 /// A page of saved articles, newest additions first. Others see only public
 /// articles; the owner sees everything (the caller turns the rest into
 /// tombstones).
@@ -235,11 +251,11 @@ pub fn items(
     owner_view: bool,
     after: Option<&ItemCursor>,
     limit: i64,
-) -> QueryResult<Vec<(ArticleRow, NaiveDateTime)>> {
+) -> QueryResult<Vec<(ArticleRow, Saved)>> {
     let mut query = collection_items::table
         .inner_join(articles::table)
         .filter(collection_items::collection_id.eq(collection_id))
-        .select((ArticleRow::as_select(), collection_items::added_at))
+        .select((ArticleRow::as_select(), Saved::as_select()))
         .into_boxed();
     if !owner_view {
         query = query.filter(publicly_visible(time::now()));

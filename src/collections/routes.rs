@@ -82,7 +82,10 @@ pub struct SavedArticle {
 #[serde(deny_unknown_fields)]
 pub struct UnavailableArticle {
     pub id: i32,
+    /// The title when it was saved, or when it was last public since.
     pub title: String,
+    /// The slug when it was saved, or when it was last public since.
+    pub slug: String,
     /// Always false.
     pub available: bool,
     pub added_at: DateTime<Utc>,
@@ -446,8 +449,8 @@ pub async fn list_collection_articles(
         let rows: Vec<_> = rows.into_iter().take(limit.get() as usize).collect();
         let next_cursor = has_more
             .then(|| {
-                rows.last().map(|(row, added_at)| {
-                    pagination::encode_cursor(&ItemCursor { added_at: *added_at, article_id: row.id })
+                rows.last().map(|(row, saved)| {
+                    pagination::encode_cursor(&ItemCursor { added_at: saved.added_at, article_id: row.id })
                 })
             })
             .flatten();
@@ -458,17 +461,18 @@ pub async fn list_collection_articles(
             hydrate(conn, readable, viewer, &tree)?.into_iter().map(|item| (item.id, item)).collect();
         let items = rows
             .into_iter()
-            .map(|(row, added_at)| match hydrated.remove(&row.id) {
+            .map(|(row, saved)| match hydrated.remove(&row.id) {
                 Some(article) => CollectionItem::Available(Box::new(SavedArticle {
                     article,
                     available: true,
-                    added_at: time::utc(added_at),
+                    added_at: time::utc(saved.added_at),
                 })),
                 None => CollectionItem::Unavailable(UnavailableArticle {
                     id: row.id,
-                    title: row.title,
+                    title: saved.title,
+                    slug: saved.slug,
                     available: false,
-                    added_at: time::utc(added_at),
+                    added_at: time::utc(saved.added_at),
                 }),
             })
             .collect();
@@ -529,7 +533,7 @@ pub async fn add_collection_article(
         let Some(row) = articles_db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
             return Ok(Err(ApiError::NotFound));
         };
-        match db::add_article(conn, &collection, row.id, limits.articles)? {
+        match db::add_article(conn, &collection, &row, limits.articles)? {
             Ok(added) => {
                 diesel::QueryResult::Ok(Ok((added, db::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?)))
             }

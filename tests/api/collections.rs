@@ -275,7 +275,8 @@ async fn unpublished_and_deleted_articles_become_tombstones_for_the_owner_only()
     let items = for_owner["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     let gone = &items[0];
-    assert_eq!(gone.as_object().unwrap().keys().collect::<Vec<_>>(), ["added_at", "available", "id", "title"]);
+    assert_eq!(gone.as_object().unwrap().keys().collect::<Vec<_>>(), ["added_at", "available", "id", "slug", "title"]);
+    assert_eq!(gone["slug"], deleted["slug"]);
     assert_eq!(
         (gone["id"].clone(), gone["title"].clone(), gone["available"].clone()),
         (deleted["id"].clone(), json!("Gone"), json!(false))
@@ -427,4 +428,33 @@ async fn a_disabled_owners_public_collections_are_hidden_everywhere_and_return_o
     }
     assert_eq!(disable(false).await.unwrap().status(), StatusCode::OK);
     assert_eq!(app.get_json(&base, None).await["article_count"], 1, "nothing was lost");
+}
+
+#[tokio::test]
+async fn a_tombstone_keeps_the_title_and_slug_the_article_had_while_public() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let owner = app.register_user().await;
+    let article = app.publish(&editor, "First title", json!({})).await;
+    let shelf = collection(&app, &owner, "Shelf", "private").await;
+    add(&app, &owner, &shelf, &article).await;
+    let edit = |change: Value| {
+        app.request(Method::PATCH, &format!("/api/v1/articles/{}", article["id"]), editor.token()).json(&change).send()
+    };
+    assert_eq!(
+        edit(json!({"title": "Public retitle", "slug": "public-retitle"})).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(edit(json!({"status": "archived"})).await.unwrap().status(), StatusCode::OK);
+
+    assert_eq!(
+        edit(json!({"title": "Quiet retitle", "slug": "quiet-retitle"})).await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    let path = format!("/api/v1/collections/{}/articles", shelf["id"]);
+    let tombstone = &app.get_json(&path, owner.token()).await["items"][0];
+    assert_eq!(tombstone["available"], false);
+    assert_eq!(tombstone["title"], "Public retitle", "the last public title, not the later one");
+    assert_eq!(tombstone["slug"], "public-retitle");
 }
