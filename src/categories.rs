@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
@@ -128,6 +128,14 @@ impl Tree {
     pub fn summary(&self, id: i32) -> Option<CategorySummary> {
         let row = self.rows.get(&id)?;
         Some(CategorySummary { id: row.id, slug: row.slug.clone(), name: row.name.clone(), path: self.path(id) })
+    }
+
+    /// What `GET /categories/{slug}` answers, whose ETag writes are checked against.
+    fn detail(&self, row: &CategoryRow, counts: &HashMap<i32, i64>) -> CategoryDetail {
+        CategoryDetail {
+            category: self.response(row, counts),
+            children: self.children(row.id).into_iter().map(|child| self.response(child, counts)).collect(),
+        }
     }
 
     fn response(&self, row: &CategoryRow, counts: &HashMap<i32, i64>) -> CategoryResponse {
@@ -311,22 +319,24 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
     tag = "categories",
     params(("slug" = String, Path, description = "Category slug")),
     responses(
-        (status = 200, description = "The category", body = CategoryDetail),
+        (status = 200, description = "The category", body = CategoryDetail,
+            headers(("ETag" = String, description = "Strong entity tag of this representation"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 404, response = crate::openapi::NotFound),
     ),
 )]
 #[get("/{slug}")]
-pub async fn get_category(slug: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_category(
+    slug: web::Path<String>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let cache = state.categories.clone();
     let (tree, counts) =
         db::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
             .await?;
     let row = tree.by_slug(&slug).ok_or(ApiError::NotFound)?;
-    let detail = CategoryDetail {
-        category: tree.response(row, &counts),
-        children: tree.children(row.id).into_iter().map(|child| tree.response(child, &counts)).collect(),
-    };
-    Ok(http::public(HttpResponse::Ok()).json(detail))
+    http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &tree.detail(row, &counts))
 }
 
 /// Creates a category (editor or admin).
@@ -400,17 +410,22 @@ pub async fn create_category(
         .json(created))
 }
 
-/// Renames, re-describes or moves a category (editor or admin).
+/// Renames, re-describes or moves a category (editor or admin). Honours
+/// `If-Match` with the ETag of `GET /api/v1/categories/{slug}`.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "Category slug")),
+    params(
+        ("slug" = String, Path, description = "Category slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on"),
+    ),
     request_body = UpdateCategoryRequest,
     responses(
         (status = 200, description = "The updated category", body = CategoryResponse),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, description = "Invalid fields, or a move below itself", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -419,6 +434,7 @@ pub async fn update_category(
     user: AuthUser,
     slug: web::Path<String>,
     body: JsonBody<UpdateCategoryRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
@@ -434,12 +450,15 @@ pub async fn update_category(
         (Ok(name), Ok(new_slug), Ok(description)) => (name, new_slug, description),
         (name, new_slug, description) => return Err(ApiError::fields([name.err(), new_slug.err(), description.err()])),
     };
-    let (current_slug, parent) = (slug.into_inner(), body.parent);
+    let (current_slug, parent, if_match) = (slug.into_inner(), body.parent, http::if_match(&request)?);
     let updated = db::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
         let Some(current) = tree.by_slug(&current_slug) else {
             return Ok(Err(ApiError::NotFound));
         };
+        if let Err(failed) = http::check_if_match(if_match.as_deref(), &tree.detail(current, &article_counts(conn)?)) {
+            return Ok(Err(failed));
+        }
         let id = current.id;
         let parent_id = match parent {
             Patch::Absent => None,
@@ -478,35 +497,40 @@ pub async fn update_category(
 }
 
 /// Deletes an empty category (editor or admin): one that still has articles
-/// (of any status but deleted) or sub-categories is a 409.
+/// (of any status but deleted) or sub-categories is a 409. Honours `If-Match`.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "Category slug")),
+    params(
+        ("slug" = String, Path, description = "Category slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the category as last read"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "It still has articles or sub-categories (code `category_not_empty`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
     ),
 )]
 #[delete("/{slug}")]
 pub async fn delete_category(
     user: AuthUser,
     slug: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
-    let slug = slug.into_inner();
+    let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
     db::write(&state.pool, move |conn| {
-        let Some(id) = categories::table
-            .filter(categories::slug.eq(&slug))
-            .select(categories::id)
-            .first::<i32>(conn)
-            .optional()?
-        else {
+        let tree = Tree::load(conn)?;
+        let Some(current) = tree.by_slug(&slug) else {
             return Ok(Err(ApiError::NotFound));
         };
+        if let Err(failed) = http::check_if_match(if_match.as_deref(), &tree.detail(current, &article_counts(conn)?)) {
+            return Ok(Err(failed));
+        }
+        let id = current.id;
         let children: i64 = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
         let in_category = articles_table::table.filter(articles_table::category_id.eq(id));
         let articles: i64 = in_category.filter(articles::db::not_deleted()).count().get_result(conn)?;

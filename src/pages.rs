@@ -223,25 +223,35 @@ pub async fn put_page(
     http::json_with_etag(None, response, &PageResponse::from(row))
 }
 
-/// Deletes a page (editor or admin).
+/// Deletes a page (editor or admin). Honours `If-Match`.
 #[utoipa::path(
     tag = "pages",
     security(("bearer" = [])),
-    params(("slug" = String, Path, description = "Page slug")),
+    params(
+        ("slug" = String, Path, description = "Page slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the page as last read"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
     ),
 )]
 #[delete("/{slug}")]
 pub async fn delete_page(
     user: AuthUser,
     slug: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
-    let slug = slug.into_inner();
-    let deleted = db::run(&state.pool, move |conn| diesel::delete(pages::table.find(slug)).execute(conn)).await?;
-    if deleted == 0 { Err(ApiError::NotFound) } else { Ok(HttpResponse::NoContent().finish()) }
+    let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
+    db::write(&state.pool, move |conn| {
+        let current = pages::table.find(&slug).select(PageRow::as_select()).first(conn)?;
+        http::check_if_match(if_match.as_deref(), &PageResponse::from(current))?;
+        diesel::delete(pages::table.find(&slug)).execute(conn).map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

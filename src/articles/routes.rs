@@ -708,29 +708,43 @@ pub async fn update_article(
 }
 
 /// Deletes an article (its author, or an editor): it disappears for everyone.
+/// Honours `If-Match`.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
-    params(("article" = String, Path, description = "Article id or slug")),
+    params(
+        ("article" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the article as last read"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
     ),
 )]
 #[delete("/{article}")]
 pub async fn delete_article(
     user: AuthUser,
     article: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
+    let if_match = http::if_match(&request)?;
     let deleted = crate::db::write(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)? else {
             return Ok(Err(ApiError::NotFound));
         };
         if let Err(denied) = ensure_editable(&user, &row) {
             return Ok(Err(denied));
+        }
+        if if_match.is_some() {
+            let tree = Tree::load(conn)?;
+            let current = full(conn, row.clone(), Some(user.id), &tree)?;
+            if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
+                return Ok(Err(failed));
+            }
         }
         db::soft_delete(conn, row.id)?;
         diesel::QueryResult::Ok(Ok(row.id))

@@ -389,28 +389,35 @@ pub async fn update_collection(
 }
 
 /// Deletes a collection (owner only); the articles stay where they are.
+/// Honours `If-Match`.
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id")),
+    params(
+        ("id" = i32, Path, description = "Collection id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the collection as last read"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
     ),
 )]
 #[delete("/{id}")]
 pub async fn delete_collection(
     user: AuthUser,
     id: web::Path<i32>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    crate::db::write(&state.pool, move |conn| match owned(conn, id, &user)? {
-        Ok(_) => db::delete(conn, id).map(Ok),
-        Err(denied) => Ok(Err(denied)),
+    let (id, if_match) = (id.into_inner(), http::if_match(&request)?);
+    crate::db::write(&state.pool, move |conn| {
+        let found = owned(conn, id, &user)??;
+        http::check_if_match(if_match.as_deref(), &CollectionResponse::new(found))?;
+        db::delete(conn, id).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -21,5 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             // Served here: a second `/api/v1/users` scope would never be reached.
             .service(crate::collections::list_user_collections),
     )
-    .service(scope::scope("/api/v1/admin").service(routes::list_users).service(routes::update_user));
+    .service(
+        scope::scope("/api/v1/admin")
+            .service(routes::list_users)
+            .service(routes::get_user_as_admin)
+            .service(routes::update_user),
+    );
 }

@@ -175,21 +175,32 @@ async fn db_user(state: &AppState, user_id: i32) -> Result<Option<UserRow>, ApiE
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    responses((status = 200, description = "The caller's account", body = Account)),
+    responses(
+        (status = 200, description = "The caller's account", body = Account,
+            headers(("ETag" = String, description = "Strong entity tag of this representation"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ),
 )]
 #[get("/me")]
-pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(
+    user: AuthUser,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let row = load_account(&state, user.id).await?;
-    Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
+    http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
-/// Changes the caller's display name or bio.
+/// Changes the caller's display name or bio. Honours `If-Match`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
     request_body = UpdateProfileRequest,
     responses(
-        (status = 200, description = "The updated account", body = Account),
+        (status = 200, description = "The updated account", body = Account,
+            headers(("ETag" = String, description = "The new entity tag"))),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 422, response = crate::openapi::ValidationFailed),
     ),
 )]
@@ -197,6 +208,7 @@ pub async fn get_me(user: AuthUser, state: web::Data<AppState>) -> Result<HttpRe
 pub async fn update_me(
     user: AuthUser,
     body: JsonBody<UpdateProfileRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -214,17 +226,20 @@ pub async fn update_me(
         display_name: display_name.map(|name| name.as_ref().to_owned()),
         bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned())),
     };
+    let if_match = http::if_match(&request)?;
     let row = crate::db::write(&state.pool, move |conn| {
+        let current = db::find(conn, user.id)?;
+        http::check_if_match(if_match.as_deref(), &Account::from(current.clone()))?;
         if changes.display_name.is_none() && changes.bio.is_none() {
-            db::find(conn, user.id)
+            Ok(current)
         } else {
-            db::update_profile(conn, user.id, &changes)
+            db::update_profile(conn, user.id, &changes).map_err(ApiError::from)
         }
     })
     .await?;
     // Articles show their author's display name.
     state.public_cache.forget_all();
-    Ok(http::private(HttpResponse::Ok()).json(Account::from(row)))
+    http::json_with_etag(None, http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
 /// Changes the caller's password. Every other session ends; this one keeps its
@@ -277,14 +292,16 @@ fn wrong_password() -> ApiError {
 
 /// Deletes the caller's account. Their votes and collections go with it;
 /// articles they wrote stay, with `author: null`. Wrong passwords count
-/// towards the account's limit on failed logins (429).
+/// towards the account's limit on failed logins (429). Honours `If-Match`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "ETag of the account as last read")),
     request_body = DeleteAccountRequest,
     responses(
         (status = 204, description = "Account deleted"),
         (status = 403, description = "The password is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 429, response = crate::openapi::TooManyRequests),
     ),
 )]
@@ -292,9 +309,12 @@ fn wrong_password() -> ApiError {
 pub async fn delete_me(
     user: AuthUser,
     body: JsonBody<DeleteAccountRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let if_match = http::if_match(&request)?;
     let row = load_account(&state, user.id).await?;
+    http::check_if_match(if_match.as_deref(), &Account::from(row.clone()))?;
     let failures = &state.limits.password_failures;
     if !password::verify_limited(
         failures,
@@ -306,7 +326,12 @@ pub async fn delete_me(
     {
         return Err(wrong_password());
     }
-    crate::db::write(&state.pool, move |conn| db::delete(conn, user.id)).await?;
+    crate::db::write(&state.pool, move |conn| {
+        // Checked again where it counts: the account may have changed during the hash.
+        http::check_if_match(if_match.as_deref(), &Account::from(db::find(conn, user.id)?))?;
+        db::delete(conn, user.id).map_err(ApiError::from)
+    })
+    .await?;
     // Their articles lose their author, and their votes leave the tallies.
     state.public_cache.forget_all();
     Ok(HttpResponse::NoContent().finish())
@@ -363,18 +388,49 @@ pub async fn list_users(
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }
 
-/// Changes a user's role or disables them (admin only). Disabling revokes every
-/// token at once. The last enabled admin cannot be demoted or disabled (409).
+/// One user as administrators see it (admin only).
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = i32, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = AdminUser,
+            headers(("ETag" = String, description = "Strong entity tag of this representation"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+)]
+#[get("/users/{id}")]
+pub async fn get_user_as_admin(
+    user: AuthUser,
+    id: web::Path<i32>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    user.require(Role::Admin)?;
+    let row = db_user(&state, id.into_inner()).await?.ok_or(ApiError::NotFound)?;
+    http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &AdminUser::from(row))
+}
+
+/// Changes a user's role or disables them (admin only). Disabling revokes every
+/// token at once. The last enabled admin cannot be demoted or disabled (409).
+/// Honours `If-Match` with the ETag of `GET /api/v1/admin/users/{id}`.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("id" = i32, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on"),
+    ),
     request_body = AdminUpdateUserRequest,
     responses(
-        (status = 200, description = "The updated user", body = AdminUser),
+        (status = 200, description = "The updated user", body = AdminUser,
+            headers(("ETag" = String, description = "The new entity tag"))),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The change would leave no enabled admin (code `last_admin`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed),
     ),
 )]
 #[patch("/users/{id}")]
@@ -382,17 +438,24 @@ pub async fn update_user(
     user: AuthUser,
     id: web::Path<i32>,
     body: JsonBody<AdminUpdateUserRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let (id, body) = (id.into_inner(), body.into_inner());
     let changes = AdminChanges { role: body.role, disabled: body.disabled };
-    let outcome = crate::db::write(&state.pool, move |conn| db::admin_update(conn, id, &changes)).await?;
-    match outcome {
-        AdminChangeOutcome::Updated(row) => Ok(http::private(HttpResponse::Ok()).json(AdminUser::from(row))),
-        AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
-        AdminChangeOutcome::LastAdmin => {
-            Err(ApiError::conflict("last_admin", "This is the last enabled admin; make another admin first."))
+    let if_match = http::if_match(&request)?;
+    let updated = crate::db::write(&state.pool, move |conn| {
+        let current = db::find(conn, id)?;
+        http::check_if_match(if_match.as_deref(), &AdminUser::from(current))?;
+        match db::admin_update(conn, id, &changes)? {
+            AdminChangeOutcome::Updated(row) => Ok(row),
+            AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
+            AdminChangeOutcome::LastAdmin => {
+                Err(ApiError::conflict("last_admin", "This is the last enabled admin; make another admin first."))
+            }
         }
-    }
+    })
+    .await?;
+    http::json_with_etag(None, http::private(HttpResponse::Ok()), &AdminUser::from(updated))
 }

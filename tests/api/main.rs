@@ -23,5 +23,6 @@ mod ids;
 mod openapi;
 mod ops;
 mod password_reset;
+mod preconditions;
 mod users;
 mod votes;
