@@ -16,12 +16,12 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::articles::{self, slug};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::schema::{articles as articles_table, categories};
 use crate::state::AppState;
+use crate::store;
 use crate::text;
 use crate::time;
 use crate::users::Role;
@@ -304,7 +304,7 @@ fn slug_taken() -> ApiError {
 pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let cache = state.categories.clone();
     let (tree, counts) =
-        db::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
+        store::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
             .await?;
     let mut items: Vec<CategoryResponse> = tree.rows.values().map(|row| tree.response(row, &counts)).collect();
     items.sort_by(|a, b| {
@@ -333,7 +333,7 @@ pub async fn get_category(
 ) -> Result<HttpResponse, ApiError> {
     let cache = state.categories.clone();
     let (tree, counts) =
-        db::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
+        store::run(&state.pool, move |conn| Ok::<_, diesel::result::Error>((cache.tree(conn)?, article_counts(conn)?)))
             .await?;
     let row = tree.by_slug(&slug).ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &tree.detail(row, &counts))
@@ -376,7 +376,7 @@ pub async fn create_category(
         (name, slug, description) => return Err(ApiError::fields([name.err(), slug.err(), description.err()])),
     };
     let parent_slug = body.parent;
-    let created = db::write(&state.pool, move |conn| {
+    let created = store::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
         let parent_id = match parent_slug.as_deref() {
             Some(parent) => match tree.by_slug(parent) {
@@ -451,7 +451,7 @@ pub async fn update_category(
         (name, new_slug, description) => return Err(ApiError::fields([name.err(), new_slug.err(), description.err()])),
     };
     let (current_slug, parent, if_match) = (slug.into_inner(), body.parent, http::if_match(&request)?);
-    let updated = db::write(&state.pool, move |conn| {
+    let updated = store::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
         let Some(current) = tree.by_slug(&current_slug) else {
             return Ok(Err(ApiError::NotFound));
@@ -522,7 +522,7 @@ pub async fn delete_category(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
-    db::write(&state.pool, move |conn| {
+    store::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
         let Some(current) = tree.by_slug(&slug) else {
             return Ok(Err(ApiError::NotFound));

@@ -2,7 +2,7 @@
 
 use crate::auth::password::{self, Password};
 use crate::config::Config;
-use crate::db;
+use crate::store;
 use crate::time;
 use crate::users::db::NewUser;
 use crate::users::{DisplayName, Email, Role};
@@ -17,8 +17,8 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
         Role::parse(role).ok_or_else(|| format!("role must be reader, author, editor or admin, not {role:?}"))?;
     let password = Password::parse(password, email.as_ref(), config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
-    let pool = db::connect(&config.database_path)?;
-    db::migrate(&pool)?;
+    let pool = store::connect(&config.database_path)?;
+    store::migrate(&pool)?;
     let mut conn = pool.get()?;
     let now = time::now();
     let created = conn.immediate_transaction(|conn| {
@@ -42,8 +42,8 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
 
 /// Recounts every tally from the votes table (`newsroom check`).
 pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::TallyMismatch>> {
-    let pool = db::connect(&config.database_path)?;
-    db::migrate(&pool)?;
+    let pool = store::connect(&config.database_path)?;
+    store::migrate(&pool)?;
     let mut conn = pool.get()?;
     Ok(crate::votes::check_tallies(&mut conn)?)
 }

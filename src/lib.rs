@@ -3,7 +3,7 @@
 //! A request enters through [`startup`] (middleware, error handlers), is routed
 //! by [`api`] to a feature's handler, which authenticates with
 //! [`auth::extract`], parses its input into domain types, makes one call into
-//! the feature's database functions through [`db::run`], and answers JSON or an
+//! the feature's database functions through [`store::run`], and answers JSON or an
 //! [`error::ApiError`] rendered as problem+json.
 
 /// The route table.
@@ -22,8 +22,6 @@ pub mod collections;
 pub mod config;
 /// Cross-origin requests from browsers.
 pub mod cors;
-/// The SQLite pool, migrations, and the blocking-pool bridge.
-pub mod db;
 /// `ApiError` and the problem+json envelope.
 pub mod error;
 /// Caching headers, `Link`, PATCH fields.
@@ -50,6 +48,8 @@ pub mod seed_bench;
 pub mod startup;
 /// The state every handler shares.
 pub mod state;
+/// The database pool, migrations, and the blocking-pool bridge every query goes through.
+pub mod store;
 /// Tags.
 pub mod tags;
 /// Logging and request ids.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, db, openapi, seed, seed_bench, telemetry};
+use newsroom::{cli, openapi, seed, seed_bench, store, telemetry};
 
 /// mimalloc keeps less of the memory a burst of requests freed than glibc's
 /// per-thread arenas, and is faster on the write path (BENCHMARKS.md).
@@ -109,8 +109,8 @@ fn serve(config: Config) -> cli::CliResult<()> {
 }
 
 fn migrate(config: &Config) -> cli::CliResult<()> {
-    let pool = db::connect(&config.database_path)?;
-    let applied = db::migrate(&pool)?;
+    let pool = store::connect(&config.database_path)?;
+    let applied = store::migrate(&pool)?;
     println!("applied {applied} migration(s)");
     Ok(())
 }

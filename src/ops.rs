@@ -9,9 +9,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::{self, DbPool};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use crate::store::{self, DbPool};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(healthz).service(readyz).service(metrics);
@@ -41,7 +41,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| conn.batch_execute("SELECT 1"))
+    store::run(&state.pool, |conn| conn.batch_execute("SELECT 1"))
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))

@@ -10,13 +10,13 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::articles::{markdown, slug};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::error::ApiError;
 use crate::http;
 use crate::http::JsonBody;
 use crate::pagination::{self, Limit, Page};
 use crate::schema::pages;
 use crate::state::AppState;
+use crate::store;
 use crate::text;
 use crate::time;
 use crate::users::Role;
@@ -112,7 +112,7 @@ pub async fn list_pages(
 ) -> Result<HttpResponse, ApiError> {
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = store::run(&state.pool, move |conn| {
         let mut select = pages::table.select((pages::slug, pages::title, pages::updated_at)).into_boxed();
         if let Some(after) = after {
             select = select.filter(pages::slug.gt(after));
@@ -147,10 +147,11 @@ pub async fn get_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let row =
-        db::run(&state.pool, move |conn| pages::table.find(slug).select(PageRow::as_select()).first(conn).optional())
-            .await?
-            .ok_or(ApiError::NotFound)?;
+    let row = store::run(&state.pool, move |conn| {
+        pages::table.find(slug).select(PageRow::as_select()).first(conn).optional()
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &PageResponse::from(row))
 }
 
@@ -191,7 +192,7 @@ pub async fn put_page(
     };
     let if_match = http::if_match(&request)?;
     let body_html = markdown::render(&markdown_body);
-    let (row, created) = db::write(&state.pool, move |conn| {
+    let (row, created) = store::write(&state.pool, move |conn| {
         let existing = pages::table.find(&page_slug).select(PageRow::as_select()).first(conn).optional()?;
         let current = existing.clone().map(PageResponse::from);
         let precondition = match (&current, if_match.as_deref()) {
@@ -247,7 +248,7 @@ pub async fn delete_page(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
-    db::write(&state.pool, move |conn| {
+    store::write(&state.pool, move |conn| {
         let current = pages::table.find(&slug).select(PageRow::as_select()).first(conn)?;
         http::check_if_match(if_match.as_deref(), &PageResponse::from(current))?;
         diesel::delete(pages::table.find(&slug)).execute(conn).map_err(ApiError::from)

@@ -12,8 +12,8 @@ use crate::articles::{markdown, slug};
 use crate::auth::password::{self, Password};
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::db;
 use crate::schema::{articles, categories, pages};
+use crate::store;
 use crate::time;
 use crate::users::db::NewUser;
 use crate::users::{Email, Role};
@@ -322,8 +322,8 @@ pub struct SeedReport {
 
 /// Loads the demo content; safe to run again.
 pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
-    let pool = db::connect(&config.database_path)?;
-    db::migrate(&pool)?;
+    let pool = store::connect(&config.database_path)?;
+    store::migrate(&pool)?;
     let editor_password = demo_password();
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;

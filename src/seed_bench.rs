@@ -22,10 +22,10 @@ use crate::auth::password::{self, Password};
 use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
 use crate::config::Config;
-use crate::db;
 use crate::schema::{
     article_bodies, article_tags, article_votes, articles, categories, collection_items, collections, tags, users,
 };
+use crate::store;
 use crate::time;
 use crate::users::Role;
 
@@ -214,8 +214,8 @@ fn bar(length: usize, phase: &'static str) -> ProgressBar {
 /// Fills an empty database; refuses one that already has articles.
 pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> {
     let started = Instant::now();
-    let pool = db::connect(&config.database_path)?;
-    db::migrate(&pool)?;
+    let pool = store::connect(&config.database_path)?;
+    store::migrate(&pool)?;
     let mut conn = pool.get()?;
     let existing: i64 = articles::table.count().get_result(&mut conn)?;
     if existing > 0 {

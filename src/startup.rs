@@ -17,12 +17,12 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::password;
 use crate::config::{Config, CorsOrigins};
-use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::KnownRoutes;
 use crate::mail::{MailError, Mailer};
 use crate::ops::PoolCollector;
 use crate::state::AppState;
+use crate::store::{self, DbPool};
 use crate::telemetry::{self, RequestSpan};
 use crate::{api, auth, cors, openapi};
 
@@ -45,7 +45,7 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Database(#[from] db::SetupError),
+    Database(#[from] store::SetupError),
     #[error("cannot listen on {0}: {1}")]
     Bind(std::net::SocketAddr, std::io::Error),
     #[error("JSON Web Token keys: {0}")]
@@ -66,8 +66,8 @@ impl Application {
     /// Opens and migrates the database, binds `config.bind` (port 0 picks a
     /// free port) and prepares the server. Tests and `main` both start here.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let pool = db::connect(&config.database_path)?;
-        db::migrate(&pool)?;
+        let pool = store::connect(&config.database_path)?;
+        store::migrate(&pool)?;
         password::warm_up();
 
         let listener = TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
@@ -119,7 +119,7 @@ impl Application {
         // Database work is bounded by the pool; more blocking threads than
         // connections only wait, and each one grows the heap.
         .workers(workers)
-        .worker_max_blocking_threads((db::POOL_SIZE as usize).div_ceil(workers))
+        .worker_max_blocking_threads((store::POOL_SIZE as usize).div_ceil(workers))
         .listen(listener)
         .map_err(|e| StartupError::Bind(address, e))?
         .run();
@@ -190,9 +190,9 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
             interval.tick().await;
-            let deleted = db::run(&state.pool, |conn| {
+            let deleted = store::run(&state.pool, |conn| {
                 let deleted = auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?;
-                db::optimize(conn)?;
+                store::optimize(conn)?;
                 Ok::<_, diesel::result::Error>(deleted)
             })
             .await;
@@ -210,7 +210,7 @@ fn spawn_checkpoints(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(CHECKPOINT_INTERVAL);
         loop {
             interval.tick().await;
-            if let Err(error) = db::run(&state.pool, db::checkpoint).await {
+            if let Err(error) = store::run(&state.pool, store::checkpoint).await {
                 tracing::warn!(error = %error, "checkpoint failed");
             }
         }
@@ -223,7 +223,7 @@ fn spawn_hot_rank_refresh(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(HOT_RANK_INTERVAL);
         loop {
             interval.tick().await;
-            match db::run(&state.pool, crate::votes::refresh_hot_ranks).await {
+            match store::run(&state.pool, crate::votes::refresh_hot_ranks).await {
                 Ok(count) => tracing::debug!(articles = count, "hot ranks refreshed"),
                 Err(error) => tracing::warn!(error = %error, "hot rank refresh failed"),
             }

@@ -8,9 +8,9 @@ use crate::articles::cache::PublicCache;
 use crate::auth::tokens::JwtKeys;
 use crate::categories::TreeCache;
 use crate::config::Config;
-use crate::db::DbPool;
 use crate::limiter::{KEYS_PER_LIMIT, Limiter, TextKey};
 use crate::mail::Mailer;
+use crate::store::DbPool;
 
 /// Wrong passwords allowed per account in [`PASSWORD_FAILURE_WINDOW`], counted
 /// across login, password change and account deletion.

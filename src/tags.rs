@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 use crate::articles::{db::publicly_visible, slug};
-use crate::db;
 use crate::error::ApiError;
 use crate::http;
 use crate::pagination::{self, Limit, Page};
 use crate::schema::{article_tags, articles, tags};
 use crate::state::AppState;
+use crate::store;
 use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -66,7 +66,7 @@ pub async fn list_tags(
     }
     let prefix = query.q.as_deref().map(slug::slugify).filter(|prefix| !prefix.is_empty());
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let page = db::run(&state.pool, move |conn| {
+    let page = store::run(&state.pool, move |conn| {
         let now = time::now();
         let on_a_public_article = article_tags::table
             .inner_join(articles::table)

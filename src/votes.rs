@@ -12,12 +12,12 @@ use utoipa::ToSchema;
 
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
 use crate::auth::AuthUser;
-use crate::db;
 use crate::error::ApiError;
 use crate::http;
 use crate::http::JsonBody;
 use crate::schema::{article_votes, articles};
 use crate::state::AppState;
+use crate::store;
 use crate::time;
 
 /// A vote: up (1) or down (-1).
@@ -177,7 +177,7 @@ pub fn refresh_hot_ranks(conn: &mut SqliteConnection) -> QueryResult<usize> {
         let Some(&(last, _, _)) = batch.last() else {
             return Ok(refreshed);
         };
-        crate::db::exclusively(|| {
+        crate::store::exclusively(|| {
             conn.immediate_transaction(|conn| {
                 let now = time::now();
                 for (id, score, published_at) in &batch {
@@ -241,7 +241,7 @@ async fn change_vote(
     if let Some(limit) = &state.limits.votes {
         limit.hit(user.id)?;
     }
-    let (article_id, tally) = db::write(&state.pool, move |conn| match votable(conn, &article)? {
+    let (article_id, tally) = store::write(&state.pool, move |conn| match votable(conn, &article)? {
         Some(row) => apply(conn, user.id, &row, vote).map(|tally| Some((row.id, tally))),
         None => Ok(None),
     })
@@ -313,7 +313,7 @@ pub async fn get_article_vote(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
-    let tally = db::run(&state.pool, move |conn| match votable(conn, &article)? {
+    let tally = store::run(&state.pool, move |conn| match votable(conn, &article)? {
         Some(row) => read(conn, user.id, &row).map(Some),
         None => Ok(None),
     })

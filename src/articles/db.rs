@@ -38,7 +38,7 @@ pub enum ArticleStatus {
     Archived,
 }
 
-crate::db::text_enum!(ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" });
+crate::store::text_enum!(ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" });
 
 /// An article without its body: what lists need.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -361,7 +361,7 @@ pub async fn list_articles(
     let (category, tag_slug, author_id) = (query.category, query.tag, query.author);
     let viewer = user.id();
     let categories = state.categories.clone();
-    let page = crate::db::run(&state.pool, move |conn| {
+    let page = crate::store::run(&state.pool, move |conn| {
         let tree = categories.tree(conn)?;
         // A search with nothing searchable in it, or an unknown category, matches nothing.
         let Some(search) = search.unwrap_or(Some(String::new())) else {
@@ -429,7 +429,7 @@ pub async fn get_article(
     let article = article_ref(&segment)?;
     let viewer = user.0.clone();
     let categories = state.categories.clone();
-    let (response, public) = crate::db::run(&state.pool, move |conn| {
+    let (response, public) = crate::store::run(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| can_see(viewer.as_ref(), row, now)) else {
             return Ok(None);
@@ -537,7 +537,7 @@ pub async fn create_article(
     let excerpt = excerpt.unwrap_or_else(|| markdown::excerpt(&markdown_body));
     let reading_time = markdown::reading_time_minutes(&markdown_body);
     let category = input.category;
-    let created = crate::db::write(&state.pool, move |conn| {
+    let created = crate::store::write(&state.pool, move |conn| {
         // Writes read the tree fresh: a category made a moment ago elsewhere must count.
         let tree = Tree::load(conn)?;
         let category_id = match category.as_deref() {
@@ -643,7 +643,7 @@ pub async fn update_article(
         };
     let (category, status, published_at) = (input.category, input.status, input.published_at);
     let if_match = http::if_match(&request)?;
-    let updated = crate::db::write(&state.pool, move |conn| {
+    let updated = crate::store::write(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)? else {
             return Ok(Err(ApiError::NotFound));
         };
@@ -732,7 +732,7 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, ApiError> {
     let article = article_ref(&article)?;
     let if_match = http::if_match(&request)?;
-    let deleted = crate::db::write(&state.pool, move |conn| {
+    let deleted = crate::store::write(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)? else {
             return Ok(Err(ApiError::NotFound));
         };
@@ -778,7 +778,7 @@ pub async fn related_articles(
     let article = article_ref(&article)?;
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
     let categories = state.categories.clone();
-    let items = crate::db::run(&state.pool, move |conn| {
+    let items = crate::store::run(&state.pool, move |conn| {
         let Some(row) = db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
             return Ok(None);
         };

@@ -8,9 +8,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::db;
 use crate::error::{ApiError, AuthFailure};
 use crate::state::AppState;
+use crate::store;
 use crate::users::{self, Role};
 
 /// An authenticated caller whose token is valid and not revoked.
@@ -69,7 +69,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     let user_id: i32 = claims.sub.parse().map_err(|_| invalid())?;
     let session = claims.sid;
-    let credentials = db::run(&state.pool, {
+    let credentials = store::run(&state.pool, {
         let session = session.clone();
         move |conn| users::db::credentials(conn, user_id, &session)
     })

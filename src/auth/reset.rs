@@ -17,13 +17,13 @@ use utoipa::ToSchema;
 
 use super::password::{self, Password};
 use super::tokens::{HashedToken, PlainToken};
-use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
 use crate::limiter::{self, TextKey};
 use crate::mail::{Mail, html_escape};
 use crate::schema::{password_resets, users};
 use crate::state::{AppState, RESET_REQUESTS_ALLOWED};
+use crate::store;
 use crate::time;
 use crate::users::Email;
 use crate::users::db::UserRow;
@@ -231,7 +231,7 @@ pub async fn forgot_password(
         let token = PlainToken::generate();
         let hashed = token.hashed();
         let key = email.key();
-        let stored = db::write(&background.pool, move |conn| {
+        let stored = store::write(&background.pool, move |conn| {
             let Some(user) = crate::users::db::find_by_email_key(conn, &key)?.filter(|user| !user.disabled) else {
                 return Ok(None);
             };
@@ -267,7 +267,7 @@ pub async fn verify_reset(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = HashedToken::of(body.token.expose_secret());
-    let found = db::run(&state.pool, move |conn| find_reset(conn, &token)).await?;
+    let found = store::run(&state.pool, move |conn| find_reset(conn, &token)).await?;
     let (_, expires_at) = found.ok_or(ApiError::InvalidResetToken)?;
     Ok(HttpResponse::Ok().json(VerifyResetResponse { valid: true, expires_at: time::utc(expires_at) }))
 }
@@ -293,11 +293,11 @@ pub async fn reset_password(
     let token = HashedToken::of(body.token.expose_secret());
     let lookup = token.clone();
     let (user, _) =
-        db::run(&state.pool, move |conn| find_reset(conn, &lookup)).await?.ok_or(ApiError::InvalidResetToken)?;
+        store::run(&state.pool, move |conn| find_reset(conn, &lookup)).await?.ok_or(ApiError::InvalidResetToken)?;
     let password = Password::parse(body.password, &user.email, state.config.password_min_length)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let hash = password::hash(password).await?;
-    let consumed = db::write(&state.pool, move |conn| {
+    let consumed = store::write(&state.pool, move |conn| {
         let Some(user_id) = consume_reset(conn, &token)? else {
             return Ok(None);
         };

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use super::extract::AuthUser;
 use super::password::{self, Password};
 use super::tokens::{self, HashedToken, IssuedRefresh, Rotation};
-use crate::db;
 use crate::error::{ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::state::AppState;
+use crate::store;
 use crate::time;
 use crate::users::db::{NewUser, UserRow};
 use crate::users::{Account, DisplayName, Email, Role};
@@ -117,7 +117,7 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
     };
     let password_hash = password::hash(password).await?;
     let ttl = refresh_ttl(&state);
-    let created = db::write(&state.pool, move |conn| {
+    let created = store::write(&state.pool, move |conn| {
         let now = time::now();
         let new = NewUser {
             email: email.as_ref(),
@@ -164,7 +164,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     let body = body.into_inner();
     let key = Email::login_key(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
     let lookup = key.clone();
-    let user = db::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
+    let user = store::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = password::verify_limited(&state.limits.password_failures, &key, body.password, stored_hash).await?;
     let (Some(user), true) = (user, matched) else {
@@ -175,7 +175,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     }
     let ttl = refresh_ttl(&state);
     let user_id = user.id;
-    let session = db::run(&state.pool, move |conn| tokens::store_refresh(conn, user_id, None, ttl)).await?;
+    let session = store::run(&state.pool, move |conn| tokens::store_refresh(conn, user_id, None, ttl)).await?;
     token_response(&state, user, session)
 }
 
@@ -193,7 +193,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
 pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     let ttl = refresh_ttl(&state);
-    let rotated = db::write(&state.pool, move |conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
+    let rotated = store::write(&state.pool, move |conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
         Rotation::Rotated { user_id, next } => {
             let user = crate::users::db::find(conn, user_id)?;
             diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
@@ -220,7 +220,7 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
 #[post("/logout")]
 pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
-    db::write(&state.pool, move |conn| tokens::revoke_family_of(conn, &presented)).await?;
+    store::write(&state.pool, move |conn| tokens::revoke_family_of(conn, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -232,6 +232,6 @@ pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) 
 )]
 #[post("/logout-all")]
 pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::write(&state.pool, move |conn| crate::users::db::end_sessions(conn, user.id, None)).await?;
+    store::write(&state.pool, move |conn| crate::users::db::end_sessions(conn, user.id, None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -35,7 +35,7 @@ pub enum Visibility {
     Public,
 }
 
-crate::db::text_enum!(Visibility { Private => "private", Public => "public" });
+crate::store::text_enum!(Visibility { Private => "private", Public => "public" });
 
 /// The form names are compared in: NFKC (so composed and decomposed "Ä" are
 /// one), Unicode lowercase, inner whitespace collapsed.

@@ -228,7 +228,7 @@ pub async fn list_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let article = query.article.as_deref().map(|raw| ArticleRef::parse(raw).ok_or(ApiError::NotFound)).transpose()?;
-    let page = crate::db::run(&state.pool, move |conn| {
+    let page = crate::store::run(&state.pool, move |conn| {
         let article_id = match &article {
             Some(article) => match articles_db::resolve(conn, article)?.filter(|row| row.is_public(time::now())) {
                 Some(row) => Some(row.id),
@@ -276,7 +276,7 @@ pub async fn create_collection(
     };
     let visibility = body.visibility.unwrap_or(Visibility::Private);
     let limits = Limits::of(&state);
-    let created = crate::db::write(&state.pool, move |conn| {
+    let created = crate::store::write(&state.pool, move |conn| {
         let now = time::now();
         let new = NewCollection {
             owner_id: user.id,
@@ -321,7 +321,8 @@ pub async fn get_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, viewer) = (id.into_inner(), user.id());
-    let found = crate::db::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
+    let found =
+        crate::store::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &CollectionResponse::new(found))
 }
 
@@ -369,7 +370,7 @@ pub async fn update_collection(
         visibility: body.visibility,
     };
     let (id, if_match, limits) = (id.into_inner(), http::if_match(&request)?, Limits::of(&state));
-    let updated = crate::db::write(&state.pool, move |conn| {
+    let updated = crate::store::write(&state.pool, move |conn| {
         let (row, owner_name) = match owned(conn, id, &user)? {
             Ok(found) => found,
             Err(denied) => return Ok(Err(denied)),
@@ -412,7 +413,7 @@ pub async fn delete_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_match) = (id.into_inner(), http::if_match(&request)?);
-    crate::db::write(&state.pool, move |conn| {
+    crate::store::write(&state.pool, move |conn| {
         let found = owned(conn, id, &user)??;
         http::check_if_match(if_match.as_deref(), &CollectionResponse::new(found))?;
         db::delete(conn, id).map_err(ApiError::from)
@@ -446,7 +447,7 @@ pub async fn list_collection_articles(
     let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
     let (id, viewer) = (id.into_inner(), user.id());
     let categories = state.categories.clone();
-    let page = crate::db::run(&state.pool, move |conn| {
+    let page = crate::store::run(&state.pool, move |conn| {
         let Some((collection, _)) = visible(conn, id, viewer)? else {
             return Ok(None);
         };
@@ -532,7 +533,7 @@ pub async fn add_collection_article(
     let (id, article) = path.into_inner();
     let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
     let limits = Limits::of(&state);
-    let outcome = crate::db::write(&state.pool, move |conn| {
+    let outcome = crate::store::write(&state.pool, move |conn| {
         let (collection, _) = match membership(conn, id, &article, &user)? {
             Ok(found) => found,
             Err(denied) => return Ok(Err(denied)),
@@ -573,7 +574,7 @@ pub async fn remove_collection_article(
 ) -> Result<HttpResponse, ApiError> {
     let (id, article) = path.into_inner();
     let article = ArticleRef::parse(&article);
-    crate::db::write(&state.pool, move |conn| {
+    crate::store::write(&state.pool, move |conn| {
         let Some(article) = article else {
             return Ok(match owned(conn, id, &user)? {
                 Ok(_) => Ok(()),
@@ -610,7 +611,7 @@ pub async fn list_user_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
-    let rows = crate::db::run(&state.pool, move |conn| {
+    let rows = crate::store::run(&state.pool, move |conn| {
         let listed = crate::users::db::find(conn, owner).optional()?.filter(|user| !user.disabled);
         listed.map(|_| db::list(conn, owner, true, before, limit.probe())).transpose()
     })

@@ -126,7 +126,7 @@ pub enum Role {
     Admin,
 }
 
-crate::db::text_enum!(Role { Reader => "reader", Author => "author", Editor => "editor", Admin => "admin" });
+crate::store::text_enum!(Role { Reader => "reader", Author => "author", Editor => "editor", Admin => "admin" });
 
 #[cfg(test)]
 mod tests {

@@ -164,7 +164,7 @@ async fn load_account(state: &AppState, user_id: i32) -> Result<UserRow, ApiErro
 }
 
 async fn db_user(state: &AppState, user_id: i32) -> Result<Option<UserRow>, ApiError> {
-    crate::db::run(&state.pool, move |conn| {
+    crate::store::run(&state.pool, move |conn| {
         use diesel::OptionalExtension;
         db::find(conn, user_id).optional()
     })
@@ -227,7 +227,7 @@ pub async fn update_me(
         bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned())),
     };
     let if_match = http::if_match(&request)?;
-    let row = crate::db::write(&state.pool, move |conn| {
+    let row = crate::store::write(&state.pool, move |conn| {
         let current = db::find(conn, user.id)?;
         http::check_if_match(if_match.as_deref(), &Account::from(current.clone()))?;
         if changes.display_name.is_none() && changes.bio.is_none() {
@@ -279,7 +279,7 @@ pub async fn change_password(
         return Err(wrong_password());
     }
     let hash = password::hash(new_password).await?;
-    crate::db::write(&state.pool, move |conn| db::set_password(conn, user.id, &hash, Some(&user.session))).await?;
+    crate::store::write(&state.pool, move |conn| db::set_password(conn, user.id, &hash, Some(&user.session))).await?;
     reset::send_password_changed(&state, &row);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -326,7 +326,7 @@ pub async fn delete_me(
     {
         return Err(wrong_password());
     }
-    crate::db::write(&state.pool, move |conn| {
+    crate::store::write(&state.pool, move |conn| {
         // Checked again where it counts: the account may have changed during the hash.
         http::check_if_match(if_match.as_deref(), &Account::from(db::find(conn, user.id)?))?;
         db::delete(conn, user.id).map_err(ApiError::from)
@@ -383,7 +383,7 @@ pub async fn list_users(
         before_id: pagination::decode_cursor(query.cursor.as_deref())?,
         limit: limit.probe(),
     };
-    let rows = crate::db::run(&state.pool, move |conn| db::list(conn, &filter)).await?;
+    let rows = crate::store::run(&state.pool, move |conn| db::list(conn, &filter)).await?;
     let page = Page::from_rows(rows, limit, |row| row.id, AdminUser::from);
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }
@@ -445,7 +445,7 @@ pub async fn update_user(
     let (id, body) = (id.into_inner(), body.into_inner());
     let changes = AdminChanges { role: body.role, disabled: body.disabled };
     let if_match = http::if_match(&request)?;
-    let updated = crate::db::write(&state.pool, move |conn| {
+    let updated = crate::store::write(&state.pool, move |conn| {
         let current = db::find(conn, id)?;
         http::check_if_match(if_match.as_deref(), &AdminUser::from(current))?;
         match db::admin_update(conn, id, &changes)? {
