@@ -322,7 +322,7 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
         (status = 200, description = "The category", body = CategoryDetail,
             headers(("ETag" = String, description = "Strong entity tag of this representation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{slug}")]
@@ -346,9 +346,9 @@ pub async fn get_category(
     request_body = CreateCategoryRequest,
     responses(
         (status = 201, description = "Created", body = CategoryResponse, headers(("Location" = String, description = "The new category"))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::error::responses::Forbidden),
         (status = 409, description = "The slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("")]
@@ -422,10 +422,10 @@ pub async fn create_category(
     request_body = UpdateCategoryRequest,
     responses(
         (status = 200, description = "The updated category", body = CategoryResponse),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
         (status = 422, description = "Invalid fields, or a move below itself", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -507,10 +507,10 @@ pub async fn update_category(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "It still has articles or sub-categories (code `category_not_empty`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[delete("/{slug}")]

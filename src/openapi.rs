@@ -1,17 +1,22 @@
 //! The OpenAPI 3.1 document: general information, the bearer scheme, the
-//! reusable error responses, and [`document`], which collects every route.
+//! responses every operation of a kind can give, links, and [`document`],
+//! which collects every route.
 
 use actix_web::App;
 use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::articles::SortParam;
 use crate::articles::db::ArticleStatus;
 use crate::collections::db::Visibility;
+use crate::error::responses::{
+    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, PreconditionFailed, TooManyRequests, Unauthorized,
+    UnsupportedMediaType, ValidationFailed,
+};
 use crate::error::{FieldError, Problem};
 use crate::users::Role;
 
@@ -48,65 +53,6 @@ header is sent too. Every response carries `X-Request-Id`.",
     ),
 )]
 struct ApiDoc;
-
-/// The request body or query is malformed (codes such as `invalid_body`,
-/// `unknown_field`, `invalid_query`, `invalid_cursor`, `invalid_limit`).
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct BadRequest(pub Problem);
-
-/// No valid access token (codes `unauthenticated`, `invalid_token`,
-/// `invalid_credentials`, `invalid_refresh_token`).
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"newsroom\"`, with `error=\"invalid_token\"` when a token was sent"))
-)]
-pub struct Unauthorized(pub Problem);
-
-/// Authenticated, but not allowed.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct Forbidden(pub Problem);
-
-/// No such resource, or one the caller may not see.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct NotFound(pub Problem);
-
-/// `If-Match` names a version that is no longer current (code
-/// `precondition_failed`): fetch again, then retry.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct PreconditionFailed(pub Problem);
-
-/// The body is larger than 1 MiB.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct PayloadTooLarge(pub Problem);
-
-/// The body is not `application/json`.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct UnsupportedMediaType(pub Problem);
-
-/// One or more fields are invalid; `errors` lists them.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct ValidationFailed(pub Problem);
-
-/// Too many requests (code `rate_limited`).
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    headers(("Retry-After" = String, description = "Seconds to wait before retrying"))
-)]
-pub struct TooManyRequests(pub Problem);
-
-/// Something failed on our side; the body says nothing more, the log does.
-#[derive(ToResponse)]
-#[response(content_type = "application/problem+json")]
-pub struct InternalError(pub Problem);
 
 /// Adds the bearer scheme and the responses every operation of a kind can
 /// give, so handlers list only the ones particular to them.

@@ -137,7 +137,7 @@ pub async fn list_pages(
         (status = 200, description = "The page", body = PageResponse,
             headers(("ETag" = String, description = "Strong entity tag of this representation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{slug}")]
@@ -167,9 +167,9 @@ pub async fn get_page(
     responses(
         (status = 200, description = "Replaced", body = PageResponse),
         (status = 201, description = "Created", body = PageResponse, headers(("Location" = String, description = "The page"))),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[put("/{slug}")]
@@ -234,9 +234,9 @@ pub async fn put_page(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[delete("/{slug}")]

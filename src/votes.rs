@@ -260,9 +260,9 @@ async fn change_vote(
     request_body = VoteRequest,
     responses(
         (status = 200, description = "The tally after the vote", body = Tally),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::ValidationFailed),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 422, response = crate::error::responses::ValidationFailed),
+        (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
 #[put("/{article}/vote")]
@@ -283,8 +283,8 @@ pub async fn put_article_vote(
     params(("article" = String, Path, description = "Article id or slug")),
     responses(
         (status = 200, description = "The tally, with `my_vote: null`", body = Tally),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
 #[delete("/{article}/vote")]
@@ -303,7 +303,7 @@ pub async fn delete_article_vote(
     params(("article" = String, Path, description = "Article id or slug")),
     responses(
         (status = 200, description = "The tally", body = Tally),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{article}/vote")]

@@ -303,7 +303,7 @@ fn cacheable(user: Option<&AuthUser>, public: bool) -> actix_web::HttpResponseBu
     responses(
         (status = 200, description = "A page of articles", body = Page<ArticleListItem>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("")]
@@ -410,7 +410,7 @@ pub async fn list_articles(
         (status = 200, description = "The article", body = ArticleResponse,
             headers(("ETag" = String, description = "Strong entity tag of this representation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{article}")]
@@ -506,9 +506,9 @@ fn to_naive(at: DateTime<Utc>) -> NaiveDateTime {
     request_body = CreateArticleRequest,
     responses(
         (status = 201, description = "Created", body = ArticleResponse, headers(("Location" = String, description = "The new article"))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::error::responses::Forbidden),
         (status = 409, description = "The explicit slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("")]
@@ -605,11 +605,11 @@ pub async fn create_article(
     request_body = UpdateArticleRequest,
     responses(
         (status = 200, description = "The updated article", body = ArticleResponse, headers(("ETag" = String, description = "The new entity tag"))),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The slug is taken (code `slug_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[patch("/{article}")]
@@ -718,9 +718,9 @@ pub async fn update_article(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[delete("/{article}")]
@@ -761,7 +761,7 @@ pub async fn delete_article(
     params(("article" = String, Path, description = "Article id or slug"), RelatedQuery),
     responses(
         (status = 200, description = "Related articles (not paginated)", body = Page<ArticleListItem>),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{article}/related")]

@@ -211,7 +211,7 @@ pub fn send_password_changed(state: &AppState, user: &UserRow) {
     request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "Accepted; a mail is sent if the account exists", body = ForgotPasswordResponse),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("/password/forgot")]
@@ -281,7 +281,7 @@ pub async fn verify_reset(
     responses(
         (status = 204, description = "Password changed; every session ended"),
         (status = 400, description = "Unknown, expired or used link (code `invalid_reset_token`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("/password/reset")]

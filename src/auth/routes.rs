@@ -102,7 +102,7 @@ fn refresh_ttl(state: &AppState) -> chrono::Duration {
         (status = 201, description = "Account created and signed in", body = TokenResponse,
             headers(("Location" = String, description = "The new user's public profile"))),
         (status = 409, description = "The email is taken (code `email_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("/register")]

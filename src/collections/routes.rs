@@ -258,7 +258,7 @@ pub async fn list_collections(
     responses(
         (status = 201, description = "Created", body = CollectionResponse, headers(("Location" = String, description = "The new collection"))),
         (status = 409, description = "The name is taken (code `name_taken`) or the limit is reached (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[post("")]
@@ -310,7 +310,7 @@ pub async fn create_collection(
         (status = 200, description = "The collection", body = CollectionResponse,
             headers(("ETag" = String, description = "Strong entity tag of this representation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{id}")]
@@ -337,11 +337,11 @@ pub async fn get_collection(
     request_body = UpdateCollectionRequest,
     responses(
         (status = 200, description = "The updated collection", body = CollectionResponse),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The name is taken (code `name_taken`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[patch("/{id}")]
@@ -400,9 +400,9 @@ pub async fn update_collection(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[delete("/{id}")]
@@ -432,7 +432,7 @@ pub async fn delete_collection(
     responses(
         (status = 200, description = "A page of saved articles", body = Page<CollectionItem>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{id}/articles")]
@@ -519,8 +519,8 @@ fn membership(
     responses(
         (status = 200, description = "Already in the collection", body = CollectionResponse),
         (status = 201, description = "Added", body = CollectionResponse),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The collection is full (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -562,8 +562,8 @@ pub async fn add_collection_article(
     params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
     responses(
         (status = 204, description = "Not in the collection any more"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[delete("/{id}/articles/{article}")]
@@ -598,7 +598,7 @@ pub async fn remove_collection_article(
     responses(
         (status = 200, description = "A page of public collections", body = Page<CollectionResponse>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{id}/collections")]

@@ -200,8 +200,8 @@ pub async fn get_me(
     responses(
         (status = 200, description = "The updated account", body = Account,
             headers(("ETag" = String, description = "The new entity tag"))),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 422, response = crate::openapi::ValidationFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
+        (status = 422, response = crate::error::responses::ValidationFailed),
     ),
 )]
 #[patch("/me")]
@@ -252,8 +252,8 @@ pub async fn update_me(
     responses(
         (status = 204, description = "Password changed; other sessions revoked"),
         (status = 403, description = "`current_password` is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = crate::openapi::ValidationFailed),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 422, response = crate::error::responses::ValidationFailed),
+        (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
 #[put("/me/password")]
@@ -301,8 +301,8 @@ fn wrong_password() -> ApiError {
     responses(
         (status = 204, description = "Account deleted"),
         (status = 403, description = "The password is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
+        (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
 #[delete("/me")]
@@ -343,7 +343,7 @@ pub async fn delete_me(
     params(("id" = i32, Path, description = "User id")),
     responses(
         (status = 200, description = "The profile", body = PublicProfile),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/{id}")]
@@ -360,7 +360,7 @@ pub async fn get_user(id: web::Path<i32>, state: web::Data<AppState>) -> Result<
     responses(
         (status = 200, description = "A page of users", body = Page<AdminUser>,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 403, response = crate::openapi::Forbidden),
+        (status = 403, response = crate::error::responses::Forbidden),
     ),
 )]
 #[get("/users")]
@@ -397,8 +397,8 @@ pub async fn list_users(
         (status = 200, description = "The user", body = AdminUser,
             headers(("ETag" = String, description = "Strong entity tag of this representation"))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
 #[get("/users/{id}")]
@@ -427,10 +427,10 @@ pub async fn get_user_as_admin(
     responses(
         (status = 200, description = "The updated user", body = AdminUser,
             headers(("ETag" = String, description = "The new entity tag"))),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
+        (status = 403, response = crate::error::responses::Forbidden),
+        (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The change would leave no enabled admin (code `last_admin`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[patch("/users/{id}")]
