@@ -2,12 +2,13 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, collections, ops, pages, tags, users};
+use crate::{articles, auth, categories, collections, ops, pages, tags, users, votes};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
     auth::configure(cfg);
     users::configure(cfg);
+    votes::configure(cfg);
     articles::configure(cfg);
     categories::configure(cfg);
     tags::configure(cfg);

@@ -41,9 +41,9 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
 }
 
 /// Recounts every tally from the votes table (`newsroom check`).
-pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::TallyMismatch>> {
+pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::db::TallyMismatch>> {
     let pool = store::connect(&config.database_path)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
-    Ok(crate::votes::check_tallies(&mut conn)?)
+    Ok(crate::votes::db::check_tallies(&mut conn)?)
 }

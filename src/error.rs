@@ -62,6 +62,32 @@ impl FieldError {
     }
 }
 
+/// Fields parsed one by one, checked all at once: every field's value, or a
+/// 422 listing every field that failed, so that a client can show them all
+/// together. Implemented for tuples of `Result<T, FieldError>`.
+pub trait AllValid {
+    type Values;
+    fn all_valid(self) -> Result<Self::Values, ApiError>;
+}
+
+macro_rules! all_valid_for_tuples {
+    ($(($($value:ident),+)),+ $(,)?) => {$(
+        impl<$($value),+> AllValid for ($(Result<$value, FieldError>,)+) {
+            type Values = ($($value,)+);
+
+            #[allow(non_snake_case, reason = "the type parameters name the values")]
+            fn all_valid(self) -> Result<Self::Values, ApiError> {
+                match self {
+                    ($(Ok($value),)+) => Ok(($($value,)+)),
+                    ($($value,)+) => Err(ApiError::Validation([$($value.err()),+].into_iter().flatten().collect())),
+                }
+            }
+        }
+    )+};
+}
+
+all_valid_for_tuples!((A, B), (A, B, C), (A, B, C, D), (A, B, C, D, E), (A, B, C, D, E, F));
+
 /// Why a request was not authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
@@ -123,11 +149,6 @@ impl ApiError {
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
-    }
-
-    /// A 422 listing every failed field, so a client can show them all at once.
-    pub fn fields<const N: usize>(errors: [Option<FieldError>; N]) -> Self {
-        Self::Validation(errors.into_iter().flatten().collect())
     }
 
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {

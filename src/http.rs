@@ -18,6 +18,23 @@ pub enum Patch<T> {
     Value(T),
 }
 
+impl<T> Patch<T> {
+    /// The change for a nullable column: `None` keeps it, `Some(None)` clears
+    /// it, `Some(Some(value))` sets it.
+    pub fn into_change(self) -> Option<Option<T>> {
+        match self {
+            Self::Absent => None,
+            Self::Null => Some(None),
+            Self::Value(value) => Some(Some(value)),
+        }
+    }
+
+    /// [`Patch::into_change`], parsing a given value with `parse`.
+    pub fn try_map<U, E>(self, parse: impl FnOnce(T) -> Result<U, E>) -> Result<Option<Option<U>>, E> {
+        self.into_change().map(|change| change.map(parse).transpose()).transpose()
+    }
+}
+
 /// `deserialize_with` for [`Patch`] fields; pair it with `#[serde(default)]`
 /// so that a missing field stays [`Patch::Absent`].
 pub fn patch<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>

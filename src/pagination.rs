@@ -84,6 +84,12 @@ impl<T> Page<T> {
         Self { items: rows.into_iter().map(item).collect(), next_cursor }
     }
 
+    /// The same page with all its items turned into others at once, for
+    /// conversions that cost one query per page rather than one per item.
+    pub fn try_map_items<U, E>(self, convert: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>) -> Result<Page<U>, E> {
+        Ok(Page { items: convert(self.items)?, next_cursor: self.next_cursor })
+    }
+
     /// The `Link` header pointing at the next page: the request's own path and
     /// query, with `cursor` replaced. Re-encoding the query keeps anything a
     /// client sent (CR, LF, quotes) from breaking out of the header.

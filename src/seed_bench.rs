@@ -238,7 +238,7 @@ pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> 
     let votes = seed_votes(&mut conn, &mut rng, sizes.votes, &user_ids, &article_ids, now)?;
     let items = seed_collections(&mut conn, &mut rng, sizes.collection_items, &user_ids, &article_ids, now)?;
     let refreshing = bar(1, "hot ranks");
-    crate::votes::refresh_hot_ranks(&mut conn)?;
+    crate::articles::rank::refresh_hot_ranks(&mut conn)?;
     refreshing.finish();
     // Tell the planner about the new sizes, and leave a compact file behind.
     conn.batch_execute("ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;

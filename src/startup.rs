@@ -223,7 +223,7 @@ fn spawn_hot_rank_refresh(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(HOT_RANK_INTERVAL);
         loop {
             interval.tick().await;
-            match store::run(&state.pool, crate::votes::refresh_hot_ranks).await {
+            match store::run(&state.pool, crate::articles::rank::refresh_hot_ranks).await {
                 Ok(count) => tracing::debug!(articles = count, "hot ranks refreshed"),
                 Err(error) => tracing::warn!(error = %error, "hot rank refresh failed"),
             }

@@ -10,8 +10,11 @@ use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use super::search::{self, articles_fts};
-use super::slug;
-use crate::schema::{article_bodies, article_slugs, article_tags, articles, collection_items, tags, users};
+use super::{rank, slug};
+use crate::error::ApiError;
+use crate::schema::{
+    article_bodies, article_slugs, article_tags, article_votes, articles, collection_items, tags, users,
+};
 use crate::time;
 
 /// Where an article is in its life.
@@ -144,6 +147,15 @@ impl ArticleRef {
     }
 }
 
+/// `web::Path<ArticleRef>` reads an `{article}` segment; one that can name
+/// no article fails, which the path configuration answers with a 404.
+impl<'de> Deserialize<'de> for ArticleRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let segment = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Self::parse(&segment).ok_or_else(|| serde::de::Error::custom("no article can have this id"))
+    }
+}
+
 /// Finds a live article by id, slug, or a slug it had before.
 pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
@@ -160,6 +172,22 @@ pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult
                 .optional(),
         },
     }
+}
+
+/// The article `article` names, if the public may read it.
+pub fn resolve_public(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+    Ok(resolve(conn, article)?.filter(|row| row.is_public(time::now())))
+}
+
+/// An article just written in this transaction. It cannot have gone, so a
+/// missing row is a bug, answered as one (500) rather than as a 404.
+pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiError> {
+    articles::table.find(id).select(ArticleRow::as_select()).first(conn).map_err(|error| match error {
+        diesel::result::Error::NotFound => {
+            ApiError::Internal(format!("article {id} vanished during its own write").into())
+        }
+        other => other.into(),
+    })
 }
 
 pub fn body(conn: &mut SqliteConnection, id: i32) -> QueryResult<ArticleBody> {
@@ -520,18 +548,18 @@ pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleB
         ))
         .execute(conn)?;
     search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
-    refresh_hot_rank(conn, id)?;
+    rank::refresh_hot_rank(conn, id)?;
     Ok(id)
 }
 
-/// Recomputes the stored hot rank of one article (after a publish, a
-/// reschedule or a vote).
-pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
-    let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
-    let now = time::now();
-    let hot = crate::votes::hot_rank(row.score, row.published_at, row.is_public(now), now);
-    diesel::update(articles::table.find(id)).set(articles::hot_rank.eq(hot)).execute(conn)?;
-    Ok(())
+/// The caller's votes on `article_ids`: one query for a whole page.
+pub fn votes_by(conn: &mut SqliteConnection, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
+    let rows: Vec<(i32, i32)> = article_votes::table
+        .filter(article_votes::user_id.eq(user_id))
+        .filter(article_votes::article_id.eq_any(article_ids))
+        .select((article_votes::article_id, article_votes::value))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Applies changes (and a new body) and keeps the search index in step.
@@ -551,7 +579,7 @@ pub fn update(
         diesel::update(article_bodies::table.find(id)).set(new_body).execute(conn)?;
     }
     if changes.status.is_some() || changes.published_at.is_some() {
-        refresh_hot_rank(conn, id)?;
+        rank::refresh_hot_rank(conn, id)?;
     }
     if text_changes {
         let title = changes.title.as_deref().unwrap_or(&title);

@@ -1,17 +1,22 @@
 //! Articles: the news itself, with slugs, Markdown, search and "Check Also".
 
+mod access;
 pub mod cache;
 pub mod db;
+pub mod fields;
 pub mod markdown;
+pub mod rank;
 mod routes;
 pub mod search;
 pub mod slug;
+pub mod view;
+pub mod write;
 
-pub use routes::{ArticleListItem, ArticleResponse, MAX_BODY_CHARS, SortParam, Votes, hydrate};
+pub use fields::MAX_BODY_CHARS;
+pub use routes::SortParam;
+pub use view::{ArticleListItem, ArticleResponse, Votes, hydrate};
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
-
-use crate::votes;
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(
@@ -21,9 +26,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(routes::get_article)
             .service(routes::update_article)
             .service(routes::delete_article)
-            .service(routes::related_articles)
-            .service(votes::put_article_vote)
-            .service(votes::delete_article_vote)
-            .service(votes::get_article_vote),
+            .service(routes::related_articles),
     );
 }

@@ -1,92 +1,28 @@
 //! Article endpoints: list and search, read, write, delete, and "Check Also".
 
-use std::collections::HashSet;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::sqlite::SqliteConnection;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::db::{
-    self, ArticleBody, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, Cursor, ListQuery, NewArticle, Scope,
-    Sort, TagRef,
-};
-use super::{markdown, search, slug};
+use super::access::{self, editable};
+use super::db::{self, ArticleRef, ArticleRow, ArticleStatus, Cursor, ListQuery, Scope, Sort};
+use super::view::{self, ArticleListItem, ArticleResponse, hydrate};
+use super::write::{self, Draft, Edit, Text};
+use super::{fields, search, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::categories::{CategorySummary, Tree};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::http::JsonBody;
-use crate::http::{self, Patch, Tagged};
+use crate::categories::Tree;
+use crate::error::{AllValid, ApiError, Problem};
+use crate::http::{self, JsonBody, Patch, Tagged};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
-use crate::text;
+use crate::store;
 use crate::time;
 use crate::users::Role;
-use crate::votes;
 
-/// Longest Markdown body, in characters.
-pub const MAX_BODY_CHARS: usize = 200_000;
-const MAX_TAGS: usize = 20;
 const RELATED_DEFAULT: u32 = 4;
 const RELATED_MAX: u32 = 20;
-
-/// An article's tally of votes.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Votes {
-    pub up: i32,
-    pub down: i32,
-    /// `up - down`.
-    pub score: i32,
-}
-
-/// The author as articles show them; null once the account is deleted.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuthorRef {
-    pub id: i32,
-    #[schema(example = "Amal Haddad")]
-    pub display_name: String,
-}
-
-/// An article in a list: everything but the body.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArticleListItem {
-    pub id: i32,
-    /// Unicode slug, never all digits; former slugs keep resolving.
-    #[schema(example = "elections-in-libya")]
-    pub slug: String,
-    #[schema(example = "Elections in Libya")]
-    pub title: String,
-    /// Given by the writer, or the first paragraph cut at 300 characters.
-    pub excerpt: String,
-    pub status: ArticleStatus,
-    /// When it is (or was) public; in the future for a scheduled article.
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub category: Option<CategorySummary>,
-    /// By name.
-    pub tags: Vec<TagRef>,
-    pub author: Option<AuthorRef>,
-    pub cover_image_url: Option<String>,
-    pub reading_time_minutes: i32,
-    pub votes: Votes,
-    /// The caller's vote (1 or -1); null when anonymous or not voted.
-    pub my_vote: Option<i32>,
-}
-
-/// A whole article.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArticleResponse {
-    #[serde(flatten)]
-    pub article: ArticleListItem,
-    /// Markdown source.
-    pub body: String,
-    /// The body rendered to HTML and sanitized (no scripts, event handlers or
-    /// `javascript:` URLs).
-    pub body_html: String,
-}
 
 /// List orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -211,82 +147,6 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<String>)]
     pub cover_image_url: Patch<String>,
-}
-
-/// The caller's rights over one article.
-fn can_see(user: Option<&AuthUser>, article: &ArticleRow, now: NaiveDateTime) -> bool {
-    article.is_public(now) || user.is_some_and(|user| can_edit(user, article))
-}
-
-fn can_edit(user: &AuthUser, article: &ArticleRow) -> bool {
-    user.role >= Role::Editor || (user.role >= Role::Author && article.author_id == Some(user.id))
-}
-
-/// 404 for what the caller may not see, 403 for what they may see but not change.
-fn ensure_editable(user: &AuthUser, article: &ArticleRow) -> Result<(), ApiError> {
-    if can_edit(user, article) {
-        Ok(())
-    } else if can_see(Some(user), article, time::now()) {
-        Err(ApiError::forbidden("Only the author and editors may change this article."))
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-/// Turns rows into list items as `viewer` sees them, with at most four more
-/// queries whatever the page size.
-pub fn hydrate(
-    conn: &mut SqliteConnection,
-    rows: Vec<ArticleRow>,
-    viewer: Option<i32>,
-    tree: &Tree,
-) -> diesel::QueryResult<Vec<ArticleListItem>> {
-    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
-    let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
-    let mut tags = db::tags_of(conn, &ids)?;
-    let my_votes = match viewer {
-        Some(viewer) => votes::my_votes(conn, viewer, &ids)?,
-        None => Default::default(),
-    };
-    let authors = db::author_names(conn, &author_ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| ArticleListItem {
-            id: row.id,
-            tags: tags.remove(&row.id).unwrap_or_default(),
-            author: row
-                .author_id
-                .and_then(|id| authors.get(&id).map(|name| AuthorRef { id, display_name: name.clone() })),
-            category: row.category_id.and_then(|id| tree.summary(id)),
-            slug: row.slug,
-            title: row.title,
-            excerpt: row.excerpt,
-            status: row.status,
-            published_at: row.published_at.map(time::utc),
-            created_at: time::utc(row.created_at),
-            updated_at: time::utc(row.updated_at),
-            cover_image_url: row.cover_image_url,
-            reading_time_minutes: row.reading_time_minutes,
-            votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
-            my_vote: my_votes.get(&row.id).copied(),
-        })
-        .collect())
-}
-
-/// The whole article as `viewer` sees it.
-fn full(
-    conn: &mut SqliteConnection,
-    row: ArticleRow,
-    viewer: Option<i32>,
-    tree: &Tree,
-) -> diesel::QueryResult<ArticleResponse> {
-    let body = db::body(conn, row.id)?;
-    let article = hydrate(conn, vec![row], viewer, tree)?.pop().ok_or(diesel::result::Error::NotFound)?;
-    Ok(ArticleResponse { article, body: body.body, body_html: body.body_html })
-}
-
-fn article_ref(segment: &str) -> Result<ArticleRef, ApiError> {
-    ArticleRef::parse(segment).ok_or(ApiError::NotFound)
 }
 
 /// Cache headers: shared caches may keep public articles read anonymously.
@@ -426,23 +286,23 @@ pub async fn get_article(
     {
         return Ok(hit.respond(Some(&request), http::public(HttpResponse::Ok())));
     }
-    let article = article_ref(&segment)?;
+    let article = ArticleRef::parse(&segment).ok_or(ApiError::NotFound)?;
     let viewer = user.0.clone();
     let categories = state.categories.clone();
-    let (response, public) = crate::store::run(&state.pool, move |conn| {
+    let found = store::run(&state.pool, move |conn| {
         let now = time::now();
-        let Some(row) = db::resolve(conn, &article)?.filter(|row| can_see(viewer.as_ref(), row, now)) else {
+        let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
             return Ok(None);
         };
         let public = row.is_public(now);
         let tree = categories.tree(conn)?;
-        diesel::QueryResult::Ok(Some((full(conn, row, viewer.as_ref().map(|user| user.id), &tree)?, public)))
+        Ok::<_, ApiError>(Some((view::full(conn, row, viewer.as_ref().map(|user| user.id), &tree)?, public)))
     })
-    .await?
-    .ok_or_else(|| {
+    .await?;
+    let Some((response, public)) = found else {
         state.public_cache.forget_segment(&segment);
-        ApiError::NotFound
-    })?;
+        return Err(ApiError::NotFound);
+    };
     let tagged = Tagged::of(&response)?;
     let answer = tagged.respond(Some(&request), cacheable(user.0.as_ref(), public));
     // Anonymous readers only ever get public articles.
@@ -450,53 +310,6 @@ pub async fn get_article(
         state.public_cache.keep_article(&segment, response.article.id, tagged);
     }
     Ok(answer)
-}
-
-fn parse_title(raw: &str) -> Result<String, FieldError> {
-    text::single_line(raw, 1, 200).map_err(|message| FieldError::new("title", message))
-}
-
-fn parse_body(raw: &str) -> Result<String, FieldError> {
-    text::multi_line(raw, 1, MAX_BODY_CHARS).map_err(|message| FieldError::new("body", message))
-}
-
-/// An explicit excerpt; empty means "make one from the body".
-fn parse_excerpt(raw: &str) -> Result<Option<String>, FieldError> {
-    text::multi_line(raw, 0, markdown::EXCERPT_MAX_CHARS)
-        .map(|excerpt| Some(excerpt).filter(|excerpt| !excerpt.is_empty()))
-        .map_err(|message| FieldError::new("excerpt", message))
-}
-
-fn parse_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
-    if raw.len() > MAX_TAGS {
-        return Err(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
-    }
-    let mut seen = HashSet::new();
-    let mut names = Vec::new();
-    for tag in raw {
-        let name = text::single_line(tag, 1, 50).map_err(|message| FieldError::new("tags", message))?;
-        let tag_slug = slug::slugify(&name);
-        if tag_slug.is_empty() {
-            return Err(FieldError::new("tags", format!("{name:?} has no letters or digits")));
-        }
-        if seen.insert(tag_slug) {
-            names.push(name);
-        }
-    }
-    Ok(names)
-}
-
-fn parse_cover(raw: &str) -> Result<String, FieldError> {
-    let invalid = || FieldError::new("cover_image_url", "must be an http(s) URL of at most 2,000 characters");
-    let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || raw.chars().count() > 2000 || url.host().is_none() {
-        return Err(invalid());
-    }
-    Ok(url.to_string())
-}
-
-fn to_naive(at: DateTime<Utc>) -> NaiveDateTime {
-    at.naive_utc().trunc_subsecs(0)
 }
 
 /// Writes an article (author, editor or admin). `201` with its `Location`.
@@ -519,73 +332,34 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Author)?;
     let input = body.into_inner();
-    let title = parse_title(&input.title);
-    let markdown_body = parse_body(&input.body);
-    let excerpt = input.excerpt.as_deref().map(parse_excerpt).transpose().map(Option::flatten);
-    let explicit_slug = input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose();
-    let tags = input.tags.as_deref().map(parse_tags).transpose();
-    let cover = input.cover_image_url.as_deref().map(parse_cover).transpose();
-    let (title, markdown_body, excerpt, explicit_slug, tags, cover) =
-        match (title, markdown_body, excerpt, explicit_slug, tags, cover) {
-            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f)) => (a, b, c, d, e, f),
-            (a, b, c, d, e, f) => return Err(ApiError::fields([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()])),
-        };
-    let status = input.status.unwrap_or(ArticleStatus::Draft);
-    let published_at =
-        input.published_at.map(to_naive).or_else(|| (status == ArticleStatus::Published).then(time::now));
-    let body_html = markdown::render(&markdown_body);
-    let excerpt = excerpt.unwrap_or_else(|| markdown::excerpt(&markdown_body));
-    let reading_time = markdown::reading_time_minutes(&markdown_body);
-    let category = input.category;
-    let created = crate::store::write(&state.pool, move |conn| {
-        // Writes read the tree fresh: a category made a moment ago elsewhere must count.
+    let (title, body, excerpt, slug, tags, cover_image_url) = (
+        fields::title(&input.title),
+        fields::body(&input.body),
+        input.excerpt.as_deref().map(fields::excerpt).transpose().map(Option::flatten),
+        input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
+        input.tags.as_deref().map(fields::tags).transpose(),
+        input.cover_image_url.as_deref().map(fields::cover_image_url).transpose(),
+    )
+        .all_valid()?;
+    let draft = Draft {
+        title,
+        text: Text::new(body),
+        excerpt,
+        slug,
+        category: input.category,
+        tags: tags.unwrap_or_default(),
+        status: input.status.unwrap_or(ArticleStatus::Draft),
+        published_at: input.published_at.map(fields::timestamp),
+        cover_image_url,
+        author_id: Some(user.id),
+    };
+    let created = store::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
-        let category_id = match category.as_deref() {
-            Some(category) => match tree.by_slug(category) {
-                Some(found) => Some(found.id),
-                None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
-            },
-            None => None,
-        };
-        let slug = match &explicit_slug {
-            Some(explicit) if !db::slug_available_for(conn, explicit, None)? => {
-                return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
-            }
-            Some(explicit) => explicit.clone(),
-            // Replaced by `article-{id}` or the title's slug right after the insert.
-            None => format!("new-{}", uuid::Uuid::new_v4()),
-        };
-        let now = time::now();
-        let id = db::insert(
-            conn,
-            &NewArticle {
-                slug: &slug,
-                title: &title,
-                excerpt: &excerpt,
-                status,
-                published_at,
-                category_id,
-                author_id: Some(user.id),
-                cover_image_url: cover.as_deref(),
-                reading_time_minutes: reading_time,
-                created_at: now,
-                updated_at: now,
-            },
-            &ArticleBody { body: markdown_body, body_html },
-        )?;
-        if explicit_slug.is_none() {
-            let base = slug::slugify(&title);
-            let base = if base.is_empty() || slug::is_numeric(&base) { format!("article-{id}") } else { base };
-            let slug = db::unique_slug(conn, &base)?;
-            db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() }, None)?;
-        }
-        if let Some(tags) = &tags {
-            db::set_tags(conn, id, tags)?;
-        }
-        let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-        diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
+        let id = write::create(conn, &tree, draft)?;
+        let row = db::reload(conn, id)?;
+        view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     state.public_cache.forget_article_and_lists(created.article.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", created.article.id)))
@@ -615,94 +389,41 @@ pub async fn create_article(
 #[patch("/{article}")]
 pub async fn update_article(
     user: AuthUser,
-    article: web::Path<String>,
+    article: web::Path<ArticleRef>,
     body: JsonBody<UpdateArticleRequest>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let article = article_ref(&article)?;
-    let input = body.into_inner();
-    let title = input.title.as_deref().map(parse_title).transpose();
-    let markdown_body = input.body.as_deref().map(parse_body).transpose();
-    let excerpt = match &input.excerpt {
-        Patch::Absent => Ok(None),
-        Patch::Null => Ok(Some(None)),
-        Patch::Value(raw) => parse_excerpt(raw).map(Some),
+    let (article, input, if_match) = (article.into_inner(), body.into_inner(), http::if_match(&request)?);
+    let (title, body, excerpt, slug, tags, cover_image_url) = (
+        input.title.as_deref().map(fields::title).transpose(),
+        input.body.as_deref().map(fields::body).transpose(),
+        input.excerpt.try_map(|raw| fields::excerpt(&raw)).map(|excerpt| excerpt.map(Option::flatten)),
+        input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
+        input.tags.as_deref().map(fields::tags).transpose(),
+        input.cover_image_url.try_map(|raw| fields::cover_image_url(&raw)),
+    )
+        .all_valid()?;
+    let edit = Edit {
+        title,
+        text: body.map(Text::new),
+        excerpt,
+        slug,
+        category: input.category.into_change(),
+        tags,
+        status: input.status,
+        published_at: input.published_at.into_change().map(|at| at.map(fields::timestamp)),
+        cover_image_url,
     };
-    let new_slug = input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose();
-    let tags = input.tags.as_deref().map(parse_tags).transpose();
-    let cover = match &input.cover_image_url {
-        Patch::Absent => Ok(None),
-        Patch::Null => Ok(Some(None)),
-        Patch::Value(raw) => parse_cover(raw).map(|url| Some(Some(url))),
-    };
-    let (title, markdown_body, excerpt, new_slug, tags, cover) =
-        match (title, markdown_body, excerpt, new_slug, tags, cover) {
-            (Ok(a), Ok(b), Ok(c), Ok(d), Ok(e), Ok(f)) => (a, b, c, d, e, f),
-            (a, b, c, d, e, f) => return Err(ApiError::fields([a.err(), b.err(), c.err(), d.err(), e.err(), f.err()])),
-        };
-    let (category, status, published_at) = (input.category, input.status, input.published_at);
-    let if_match = http::if_match(&request)?;
-    let updated = crate::store::write(&state.pool, move |conn| {
-        let Some(row) = db::resolve(conn, &article)? else {
-            return Ok(Err(ApiError::NotFound));
-        };
-        if let Err(denied) = ensure_editable(&user, &row) {
-            return Ok(Err(denied));
-        }
-        let id = row.id;
+    let updated = store::write(&state.pool, move |conn| {
+        let row = editable(conn, &article, &user)?;
         let tree = Tree::load(conn)?;
-        let current = full(conn, row.clone(), Some(user.id), &tree)?;
-        if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
-            return Ok(Err(failed));
-        }
-        let mut changes = ArticleChanges { title, status, cover_image_url: cover, ..Default::default() };
-        if let Some(new_slug) = new_slug.filter(|new_slug| *new_slug != row.slug) {
-            if !db::slug_available_for(conn, &new_slug, Some(id))? {
-                return Ok(Err(ApiError::conflict("slug_taken", "Another article has, or had, this slug.")));
-            }
-            db::rename(conn, id, &row.slug)?;
-            changes.slug = Some(new_slug);
-        }
-        let body = markdown_body.as_deref().unwrap_or(&current.body);
-        let new_body = markdown_body.as_ref().map(|new_body| {
-            changes.reading_time_minutes = Some(markdown::reading_time_minutes(new_body));
-            ArticleBody { body: new_body.clone(), body_html: markdown::render(new_body) }
-        });
-        // An excerpt made from the body follows the body; one the writer gave stays.
-        let excerpt_was_derived = row.excerpt == markdown::excerpt(&current.body);
-        changes.excerpt = match excerpt {
-            Some(Some(given)) => Some(given),
-            Some(None) => Some(markdown::excerpt(body)),
-            None if markdown_body.is_some() && excerpt_was_derived => Some(markdown::excerpt(body)),
-            None => None,
-        };
-        changes.category_id = match category {
-            Patch::Absent => None,
-            Patch::Null => Some(None),
-            Patch::Value(slug) => match tree.by_slug(&slug) {
-                Some(found) => Some(Some(found.id)),
-                None => return Ok(Err(ApiError::invalid_field("category", "no category has this slug"))),
-            },
-        };
-        changes.published_at = match published_at {
-            Patch::Absent => None,
-            Patch::Null => Some(None),
-            Patch::Value(at) => Some(Some(to_naive(at))),
-        };
-        let publishing = changes.status.unwrap_or(row.status) == ArticleStatus::Published;
-        let has_date = changes.published_at.unwrap_or(row.published_at).is_some();
-        if publishing && !has_date {
-            changes.published_at = Some(Some(time::now()));
-        }
-        db::update(conn, id, &changes, new_body.as_ref())?;
-        if let Some(tags) = &tags {
-            db::set_tags(conn, id, tags)?;
-        }
-        let row = db::resolve(conn, &ArticleRef::Id(id))?.ok_or(diesel::result::Error::NotFound)?;
-        diesel::QueryResult::Ok(Ok(full(conn, row, Some(user.id), &tree)?))
+        http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
+        write::apply_update(conn, &tree, &row, edit)?;
+        let row = db::reload(conn, row.id)?;
+        view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     state.public_cache.forget_article_and_lists(updated.article.id);
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
 }
@@ -726,30 +447,21 @@ pub async fn update_article(
 #[delete("/{article}")]
 pub async fn delete_article(
     user: AuthUser,
-    article: web::Path<String>,
+    article: web::Path<ArticleRef>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let article = article_ref(&article)?;
-    let if_match = http::if_match(&request)?;
-    let deleted = crate::store::write(&state.pool, move |conn| {
-        let Some(row) = db::resolve(conn, &article)? else {
-            return Ok(Err(ApiError::NotFound));
-        };
-        if let Err(denied) = ensure_editable(&user, &row) {
-            return Ok(Err(denied));
-        }
+    let (article, if_match) = (article.into_inner(), http::if_match(&request)?);
+    let deleted = store::write(&state.pool, move |conn| {
+        let row = editable(conn, &article, &user)?;
         if if_match.is_some() {
             let tree = Tree::load(conn)?;
-            let current = full(conn, row.clone(), Some(user.id), &tree)?;
-            if let Err(failed) = http::check_if_match(if_match.as_deref(), &current) {
-                return Ok(Err(failed));
-            }
+            http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
         }
         db::soft_delete(conn, row.id)?;
-        diesel::QueryResult::Ok(Ok(row.id))
+        Ok::<_, ApiError>(row.id)
     })
-    .await??;
+    .await?;
     state.public_cache.forget_article_and_lists(deleted);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -766,7 +478,7 @@ pub async fn delete_article(
 )]
 #[get("/{article}/related")]
 pub async fn related_articles(
-    article: web::Path<String>,
+    article: web::Path<ArticleRef>,
     query: web::Query<RelatedQuery>,
     request: HttpRequest,
     state: web::Data<AppState>,
@@ -775,19 +487,16 @@ pub async fn related_articles(
     if let Some(hit) = state.public_cache.list(&cache_key) {
         return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
     }
-    let article = article_ref(&article)?;
+    let article = article.into_inner();
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
     let categories = state.categories.clone();
-    let items = crate::store::run(&state.pool, move |conn| {
-        let Some(row) = db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
-            return Ok(None);
-        };
+    let items = store::run(&state.pool, move |conn| {
+        let row = db::resolve_public(conn, &article)?.ok_or(ApiError::NotFound)?;
         let related = db::related(conn, &row, i64::from(limit.get()))?;
         let tree = categories.tree(conn)?;
-        diesel::QueryResult::Ok(Some(hydrate(conn, related, None, &tree)?))
+        hydrate(conn, related, None, &tree).map_err(ApiError::from)
     })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    .await?;
     let tagged = Tagged::of(&Page { items, next_cursor: None })?;
     let response = tagged.respond(None, http::public(HttpResponse::Ok()));
     state.public_cache.keep_list(&cache_key, tagged);

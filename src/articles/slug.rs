@@ -40,6 +40,13 @@ pub fn with_suffix(base: &str, n: u32) -> String {
     format!("{}{suffix}", truncate(base, MAX_CHARS - suffix.len()))
 }
 
+/// The slug an article gets from its title: the title's slug, or
+/// `article-{id}` when the title has no letters or digits or only digits.
+pub fn for_title(title: &str, id: i32) -> String {
+    let base = slugify(title);
+    if base.is_empty() || is_numeric(&base) { format!("article-{id}") } else { base }
+}
+
 /// A slug given by a client: it must already be in slug form.
 pub fn parse(raw: &str, field: &str) -> Result<String, FieldError> {
     let slug = raw.trim();

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::extract::AuthUser;
 use super::password::{self, Password};
 use super::tokens::{self, HashedToken, IssuedRefresh, Rotation};
-use crate::error::{ApiError, AuthFailure, Problem};
+use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::state::AppState;
 use crate::store;
@@ -111,10 +111,7 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
     let email = Email::parse(&body.email);
     let display_name = DisplayName::parse(&body.display_name);
     let password = Password::parse(body.password, &body.email, state.config.password_min_length);
-    let (email, display_name, password) = match (email, display_name, password) {
-        (Ok(email), Ok(name), Ok(password)) => (email, name, password),
-        (email, name, password) => return Err(ApiError::fields([email.err(), name.err(), password.err()])),
-    };
+    let (email, display_name, password) = (email, display_name, password).all_valid()?;
     let password_hash = password::hash(password).await?;
     let ttl = refresh_ttl(&state);
     let created = store::write(&state.pool, move |conn| {

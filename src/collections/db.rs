@@ -230,6 +230,13 @@ pub struct ItemCursor {
     pub article_id: i32,
 }
 
+impl ItemCursor {
+    /// The position of a saved article.
+    pub fn of(article: &ArticleRow, saved: &Saved) -> Self {
+        Self { added_at: saved.added_at, article_id: article.id }
+    }
+}
+
 /// When an article was saved, and what it was called then (or when it was
 /// last public since).
 #[derive(Debug, Clone, Queryable, Selectable)]

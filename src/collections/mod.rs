@@ -1,6 +1,7 @@
 //! Collections: readers' named lists of saved articles ("Add to Collection").
 
 pub mod db;
+mod items;
 mod routes;
 
 pub use routes::list_user_collections;
@@ -15,8 +16,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             .service(routes::get_collection)
             .service(routes::update_collection)
             .service(routes::delete_collection)
-            .service(routes::list_collection_articles)
-            .service(routes::add_collection_article)
-            .service(routes::remove_collection_article),
+            .service(items::list_collection_articles)
+            .service(items::add_collection_article)
+            .service(items::remove_collection_article),
     );
 }

@@ -2,22 +2,22 @@
 //! dialog, saved articles with tombstones, and users' public collections.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::db::{self, CollectionChanges, CollectionRow, ItemCursor, NewCollection, Refusal, Visibility};
+use super::db::{self, CollectionChanges, NewCollection, Refusal, Visibility};
 use crate::articles::db::{self as articles_db, ArticleRef};
-use crate::articles::{ArticleListItem, hydrate};
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::error::{ApiError, Problem};
+use crate::error::{AllValid, ApiError, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
+use crate::store;
 use crate::text;
 use crate::time;
 
@@ -49,7 +49,7 @@ pub struct CollectionResponse {
 }
 
 impl CollectionResponse {
-    fn new((row, owner_name): db::CollectionWithOwner) -> Self {
+    pub(super) fn new((row, owner_name): db::CollectionWithOwner) -> Self {
         Self {
             id: row.id,
             name: row.name,
@@ -62,41 +62,6 @@ impl CollectionResponse {
             contains_article: None,
         }
     }
-}
-
-/// A saved article that can be read.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SavedArticle {
-    #[serde(flatten)]
-    pub article: ArticleListItem,
-    /// Always true.
-    pub available: bool,
-    /// When it was saved.
-    pub added_at: DateTime<Utc>,
-}
-
-/// What the owner sees of a saved article that was unpublished or deleted.
-// `deny_unknown_fields` only shapes the schema (`additionalProperties: false`),
-// so that a readable article never also matches this branch of the `oneOf`.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UnavailableArticle {
-    pub id: i32,
-    /// The title when it was saved, or when it was last public since.
-    pub title: String,
-    /// The slug when it was saved, or when it was last public since.
-    pub slug: String,
-    /// Always false.
-    pub available: bool,
-    pub added_at: DateTime<Utc>,
-}
-
-/// An item of a collection: a readable article or, for the owner, a tombstone.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum CollectionItem {
-    Available(Box<SavedArticle>),
-    Unavailable(UnavailableArticle),
 }
 
 /// A new collection.
@@ -153,17 +118,17 @@ pub struct PageQuery {
 
 /// The configured limits, copied out so that database closures can carry them.
 #[derive(Debug, Clone, Copy)]
-struct Limits {
+pub(super) struct Limits {
     collections: u32,
-    articles: u32,
+    pub(super) articles: u32,
 }
 
 impl Limits {
-    fn of(state: &AppState) -> Self {
+    pub(super) fn of(state: &AppState) -> Self {
         Self { collections: state.config.max_collections, articles: state.config.max_collection_articles }
     }
 
-    fn refusal(self, refusal: Refusal) -> ApiError {
+    pub(super) fn refusal(self, refusal: Refusal) -> ApiError {
         match refusal {
             Refusal::NameTaken => ApiError::conflict("name_taken", "You already have a collection with this name."),
             Refusal::LimitReached => ApiError::conflict(
@@ -178,7 +143,7 @@ impl Limits {
 }
 
 /// The collection if `viewer` may see it: the owner always, others when public.
-fn visible(
+pub(super) fn visible(
     conn: &mut SqliteConnection,
     id: i32,
     viewer: Option<i32>,
@@ -188,20 +153,27 @@ fn visible(
 
 /// The collection if `user` owns it: 404 when they may not see it, 403 when
 /// they may see it but not change it.
-fn owned(
+pub(super) fn owned(
     conn: &mut SqliteConnection,
     id: i32,
     user: &AuthUser,
-) -> diesel::QueryResult<Result<db::CollectionWithOwner, ApiError>> {
-    Ok(match visible(conn, id, Some(user.id))? {
+) -> Result<db::CollectionWithOwner, ApiError> {
+    match visible(conn, id, Some(user.id))? {
         Some(found) if found.0.owner_id == user.id => Ok(found),
         Some(_) => Err(ApiError::forbidden("Only the owner may change a collection.")),
         None => Err(ApiError::NotFound),
-    })
+    }
 }
 
 fn collections_page(rows: Vec<db::CollectionWithOwner>, limit: Limit) -> Page<CollectionResponse> {
     Page::from_rows(rows, limit, |(row, _)| row.id, CollectionResponse::new)
+}
+
+/// A collection just written in this transaction: it cannot have gone, so a
+/// missing row is a bug (500), not a 404.
+pub(super) fn reload(conn: &mut SqliteConnection, id: i32) -> Result<db::CollectionWithOwner, ApiError> {
+    db::find(conn, id)?
+        .ok_or_else(|| ApiError::Internal(format!("collection {id} vanished during its own write").into()))
 }
 
 /// The caller's collections, newest first; `{"items": [], "next_cursor":
@@ -228,12 +200,9 @@ pub async fn list_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let article = query.article.as_deref().map(|raw| ArticleRef::parse(raw).ok_or(ApiError::NotFound)).transpose()?;
-    let page = crate::store::run(&state.pool, move |conn| {
+    let page = store::run(&state.pool, move |conn| {
         let article_id = match &article {
-            Some(article) => match articles_db::resolve(conn, article)?.filter(|row| row.is_public(time::now())) {
-                Some(row) => Some(row.id),
-                None => return Ok(Err(ApiError::NotFound)),
-            },
+            Some(article) => Some(articles_db::resolve_public(conn, article)?.ok_or(ApiError::NotFound)?.id),
             None => None,
         };
         let mut page = collections_page(db::list(conn, user.id, false, before, limit.probe())?, limit);
@@ -244,9 +213,9 @@ pub async fn list_collections(
                 collection.contains_article = Some(holding.contains(&collection.id));
             }
         }
-        diesel::QueryResult::Ok(Ok(page))
+        Ok::<_, ApiError>(page)
     })
-    .await??;
+    .await?;
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }
 
@@ -270,13 +239,10 @@ pub async fn create_collection(
     let body = body.into_inner();
     let name = text::name(&body.name);
     let description = body.description.as_deref().map(text::description).transpose().map(Option::flatten);
-    let (name, description) = match (name, description) {
-        (Ok(name), Ok(description)) => (name, description),
-        (name, description) => return Err(ApiError::fields([name.err(), description.err()])),
-    };
+    let (name, description) = (name, description).all_valid()?;
     let visibility = body.visibility.unwrap_or(Visibility::Private);
     let limits = Limits::of(&state);
-    let created = crate::store::write(&state.pool, move |conn| {
+    let created = store::write(&state.pool, move |conn| {
         let now = time::now();
         let new = NewCollection {
             owner_id: user.id,
@@ -287,13 +253,10 @@ pub async fn create_collection(
             created_at: now,
             updated_at: now,
         };
-        match db::create(conn, &new, limits.collections)? {
-            Ok(id) => db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok),
-            Err(refused) => Ok(Err(refused)),
-        }
+        let id = db::create(conn, &new, limits.collections)?.map_err(|refused| limits.refusal(refused))?;
+        reload(conn, id)
     })
-    .await?
-    .map_err(|refused| limits.refusal(refused))?;
+    .await?;
     let collection = CollectionResponse::new(created);
     Ok(http::private(HttpResponse::Created())
         .insert_header((header::LOCATION, format!("/api/v1/collections/{}", collection.id)))
@@ -321,8 +284,7 @@ pub async fn get_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, viewer) = (id.into_inner(), user.id());
-    let found =
-        crate::store::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
+    let found = store::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &CollectionResponse::new(found))
 }
 
@@ -353,16 +315,11 @@ pub async fn update_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let name = body.name.as_deref().map(text::name).transpose();
-    let description = match &body.description {
-        Patch::Absent => Ok(None),
-        Patch::Null => Ok(Some(None)),
-        Patch::Value(raw) => text::description(raw).map(Some),
-    };
-    let (name, description) = match (name, description) {
-        (Ok(name), Ok(description)) => (name, description),
-        (name, description) => return Err(ApiError::fields([name.err(), description.err()])),
-    };
+    let (name, description) = (
+        body.name.as_deref().map(text::name).transpose(),
+        body.description.try_map(|raw| text::description(&raw)).map(|description| description.map(Option::flatten)),
+    )
+        .all_valid()?;
     let changes = CollectionChanges {
         name_key: name.as_deref().map(db::name_key),
         name,
@@ -370,22 +327,13 @@ pub async fn update_collection(
         visibility: body.visibility,
     };
     let (id, if_match, limits) = (id.into_inner(), http::if_match(&request)?, Limits::of(&state));
-    let updated = crate::store::write(&state.pool, move |conn| {
-        let (row, owner_name) = match owned(conn, id, &user)? {
-            Ok(found) => found,
-            Err(denied) => return Ok(Err(denied)),
-        };
-        if let Err(failed) =
-            http::check_if_match(if_match.as_deref(), &CollectionResponse::new((row.clone(), owner_name)))
-        {
-            return Ok(Err(failed));
-        }
-        if let Err(refused) = db::update(conn, &row, &changes)? {
-            return Ok(Err(limits.refusal(refused)));
-        }
-        db::find(conn, id)?.ok_or(diesel::result::Error::NotFound).map(Ok)
+    let updated = store::write(&state.pool, move |conn| {
+        let found = owned(conn, id, &user)?;
+        http::check_if_match(if_match.as_deref(), &CollectionResponse::new(found.clone()))?;
+        db::update(conn, &found.0, &changes)?.map_err(|refused| limits.refusal(refused))?;
+        reload(conn, id)
     })
-    .await??;
+    .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &CollectionResponse::new(updated))
 }
 
@@ -413,181 +361,12 @@ pub async fn delete_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_match) = (id.into_inner(), http::if_match(&request)?);
-    crate::store::write(&state.pool, move |conn| {
-        let found = owned(conn, id, &user)??;
+    store::write(&state.pool, move |conn| {
+        let found = owned(conn, id, &user)?;
         http::check_if_match(if_match.as_deref(), &CollectionResponse::new(found))?;
         db::delete(conn, id).map_err(ApiError::from)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// The saved articles, most recently added first. The owner also sees what
-/// was unpublished or deleted since, as `{id, title, available: false,
-/// added_at}`; others see only what is still published.
-#[utoipa::path(
-    tag = "collections",
-    security((), ("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id"), PageQuery),
-    responses(
-        (status = 200, description = "A page of saved articles", body = Page<CollectionItem>,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 404, response = crate::error::responses::NotFound),
-    ),
-)]
-#[get("/{id}/articles")]
-pub async fn list_collection_articles(
-    user: MaybeAuthUser,
-    id: web::Path<i32>,
-    query: web::Query<PageQuery>,
-    request: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
-    let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let (id, viewer) = (id.into_inner(), user.id());
-    let categories = state.categories.clone();
-    let page = crate::store::run(&state.pool, move |conn| {
-        let Some((collection, _)) = visible(conn, id, viewer)? else {
-            return Ok(None);
-        };
-        let owner_view = viewer == Some(collection.owner_id);
-        let rows = db::items(conn, collection.id, owner_view, after.as_ref(), limit.probe())?;
-        let has_more = rows.len() > limit.get() as usize;
-        let rows: Vec<_> = rows.into_iter().take(limit.get() as usize).collect();
-        let next_cursor = has_more
-            .then(|| {
-                rows.last().map(|(row, saved)| {
-                    pagination::encode_cursor(&ItemCursor { added_at: saved.added_at, article_id: row.id })
-                })
-            })
-            .flatten();
-        let now = time::now();
-        let readable: Vec<_> = rows.iter().filter(|(row, _)| row.is_public(now)).map(|(row, _)| row.clone()).collect();
-        let tree = categories.tree(conn)?;
-        let mut hydrated: std::collections::HashMap<i32, ArticleListItem> =
-            hydrate(conn, readable, viewer, &tree)?.into_iter().map(|item| (item.id, item)).collect();
-        let items = rows
-            .into_iter()
-            .map(|(row, saved)| match hydrated.remove(&row.id) {
-                Some(article) => CollectionItem::Available(Box::new(SavedArticle {
-                    article,
-                    available: true,
-                    added_at: time::utc(saved.added_at),
-                })),
-                None => CollectionItem::Unavailable(UnavailableArticle {
-                    id: row.id,
-                    title: saved.title,
-                    slug: saved.slug,
-                    available: false,
-                    added_at: time::utc(saved.added_at),
-                }),
-            })
-            .collect();
-        diesel::QueryResult::Ok(Some(Page { items, next_cursor }))
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
-    Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
-}
-
-/// The article and collection of a membership change, checked for the owner.
-fn membership(
-    conn: &mut SqliteConnection,
-    id: i32,
-    article: &ArticleRef,
-    user: &AuthUser,
-) -> diesel::QueryResult<Result<(CollectionRow, Option<i32>), ApiError>> {
-    let (collection, _) = match owned(conn, id, user)? {
-        Ok(found) => found,
-        Err(denied) => return Ok(Err(denied)),
-    };
-    let article_id = match article {
-        // An id needs no look-up: removing a deleted article must still work.
-        ArticleRef::Id(article_id) => Some(*article_id),
-        ArticleRef::Slug(_) => articles_db::resolve(conn, article)?.map(|row| row.id),
-    };
-    Ok(Ok((collection, article_id)))
-}
-
-/// Saves a published article in a collection (owner only): 201 when added,
-/// 200 when it was already there.
-#[utoipa::path(
-    tag = "collections",
-    security(("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
-    responses(
-        (status = 200, description = "Already in the collection", body = CollectionResponse),
-        (status = 201, description = "Added", body = CollectionResponse),
-        (status = 403, response = crate::error::responses::Forbidden),
-        (status = 404, response = crate::error::responses::NotFound),
-        (status = 409, description = "The collection is full (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
-    ),
-)]
-#[put("/{id}/articles/{article}")]
-pub async fn add_collection_article(
-    user: AuthUser,
-    path: web::Path<(i32, String)>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, article) = path.into_inner();
-    let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
-    let limits = Limits::of(&state);
-    let outcome = crate::store::write(&state.pool, move |conn| {
-        let (collection, _) = match membership(conn, id, &article, &user)? {
-            Ok(found) => found,
-            Err(denied) => return Ok(Err(denied)),
-        };
-        let Some(row) = articles_db::resolve(conn, &article)?.filter(|row| row.is_public(time::now())) else {
-            return Ok(Err(ApiError::NotFound));
-        };
-        match db::add_article(conn, &collection, &row, limits.articles)? {
-            Ok(added) => {
-                diesel::QueryResult::Ok(Ok((added, db::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?)))
-            }
-            Err(refused) => Ok(Err(limits.refusal(refused))),
-        }
-    })
-    .await??;
-    let (added, collection) = outcome;
-    let response = if added { HttpResponse::Created() } else { HttpResponse::Ok() };
-    Ok(http::private(response).json(CollectionResponse::new(collection)))
-}
-
-/// Removes an article from a collection (owner only); 204 also when it was
-/// not there.
-#[utoipa::path(
-    tag = "collections",
-    security(("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
-    responses(
-        (status = 204, description = "Not in the collection any more"),
-        (status = 403, response = crate::error::responses::Forbidden),
-        (status = 404, response = crate::error::responses::NotFound),
-    ),
-)]
-#[delete("/{id}/articles/{article}")]
-pub async fn remove_collection_article(
-    user: AuthUser,
-    path: web::Path<(i32, String)>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, article) = path.into_inner();
-    let article = ArticleRef::parse(&article);
-    crate::store::write(&state.pool, move |conn| {
-        let Some(article) = article else {
-            return Ok(match owned(conn, id, &user)? {
-                Ok(_) => Ok(()),
-                Err(denied) => Err(denied),
-            });
-        };
-        match membership(conn, id, &article, &user)? {
-            Ok((collection, Some(article_id))) => db::remove_article(conn, collection.id, article_id).map(Ok),
-            Ok((_, None)) => Ok(Ok(())),
-            Err(denied) => Ok(Err(denied)),
-        }
-    })
-    .await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -611,7 +390,7 @@ pub async fn list_user_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
-    let rows = crate::store::run(&state.pool, move |conn| {
+    let rows = store::run(&state.pool, move |conn| {
         let listed = crate::users::db::find(conn, owner).optional()?.filter(|user| !user.disabled);
         listed.map(|_| db::list(conn, owner, true, before, limit.probe())).transpose()
     })

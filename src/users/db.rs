@@ -118,7 +118,7 @@ pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, k
 /// Deletes a user: their votes are withdrawn (tallies adjusted) first; refresh
 /// tokens and reset links go by cascade, and articles stay with no author.
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
-    crate::votes::withdraw_all(conn, id)?;
+    crate::votes::db::withdraw_all(conn, id)?;
     diesel::delete(users::table.find(id)).execute(conn)?;
     Ok(())
 }

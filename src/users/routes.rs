@@ -12,7 +12,7 @@ use super::fields::{Bio, DisplayName, Email, Role};
 use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
 use crate::auth::reset;
-use crate::error::{ApiError, AuthFailure, Problem};
+use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
 use crate::pagination::{self, Limit, Page};
@@ -213,18 +213,12 @@ pub async fn update_me(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let display_name = body.display_name.as_deref().map(DisplayName::parse).transpose();
-    let bio = match body.bio {
-        Patch::Absent => Ok(None),
-        Patch::Null => Ok(Some(None)),
-        Patch::Value(bio) => Bio::parse(&bio).map(|bio| Some(Some(bio).filter(|bio| !bio.as_ref().is_empty()))),
-    };
-    let (display_name, bio) = match (display_name, bio) {
-        (Ok(display_name), Ok(bio)) => (display_name, bio),
-        (display_name, bio) => return Err(ApiError::fields([display_name.err(), bio.err()])),
-    };
+    let bio = body.bio.try_map(|bio| Bio::parse(&bio));
+    let (display_name, bio) = (display_name, bio).all_valid()?;
     let changes = ProfileChanges {
         display_name: display_name.map(|name| name.as_ref().to_owned()),
-        bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned())),
+        // An empty bio is no bio.
+        bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned()).filter(|bio| !bio.is_empty())),
     };
     let if_match = http::if_match(&request)?;
     let row = crate::store::write(&state.pool, move |conn| {

@@ -1,42 +1,21 @@
-//! Static pages such as the privacy policy: read by anyone, written by editors.
+//! Page endpoints: read by anyone, written by editors.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-use crate::articles::{markdown, slug};
+use super::db::{self, PageRow};
+use crate::articles::{fields, markdown, slug};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::http;
-use crate::http::JsonBody;
+use crate::error::{AllValid, ApiError};
+use crate::http::{self, JsonBody};
 use crate::pagination::{self, Limit, Page};
-use crate::schema::pages;
 use crate::state::AppState;
 use crate::store;
-use crate::text;
 use crate::time;
 use crate::users::Role;
-
-pub fn configure(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(
-        scope::scope("/api/v1/pages").service(list_pages).service(get_page).service(put_page).service(delete_page),
-    );
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = pages, check_for_backend(diesel::sqlite::Sqlite))]
-struct PageRow {
-    slug: String,
-    title: String,
-    body: String,
-    body_html: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-}
 
 /// A static page.
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,19 +91,12 @@ pub async fn list_pages(
 ) -> Result<HttpResponse, ApiError> {
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let rows = store::run(&state.pool, move |conn| {
-        let mut select = pages::table.select((pages::slug, pages::title, pages::updated_at)).into_boxed();
-        if let Some(after) = after {
-            select = select.filter(pages::slug.gt(after));
-        }
-        select.order(pages::slug).limit(limit.probe()).load::<(String, String, NaiveDateTime)>(conn)
-    })
-    .await?;
+    let rows = store::run(&state.pool, move |conn| db::list(conn, after.as_deref(), limit.probe())).await?;
     let page = Page::from_rows(
         rows,
         limit,
-        |(slug, _, _)| slug.clone(),
-        |(slug, title, updated_at)| PageSummary { slug, title, updated_at: time::utc(updated_at) },
+        |row| row.slug.clone(),
+        |row| PageSummary { slug: row.slug, title: row.title, updated_at: time::utc(row.updated_at) },
     );
     Ok(http::with_link(http::public(HttpResponse::Ok()), &page, &request).json(page))
 }
@@ -147,11 +119,7 @@ pub async fn get_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let row = store::run(&state.pool, move |conn| {
-        pages::table.find(slug).select(PageRow::as_select()).first(conn).optional()
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let row = store::run(&state.pool, move |conn| db::find(conn, &slug)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &PageResponse::from(row))
 }
 
@@ -182,26 +150,18 @@ pub async fn put_page(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let body = body.into_inner();
-    let page_slug = slug::parse(&slug, "slug");
-    let title = text::single_line(&body.title, 1, 200).map_err(|m| crate::error::FieldError::new("title", m));
-    let markdown_body = text::multi_line(&body.body, 1, crate::articles::MAX_BODY_CHARS)
-        .map_err(|m| crate::error::FieldError::new("body", m));
-    let (page_slug, title, markdown_body) = match (page_slug, title, markdown_body) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (a, b, c) => return Err(ApiError::fields([a.err(), b.err(), c.err()])),
-    };
+    // Titles and bodies follow the rules of articles.
+    let (page_slug, title, markdown_body) =
+        (slug::parse(&slug, "slug"), fields::title(&body.title), fields::body(&body.body)).all_valid()?;
     let if_match = http::if_match(&request)?;
     let body_html = markdown::render(&markdown_body);
     let (row, created) = store::write(&state.pool, move |conn| {
-        let existing = pages::table.find(&page_slug).select(PageRow::as_select()).first(conn).optional()?;
-        let current = existing.clone().map(PageResponse::from);
-        let precondition = match (&current, if_match.as_deref()) {
-            (Some(current), if_match) => http::check_if_match(if_match, current),
-            (None, Some(_)) => Err(ApiError::PreconditionFailed),
-            (None, None) => Ok(()),
-        };
-        if let Err(failed) = precondition {
-            return Ok(Err(failed));
+        let existing = db::find(conn, &page_slug)?;
+        match (&existing, if_match.as_deref()) {
+            (Some(current), if_match) => http::check_if_match(if_match, &PageResponse::from(current.clone()))?,
+            // An ETag can match no page that does not exist.
+            (None, Some(_)) => return Err(ApiError::PreconditionFailed),
+            (None, None) => {}
         }
         let now = time::now();
         let row = PageRow {
@@ -212,10 +172,10 @@ pub async fn put_page(
             body_html,
             updated_at: now,
         };
-        diesel::replace_into(pages::table).values(&row).execute(conn)?;
-        diesel::QueryResult::Ok(Ok((row, existing.is_none())))
+        db::put(conn, &row)?;
+        Ok::<_, ApiError>((row, existing.is_none()))
     })
-    .await??;
+    .await?;
     let location = format!("/api/v1/pages/{}", row.slug);
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     if created {
@@ -249,9 +209,9 @@ pub async fn delete_page(
     user.require(Role::Editor)?;
     let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
     store::write(&state.pool, move |conn| {
-        let current = pages::table.find(&slug).select(PageRow::as_select()).first(conn)?;
+        let current = db::find(conn, &slug)?.ok_or(ApiError::NotFound)?;
         http::check_if_match(if_match.as_deref(), &PageResponse::from(current))?;
-        diesel::delete(pages::table.find(&slug)).execute(conn).map_err(ApiError::from)
+        db::delete(conn, &slug).map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

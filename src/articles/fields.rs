@@ -1,0 +1,62 @@
+//! Parsed article fields: each function takes what a client sent and gives
+//! a valid value or the error that names the field.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+use super::{markdown, slug};
+use crate::error::FieldError;
+use crate::text;
+
+/// Longest Markdown body, in characters.
+pub const MAX_BODY_CHARS: usize = 200_000;
+const MAX_TAGS: usize = 20;
+
+pub fn title(raw: &str) -> Result<String, FieldError> {
+    text::single_line(raw, 1, 200).map_err(|message| FieldError::new("title", message))
+}
+
+pub fn body(raw: &str) -> Result<String, FieldError> {
+    text::multi_line(raw, 1, MAX_BODY_CHARS).map_err(|message| FieldError::new("body", message))
+}
+
+/// An explicit excerpt; empty means "make one from the body".
+pub fn excerpt(raw: &str) -> Result<Option<String>, FieldError> {
+    text::multi_line(raw, 0, markdown::EXCERPT_MAX_CHARS)
+        .map(|excerpt| Some(excerpt).filter(|excerpt| !excerpt.is_empty()))
+        .map_err(|message| FieldError::new("excerpt", message))
+}
+
+pub fn tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
+    if raw.len() > MAX_TAGS {
+        return Err(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    let mut seen = HashSet::new();
+    let mut names = Vec::new();
+    for tag in raw {
+        let name = text::single_line(tag, 1, 50).map_err(|message| FieldError::new("tags", message))?;
+        let tag_slug = slug::slugify(&name);
+        if tag_slug.is_empty() {
+            return Err(FieldError::new("tags", format!("{name:?} has no letters or digits")));
+        }
+        if seen.insert(tag_slug) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+pub fn cover_image_url(raw: &str) -> Result<String, FieldError> {
+    let invalid = || FieldError::new("cover_image_url", "must be an http(s) URL of at most 2,000 characters");
+    let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || raw.chars().count() > 2000 || url.host().is_none() {
+        return Err(invalid());
+    }
+    Ok(url.to_string())
+}
+
+/// A client's timestamp as stored: UTC, whole seconds.
+pub fn timestamp(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc().trunc_subsecs(0)
+}

@@ -1,0 +1,120 @@
+//! How articles look to a caller: list items and whole articles, built from
+//! rows with a fixed number of queries per page. Collections show saved
+//! articles the same way.
+
+use chrono::{DateTime, Utc};
+use diesel::sqlite::SqliteConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::db::{self, ArticleRow, ArticleStatus, TagRef};
+use crate::categories::{CategorySummary, Tree};
+use crate::time;
+
+/// An article's tally of votes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Votes {
+    pub up: i32,
+    pub down: i32,
+    /// `up - down`.
+    pub score: i32,
+}
+
+/// The author as articles show them; null once the account is deleted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuthorRef {
+    pub id: i32,
+    #[schema(example = "Amal Haddad")]
+    pub display_name: String,
+}
+
+/// An article in a list: everything but the body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleListItem {
+    pub id: i32,
+    /// Unicode slug, never all digits; former slugs keep resolving.
+    #[schema(example = "elections-in-libya")]
+    pub slug: String,
+    #[schema(example = "Elections in Libya")]
+    pub title: String,
+    /// Given by the writer, or the first paragraph cut at 300 characters.
+    pub excerpt: String,
+    pub status: ArticleStatus,
+    /// When it is (or was) public; in the future for a scheduled article.
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub category: Option<CategorySummary>,
+    /// By name.
+    pub tags: Vec<TagRef>,
+    pub author: Option<AuthorRef>,
+    pub cover_image_url: Option<String>,
+    pub reading_time_minutes: i32,
+    pub votes: Votes,
+    /// The caller's vote (1 or -1); null when anonymous or not voted.
+    pub my_vote: Option<i32>,
+}
+
+/// A whole article.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleResponse {
+    #[serde(flatten)]
+    pub article: ArticleListItem,
+    /// Markdown source.
+    pub body: String,
+    /// The body rendered to HTML and sanitized (no scripts, event handlers or
+    /// `javascript:` URLs).
+    pub body_html: String,
+}
+
+/// Turns rows into list items as `viewer` sees them, with at most four more
+/// queries whatever the page size.
+pub fn hydrate(
+    conn: &mut SqliteConnection,
+    rows: Vec<ArticleRow>,
+    viewer: Option<i32>,
+    tree: &Tree,
+) -> diesel::QueryResult<Vec<ArticleListItem>> {
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
+    let mut tags = db::tags_of(conn, &ids)?;
+    let my_votes = match viewer {
+        Some(viewer) => db::votes_by(conn, viewer, &ids)?,
+        None => Default::default(),
+    };
+    let authors = db::author_names(conn, &author_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ArticleListItem {
+            id: row.id,
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            author: row
+                .author_id
+                .and_then(|id| authors.get(&id).map(|name| AuthorRef { id, display_name: name.clone() })),
+            category: row.category_id.and_then(|id| tree.summary(id)),
+            slug: row.slug,
+            title: row.title,
+            excerpt: row.excerpt,
+            status: row.status,
+            published_at: row.published_at.map(time::utc),
+            created_at: time::utc(row.created_at),
+            updated_at: time::utc(row.updated_at),
+            cover_image_url: row.cover_image_url,
+            reading_time_minutes: row.reading_time_minutes,
+            votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
+            my_vote: my_votes.get(&row.id).copied(),
+        })
+        .collect())
+}
+
+/// The whole article as `viewer` sees it.
+pub fn full(
+    conn: &mut SqliteConnection,
+    row: ArticleRow,
+    viewer: Option<i32>,
+    tree: &Tree,
+) -> diesel::QueryResult<ArticleResponse> {
+    let body = db::body(conn, row.id)?;
+    let article = hydrate(conn, vec![row], viewer, tree)?.pop().ok_or(diesel::result::Error::NotFound)?;
+    Ok(ArticleResponse { article, body: body.body, body_html: body.body_html })
+}

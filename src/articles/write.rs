@@ -1,0 +1,160 @@
+//! The rules of writing an article, in one place for the API, the seeders
+//! and importers: what follows from the Markdown, how a slug is chosen and
+//! renamed, when a publication is dated, and when the excerpt follows the body.
+
+use chrono::NaiveDateTime;
+use diesel::sqlite::SqliteConnection;
+
+use super::db::{self, ArticleBody, ArticleChanges, ArticleRow, ArticleStatus, NewArticle};
+use super::{markdown, slug};
+use crate::categories::Tree;
+use crate::error::ApiError;
+use crate::time;
+
+/// A Markdown body and all that is derived from it.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub body: ArticleBody,
+    /// The first paragraph as plain text, cut on a word boundary.
+    pub excerpt: String,
+    pub reading_time_minutes: i32,
+}
+
+impl Text {
+    /// Renders and sanitizes `markdown`: the costly part of a write, so it
+    /// happens before the write transaction.
+    pub fn new(markdown: String) -> Self {
+        Self {
+            excerpt: markdown::excerpt(&markdown),
+            reading_time_minutes: markdown::reading_time_minutes(&markdown),
+            body: ArticleBody { body_html: markdown::render(&markdown), body: markdown },
+        }
+    }
+}
+
+/// A new article, its fields already valid.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub title: String,
+    pub text: Text,
+    /// Given by the writer; the first paragraph of the body when `None`.
+    pub excerpt: Option<String>,
+    /// Given by the writer (409 when taken); made from the title when `None`.
+    pub slug: Option<String>,
+    /// A category slug.
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub status: ArticleStatus,
+    /// Defaults to now for a published article.
+    pub published_at: Option<NaiveDateTime>,
+    pub cover_image_url: Option<String>,
+    pub author_id: Option<i32>,
+}
+
+/// Changes to an article, their fields already valid: `None` keeps a field,
+/// `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub title: Option<String>,
+    pub text: Option<Text>,
+    /// `Some(None)` goes back to the first paragraph of the body.
+    pub excerpt: Option<Option<String>>,
+    pub slug: Option<String>,
+    /// A category slug.
+    pub category: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub cover_image_url: Option<Option<String>>,
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::conflict("slug_taken", "Another article has, or had, this slug.")
+}
+
+fn category_id(tree: &Tree, slug: &str) -> Result<i32, ApiError> {
+    tree.by_slug(slug)
+        .map(|category| category.id)
+        .ok_or_else(|| ApiError::invalid_field("category", "no category has this slug"))
+}
+
+/// Creates an article; returns its id. `tree` must be read in this
+/// transaction, so that a category made a moment ago elsewhere counts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn create(conn: &mut SqliteConnection, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
+    let category_id = draft.category.as_deref().map(|slug| category_id(tree, slug)).transpose()?;
+    let slug = match &draft.slug {
+        Some(explicit) if !db::slug_available_for(conn, explicit, None)? => return Err(slug_taken()),
+        Some(explicit) => explicit.clone(),
+        // Replaced right after the insert, once the id is known.
+        None => format!("new-{}", uuid::Uuid::new_v4()),
+    };
+    let published_at = draft.published_at.or_else(|| (draft.status == ArticleStatus::Published).then(time::now));
+    let now = time::now();
+    let new = NewArticle {
+        slug: &slug,
+        title: &draft.title,
+        excerpt: draft.excerpt.as_deref().unwrap_or(&draft.text.excerpt),
+        status: draft.status,
+        published_at,
+        category_id,
+        author_id: draft.author_id,
+        cover_image_url: draft.cover_image_url.as_deref(),
+        reading_time_minutes: draft.text.reading_time_minutes,
+        created_at: now,
+        updated_at: now,
+    };
+    let id = db::insert(conn, &new, &draft.text.body)?;
+    if draft.slug.is_none() {
+        let slug = db::unique_slug(conn, &slug::for_title(&draft.title, id))?;
+        db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() }, None)?;
+    }
+    if !draft.tags.is_empty() {
+        db::set_tags(conn, id, &draft.tags)?;
+    }
+    Ok(id)
+}
+
+/// Applies `edit` to the article `row`, read in this transaction with `tree`.
+/// A new slug keeps the old one resolving; an excerpt made from the body
+/// follows the body, while one the writer gave stays; publishing an article
+/// with no date dates it now.
+#[tracing::instrument(level = "debug", skip_all, fields(article = row.id))]
+pub fn apply_update(conn: &mut SqliteConnection, tree: &Tree, row: &ArticleRow, edit: Edit) -> Result<(), ApiError> {
+    let mut changes = ArticleChanges {
+        title: edit.title,
+        status: edit.status,
+        cover_image_url: edit.cover_image_url,
+        ..Default::default()
+    };
+    if let Some(new_slug) = edit.slug.filter(|new_slug| *new_slug != row.slug) {
+        if !db::slug_available_for(conn, &new_slug, Some(row.id))? {
+            return Err(slug_taken());
+        }
+        db::rename(conn, row.id, &row.slug)?;
+        changes.slug = Some(new_slug);
+    }
+    changes.excerpt = match (edit.excerpt, &edit.text) {
+        (Some(Some(given)), _) => Some(given),
+        (Some(None), Some(text)) => Some(text.excerpt.clone()),
+        (Some(None), None) => Some(markdown::excerpt(&db::body(conn, row.id)?.body)),
+        (None, Some(text)) if row.excerpt == markdown::excerpt(&db::body(conn, row.id)?.body) => {
+            Some(text.excerpt.clone())
+        }
+        (None, _) => None,
+    };
+    changes.reading_time_minutes = edit.text.as_ref().map(|text| text.reading_time_minutes);
+    changes.category_id =
+        edit.category.map(|slug| slug.map(|slug| category_id(tree, &slug)).transpose()).transpose()?;
+    changes.published_at = edit.published_at;
+    let publishing = changes.status.unwrap_or(row.status) == ArticleStatus::Published;
+    let has_date = changes.published_at.unwrap_or(row.published_at).is_some();
+    if publishing && !has_date {
+        changes.published_at = Some(Some(time::now()));
+    }
+    db::update(conn, row.id, &changes, edit.text.as_ref().map(|text| &text.body))?;
+    if let Some(tags) = &edit.tags {
+        db::set_tags(conn, row.id, tags)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Static pages in the database, keyed by slug.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+
+use crate::schema::pages;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = pages, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct PageRow {
+    pub slug: String,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A page in the list.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pages, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct PageListRow {
+    pub slug: String,
+    pub title: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Pages in slug order, after `after`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn list(conn: &mut SqliteConnection, after: Option<&str>, limit: i64) -> QueryResult<Vec<PageListRow>> {
+    let mut select = pages::table.select(PageListRow::as_select()).into_boxed();
+    if let Some(after) = after {
+        select = select.filter(pages::slug.gt(after.to_owned()));
+    }
+    select.order(pages::slug).limit(limit).load(conn)
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn find(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<PageRow>> {
+    pages::table.find(slug).select(PageRow::as_select()).first(conn).optional()
+}
+
+/// Writes the whole page, whether or not it existed.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn put(conn: &mut SqliteConnection, row: &PageRow) -> QueryResult<()> {
+    diesel::replace_into(pages::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn delete(conn: &mut SqliteConnection, slug: &str) -> QueryResult<()> {
+    diesel::delete(pages::table.find(slug)).execute(conn)?;
+    Ok(())
+}

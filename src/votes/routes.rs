@@ -1,0 +1,114 @@
+//! The vote endpoints, below each article.
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::db::{self, votable};
+use super::{Tally, VoteValue};
+use crate::articles::db::ArticleRef;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::http::{self, JsonBody};
+use crate::state::AppState;
+use crate::store;
+
+/// A vote to leave or change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteRequest {
+    /// 1 (up) or -1 (down).
+    #[schema(value_type = i32, minimum = -1, maximum = 1, example = 1)]
+    pub value: serde_json::Number,
+}
+
+async fn change_vote(
+    user: AuthUser,
+    article: &str,
+    vote: Option<VoteValue>,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let article = ArticleRef::parse(article).ok_or(ApiError::NotFound)?;
+    if let Some(limit) = &state.limits.votes {
+        limit.hit(user.id)?;
+    }
+    let (article_id, tally) = store::write(&state.pool, move |conn| match votable(conn, &article)? {
+        Some(row) => db::apply(conn, user.id, &row, vote).map(|tally| Some((row.id, tally))),
+        None => Ok(None),
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    state.public_cache.forget_article(article_id);
+    Ok(http::private(HttpResponse::Ok()).json(tally))
+}
+
+/// Leaves or changes the caller's vote on a published article. Idempotent:
+/// the same vote twice counts once.
+#[utoipa::path(
+    tag = "votes",
+    security(("bearer" = [])),
+    params(("article" = String, Path, description = "Article id or slug")),
+    request_body = VoteRequest,
+    responses(
+        (status = 200, description = "The tally after the vote", body = Tally),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 422, response = crate::error::responses::ValidationFailed),
+        (status = 429, response = crate::error::responses::TooManyRequests),
+    ),
+)]
+#[put("/api/v1/articles/{article}/vote")]
+pub async fn put_article_vote(
+    user: AuthUser,
+    article: web::Path<String>,
+    body: JsonBody<VoteRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let value = VoteValue::parse(&body.value)?;
+    change_vote(user, &article, Some(value), &state).await
+}
+
+/// Withdraws the caller's vote (idempotent).
+#[utoipa::path(
+    tag = "votes",
+    security(("bearer" = [])),
+    params(("article" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "The tally, with `my_vote: null`", body = Tally),
+        (status = 404, response = crate::error::responses::NotFound),
+        (status = 429, response = crate::error::responses::TooManyRequests),
+    ),
+)]
+#[delete("/api/v1/articles/{article}/vote")]
+pub async fn delete_article_vote(
+    user: AuthUser,
+    article: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    change_vote(user, &article, None, &state).await
+}
+
+/// The tally and the caller's vote.
+#[utoipa::path(
+    tag = "votes",
+    security(("bearer" = [])),
+    params(("article" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "The tally", body = Tally),
+        (status = 404, response = crate::error::responses::NotFound),
+    ),
+)]
+#[get("/api/v1/articles/{article}/vote")]
+pub async fn get_article_vote(
+    user: AuthUser,
+    article: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
+    let tally = store::run(&state.pool, move |conn| match votable(conn, &article)? {
+        Some(row) => db::read(conn, user.id, &row).map(Some),
+        None => Ok(None),
+    })
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(http::private(HttpResponse::Ok()).json(tally))
+}
