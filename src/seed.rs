@@ -3,16 +3,18 @@
 //! twice; it only gives the demo editor a fresh password.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use rand::RngExt;
 
-use crate::articles::db::{self as articles_db, ArticleBody, ArticleStatus, NewArticle};
+use crate::articles::db::{self as articles_db, ArticleRef, ArticleStatus};
+use crate::articles::write::{self, Draft, Text};
 use crate::articles::{markdown, slug};
 use crate::auth::password::{self, Password};
+use crate::categories::{self, Tree, db::NewCategory};
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::schema::{articles, categories, pages};
+use crate::error::ApiError;
+use crate::pages::{self, db::PageRow};
 use crate::store;
 use crate::time;
 use crate::users::db::NewUser;
@@ -328,7 +330,7 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
     let mut conn = pool.get()?;
-    let report = conn.immediate_transaction(|conn| -> diesel::QueryResult<SeedReport> {
+    let report = conn.immediate_transaction(|conn| -> Result<SeedReport, ApiError> {
         let editor_id = upsert_editor(conn, &password_hash)?;
         let categories = seed_categories(conn)?;
         let articles = seed_articles(conn, editor_id)?;
@@ -368,88 +370,70 @@ fn upsert_editor(conn: &mut SqliteConnection, password_hash: &str) -> diesel::Qu
     crate::users::db::insert(conn, &new)?.map(|user| user.id).ok_or(diesel::result::Error::NotFound)
 }
 
-fn seed_categories(conn: &mut SqliteConnection) -> diesel::QueryResult<usize> {
+fn seed_categories(conn: &mut SqliteConnection) -> Result<usize, ApiError> {
     let mut added = 0;
-    for (category_slug, name, parent, description) in CATEGORIES {
-        let exists: i64 = categories::table.filter(categories::slug.eq(category_slug)).count().get_result(conn)?;
-        if exists > 0 {
+    for (slug, name, parent, description) in CATEGORIES {
+        let tree = Tree::load(conn)?;
+        if tree.by_slug(slug).is_some() {
             continue;
         }
-        let parent_id: Option<i32> = match parent {
-            Some(parent) => {
-                Some(categories::table.filter(categories::slug.eq(parent)).select(categories::id).first(conn)?)
-            }
-            None => None,
-        };
         let now = time::now();
-        diesel::insert_into(categories::table)
-            .values((
-                categories::slug.eq(category_slug),
-                categories::name.eq(name),
-                categories::description.eq(description),
-                categories::parent_id.eq(parent_id),
-                categories::created_at.eq(now),
-                categories::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let new = NewCategory {
+            slug,
+            name,
+            description: Some(description),
+            parent_id: parent.map(|parent| tree.parent_id(parent)).transpose()?,
+            created_at: now,
+            updated_at: now,
+        };
+        categories::db::insert(conn, &new)?;
         added += 1;
     }
     Ok(added)
 }
 
-fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> diesel::QueryResult<usize> {
+/// The demo articles, through the same rules as the API's; an article whose
+/// title's slug exists already was seeded before.
+fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> Result<usize, ApiError> {
     let mut added = 0;
+    let tree = Tree::load(conn)?;
     let count = i64::try_from(ARTICLES.len()).unwrap_or(0);
     for ((title, category, tags, paragraphs), age) in ARTICLES.iter().zip((0..count).rev()) {
-        let article_slug = slug::slugify(title);
-        let exists: i64 = articles::table.filter(articles::slug.eq(&article_slug)).count().get_result(conn)?;
-        if exists > 0 {
+        if articles_db::resolve(conn, &ArticleRef::Slug(slug::slugify(title)))?.is_some() {
             continue;
         }
-        let category_id: i32 =
-            categories::table.filter(categories::slug.eq(category)).select(categories::id).first(conn)?;
-        let body = paragraphs.join("\n\n");
-        let published_at = time::now() - Duration::hours(6 * age + 1);
-        let id = articles_db::insert(
-            conn,
-            &NewArticle {
-                slug: &article_slug,
-                title,
-                excerpt: &markdown::excerpt(&body),
-                status: ArticleStatus::Published,
-                published_at: Some(published_at),
-                category_id: Some(category_id),
-                author_id: Some(editor_id),
-                cover_image_url: None,
-                reading_time_minutes: markdown::reading_time_minutes(&body),
-                created_at: published_at,
-                updated_at: published_at,
-            },
-            &ArticleBody { body_html: markdown::render(&body), body },
-        )?;
-        let names: Vec<String> = tags.iter().map(|tag| (*tag).to_owned()).collect();
-        articles_db::set_tags(conn, id, &names)?;
+        let draft = Draft {
+            title: (*title).to_owned(),
+            text: Text::new(paragraphs.join("\n\n")),
+            excerpt: None,
+            slug: None,
+            category: Some((*category).to_owned()),
+            tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+            status: ArticleStatus::Published,
+            published_at: Some(time::now() - Duration::hours(6 * age + 1)),
+            cover_image_url: None,
+            author_id: Some(editor_id),
+        };
+        write::create(conn, &tree, draft)?;
         added += 1;
     }
     Ok(added)
 }
 
-fn seed_pages(conn: &mut SqliteConnection) -> diesel::QueryResult<usize> {
-    let exists: i64 = pages::table.filter(pages::slug.eq("privacy-policy")).count().get_result(conn)?;
-    if exists > 0 {
+fn seed_pages(conn: &mut SqliteConnection) -> Result<usize, ApiError> {
+    if pages::db::find(conn, "privacy-policy")?.is_some() {
         return Ok(0);
     }
     let now = time::now();
-    diesel::insert_into(pages::table)
-        .values((
-            pages::slug.eq("privacy-policy"),
-            pages::title.eq("Privacy policy"),
-            pages::body.eq(PRIVACY_POLICY),
-            pages::body_html.eq(markdown::render(PRIVACY_POLICY)),
-            pages::created_at.eq(now),
-            pages::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let page = PageRow {
+        slug: "privacy-policy".into(),
+        title: "Privacy policy".into(),
+        body: PRIVACY_POLICY.into(),
+        body_html: markdown::render(PRIVACY_POLICY),
+        created_at: now,
+        updated_at: now,
+    };
+    pages::db::put(conn, &page)?;
     Ok(1)
 }
 

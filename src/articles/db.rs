@@ -562,6 +562,43 @@ pub fn votes_by(conn: &mut SqliteConnection, user_id: i32, article_ids: &[i32]) 
     Ok(rows.into_iter().collect())
 }
 
+/// Inserts many articles at once, in multi-row statements, with their bodies
+/// and search entries; returns their ids in order. Their hot ranks are left
+/// to [`super::rank::refresh_hot_ranks`], once after the whole load.
+#[tracing::instrument(level = "debug", skip_all, fields(articles = articles.len()))]
+pub fn insert_many(conn: &mut SqliteConnection, articles: &[(NewArticle<'_>, &ArticleBody)]) -> QueryResult<Vec<i32>> {
+    let rows: Vec<&NewArticle<'_>> = articles.iter().map(|(new, _)| new).collect();
+    let ids: Vec<i32> = diesel::insert_into(articles::table).values(rows).returning(articles::id).get_results(conn)?;
+    let bodies: Vec<_> = ids
+        .iter()
+        .zip(articles)
+        .map(|(id, (_, body))| {
+            (
+                article_bodies::article_id.eq(*id),
+                article_bodies::body.eq(&body.body),
+                article_bodies::body_html.eq(&body.body_html),
+            )
+        })
+        .collect();
+    diesel::insert_into(article_bodies::table).values(&bodies).execute(conn)?;
+    for (id, (new, body)) in ids.iter().zip(articles) {
+        search::index(conn, *id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
+    }
+    Ok(ids)
+}
+
+/// Tags articles with existing tags, by id: `(article, tag)` pairs.
+pub fn link_tags(conn: &mut SqliteConnection, links: &[(i32, i32)]) -> QueryResult<()> {
+    for chunk in links.chunks(10_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(article, tag)| (article_tags::article_id.eq(*article), article_tags::tag_id.eq(*tag)))
+            .collect();
+        diesel::insert_into(article_tags::table).values(rows).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Applies changes (and a new body) and keeps the search index in step.
 pub fn update(
     conn: &mut SqliteConnection,

@@ -4,6 +4,8 @@
 //! items — written in bulk transactions from a fixed seed, so every run
 //! produces the same data.
 
+mod content;
+
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
@@ -15,19 +17,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::articles::db::ArticleStatus;
-use crate::articles::search::{self, IndexedText};
-use crate::articles::{markdown, slug};
+use crate::articles::db::{self as articles_db, ArticleBody, ArticleStatus, NewArticle};
 use crate::auth::password::{self, Password};
 use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
 use crate::config::Config;
-use crate::schema::{
-    article_bodies, article_tags, article_votes, articles, categories, collection_items, collections, tags, users,
-};
+use crate::schema::{article_votes, articles, categories, collection_items, collections, tags, users};
 use crate::store;
 use crate::time;
 use crate::users::Role;
+use content::{GeneratedArticle, generate};
 
 /// Every bench user's password (they share one hash: hashing 10,000 would take minutes).
 pub const BENCH_PASSWORD: &str = "bench passphrase 2026";
@@ -58,137 +57,6 @@ impl Default for BenchSizes {
 
 /// Items per collection; the number of collections follows from the total.
 const ITEMS_PER_COLLECTION: usize = 10;
-
-const ENGLISH: &[&str] = &[
-    "government",
-    "parliament",
-    "election",
-    "minister",
-    "economy",
-    "market",
-    "city",
-    "people",
-    "report",
-    "world",
-    "budget",
-    "policy",
-    "energy",
-    "water",
-    "school",
-    "health",
-    "road",
-    "port",
-    "oil",
-    "bank",
-    "price",
-    "vote",
-    "council",
-    "court",
-    "team",
-    "match",
-    "season",
-    "festival",
-    "film",
-    "book",
-    "museum",
-    "science",
-    "data",
-    "network",
-    "startup",
-    "farm",
-    "river",
-    "coast",
-    "desert",
-    "village",
-    "storm",
-    "summer",
-    "winter",
-    "plan",
-    "talks",
-    "deal",
-    "strike",
-    "protest",
-    "reform",
-    "law",
-    "tax",
-    "trade",
-    "export",
-    "import",
-    "growth",
-    "jobs",
-    "the",
-    "a",
-    "of",
-    "in",
-    "on",
-    "and",
-    "with",
-    "after",
-    "before",
-    "for",
-    "new",
-    "old",
-    "local",
-    "national",
-    "announced",
-    "said",
-    "reported",
-    "opened",
-    "closed",
-    "rose",
-    "fell",
-    "won",
-    "lost",
-    "agreed",
-    "rejected",
-];
-
-const ARABIC: &[&str] = &[
-    "الحكومة",
-    "البرلمان",
-    "الانتخابات",
-    "الوزير",
-    "الاقتصاد",
-    "السوق",
-    "المدينة",
-    "الناس",
-    "تقرير",
-    "العالم",
-    "الميزانية",
-    "السياسة",
-    "الطاقة",
-    "المياه",
-    "المدرسة",
-    "الصحة",
-    "الطريق",
-    "الميناء",
-    "النفط",
-    "المصرف",
-    "الأسعار",
-    "التصويت",
-    "المجلس",
-    "المحكمة",
-    "الفريق",
-    "المباراة",
-    "المهرجان",
-    "الفيلم",
-    "الكتاب",
-    "المتحف",
-    "في",
-    "من",
-    "على",
-    "مع",
-    "بعد",
-    "قبل",
-    "جديد",
-    "محلي",
-    "وطني",
-    "أعلن",
-    "قال",
-    "افتتح",
-    "ارتفع",
-    "انخفض",
-];
 
 /// What a seeding run wrote.
 #[derive(Debug)]
@@ -337,84 +205,6 @@ fn seed_tags(conn: &mut SqliteConnection, count: usize) -> QueryResult<Vec<i32>>
     Ok(ids)
 }
 
-fn sentence(rng: &mut StdRng, words: &[&str], length: usize) -> String {
-    let mut text: Vec<&str> = Vec::with_capacity(length);
-    for _ in 0..length {
-        if let Some(word) = words.get(rng.random_range(0..words.len())) {
-            text.push(word);
-        }
-    }
-    text.join(" ")
-}
-
-/// A Markdown body of about `target` bytes: paragraphs, a heading, a list, a link.
-fn body(rng: &mut StdRng, words: &[&str], target: usize) -> String {
-    let mut body = String::with_capacity(target + 200);
-    let mut paragraph = 0;
-    while body.len() < target {
-        if paragraph == 2 {
-            body.push_str(&format!("## {}\n\n", sentence(rng, words, 4)));
-        }
-        if paragraph == 4 {
-            body.push_str(&format!(
-                "- {}\n- {}\n- [{}](https://example.com/{paragraph})\n\n",
-                sentence(rng, words, 5),
-                sentence(rng, words, 6),
-                sentence(rng, words, 2)
-            ));
-        }
-        let length = rng.random_range(40..90);
-        body.push_str(&format!("{}.\n\n", sentence(rng, words, length)));
-        paragraph += 1;
-    }
-    body
-}
-
-struct GeneratedArticle {
-    slug: String,
-    title: String,
-    excerpt: String,
-    body: String,
-    body_html: String,
-    published_at: NaiveDateTime,
-    category_id: i32,
-    author_id: i32,
-    reading_time: i32,
-    tag_ids: Vec<i32>,
-}
-
-fn generate(
-    rng: &mut StdRng,
-    index: usize,
-    category_ids: &[i32],
-    tag_ids: &[i32],
-    writers: &[i32],
-    now: NaiveDateTime,
-) -> GeneratedArticle {
-    let words = if index % 5 == 0 { ARABIC } else { ENGLISH };
-    let title_length = rng.random_range(4..10);
-    let title = sentence(rng, words, title_length);
-    let size = rng.random_range(2_000..6_000);
-    let body = body(rng, words, size);
-    let tag_count = rng.random_range(0..=5);
-    let mut chosen_tags: Vec<i32> =
-        (0..tag_count).filter_map(|_| tag_ids.get(rng.random_range(0..tag_ids.len().max(1))).copied()).collect();
-    chosen_tags.sort_unstable();
-    chosen_tags.dedup();
-    GeneratedArticle {
-        slug: slug::with_suffix(&slug::slugify(&title), u32::try_from(index).unwrap_or(u32::MAX)),
-        excerpt: markdown::excerpt(&body),
-        body_html: String::new(),
-        reading_time: markdown::reading_time_minutes(&body),
-        published_at: now - Duration::seconds(rng.random_range(60..2 * 365 * 24 * 3600)),
-        category_id: category_ids.get(rng.random_range(0..category_ids.len().max(1))).copied().unwrap_or(0),
-        author_id: writers.get(rng.random_range(0..writers.len().max(1))).copied().unwrap_or(0),
-        title,
-        body,
-        tag_ids: chosen_tags,
-    }
-}
-
 fn seed_articles(
     conn: &mut SqliteConnection,
     rng: &mut StdRng,
@@ -423,7 +213,7 @@ fn seed_articles(
     tag_ids: &[i32],
     writers: &[i32],
     now: NaiveDateTime,
-) -> QueryResult<Vec<i32>> {
+) -> CliResult<Vec<i32>> {
     const BATCH: usize = 500;
     let progress = bar(count, "articles");
     let mut ids = Vec::with_capacity(count);
@@ -432,60 +222,35 @@ fn seed_articles(
         let end = (start + BATCH).min(count);
         let mut batch: Vec<GeneratedArticle> =
             (start..end).map(|i| generate(rng, i, category_ids, tag_ids, writers, now)).collect();
-        // Rendering and sanitizing dominate; spread them over the cores.
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let per_thread = batch.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for part in batch.chunks_mut(per_thread.max(1)) {
-                scope.spawn(move || {
-                    for article in part {
-                        article.body_html = markdown::render(&article.body);
-                    }
-                });
-            }
-        });
+        let texts = content::render(batch.iter_mut().map(|article| std::mem::take(&mut article.markdown)).collect())?;
         let inserted = conn.immediate_transaction(|conn| {
-            let rows: Vec<_> = batch
+            let rows: Vec<(NewArticle<'_>, &ArticleBody)> = batch
                 .iter()
-                .map(|article| {
-                    (
-                        articles::slug.eq(&article.slug),
-                        articles::title.eq(&article.title),
-                        articles::excerpt.eq(&article.excerpt),
-                        articles::status.eq(ArticleStatus::Published),
-                        articles::published_at.eq(Some(article.published_at)),
-                        articles::category_id.eq(Some(article.category_id)),
-                        articles::author_id.eq(Some(article.author_id)),
-                        articles::reading_time_minutes.eq(article.reading_time),
-                        articles::created_at.eq(article.published_at),
-                        articles::updated_at.eq(article.published_at),
-                    )
+                .zip(&texts)
+                .map(|(article, text)| {
+                    let new = NewArticle {
+                        slug: &article.slug,
+                        title: &article.title,
+                        excerpt: &text.excerpt,
+                        status: ArticleStatus::Published,
+                        published_at: Some(article.published_at),
+                        category_id: Some(article.category_id),
+                        author_id: Some(article.author_id),
+                        cover_image_url: None,
+                        reading_time_minutes: text.reading_time_minutes,
+                        created_at: article.published_at,
+                        updated_at: article.published_at,
+                    };
+                    (new, &text.body)
                 })
                 .collect();
-            let inserted: Vec<i32> =
-                diesel::insert_into(articles::table).values(&rows).returning(articles::id).get_results(conn)?;
-            let bodies: Vec<_> = inserted
+            let inserted = articles_db::insert_many(conn, &rows)?;
+            let links: Vec<(i32, i32)> = inserted
                 .iter()
                 .zip(&batch)
-                .map(|(id, article)| {
-                    (
-                        article_bodies::article_id.eq(*id),
-                        article_bodies::body.eq(&article.body),
-                        article_bodies::body_html.eq(&article.body_html),
-                    )
-                })
+                .flat_map(|(id, article)| article.tag_ids.iter().map(|tag| (*id, *tag)))
                 .collect();
-            diesel::insert_into(article_bodies::table).values(&bodies).execute(conn)?;
-            let mut links = Vec::new();
-            for (id, article) in inserted.iter().zip(&batch) {
-                search::index(conn, *id, &IndexedText::new(&article.title, &article.excerpt, &article.body))?;
-                links.extend(
-                    article.tag_ids.iter().map(|tag| (article_tags::article_id.eq(*id), article_tags::tag_id.eq(*tag))),
-                );
-            }
-            for chunk in links.chunks(10_000) {
-                diesel::insert_into(article_tags::table).values(chunk).execute(conn)?;
-            }
+            articles_db::link_tags(conn, &links)?;
             QueryResult::Ok(inserted)
         })?;
         ids.extend(inserted);
