@@ -191,7 +191,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         loop {
             interval.tick().await;
             let deleted = store::run(&state.pool, |conn| {
-                let deleted = auth::tokens::delete_expired(conn)? + auth::reset::delete_expired(conn)?;
+                let deleted = auth::db::delete_expired_sessions(conn)? + auth::db::delete_expired_resets(conn)?;
                 store::optimize(conn)?;
                 Ok::<_, diesel::result::Error>(deleted)
             })

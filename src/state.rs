@@ -9,8 +9,9 @@ use crate::auth::tokens::JwtKeys;
 use crate::categories::TreeCache;
 use crate::config::Config;
 use crate::limiter::{KEYS_PER_LIMIT, Limiter, TextKey};
-use crate::mail::Mailer;
+use crate::mail::{Mail, Mailer, Recipient};
 use crate::store::DbPool;
+use crate::users::db::UserRow;
 
 /// Wrong passwords allowed per account in [`PASSWORD_FAILURE_WINDOW`], counted
 /// across login, password change and account deletion.
@@ -79,5 +80,20 @@ impl AppState {
             public_cache: PublicCache::default(),
             metrics,
         })
+    }
+}
+
+impl AppState {
+    /// Sends `mail` from the configured sender, after the answer.
+    pub fn send_mail(&self, mail: Mail) {
+        self.mailer.send_later(self.config.mail_from.clone(), mail);
+    }
+
+    /// Sends `user` the mail `compose` writes for them, if their address is
+    /// one a mail can go to.
+    pub fn send_mail_to(&self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail>) {
+        if let Some(mail) = compose(&Recipient { email: &user.email, display_name: &user.display_name }) {
+            self.send_mail(mail);
+        }
     }
 }

@@ -4,6 +4,7 @@ mod access;
 pub mod cache;
 pub mod db;
 pub mod fields;
+mod listing;
 pub mod markdown;
 pub mod rank;
 mod routes;
@@ -13,7 +14,7 @@ pub mod view;
 pub mod write;
 
 pub use fields::MAX_BODY_CHARS;
-pub use routes::SortParam;
+pub use listing::SortParam;
 pub use view::{ArticleListItem, ArticleResponse, Votes, hydrate};
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -21,7 +22,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(
         scope::scope("/api/v1/articles")
-            .service(routes::list_articles)
+            .service(listing::list_articles)
             .service(routes::create_article)
             .service(routes::get_article)
             .service(routes::update_article)

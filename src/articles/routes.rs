@@ -7,15 +7,15 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::{self, editable};
-use super::db::{self, ArticleRef, ArticleRow, ArticleStatus, Cursor, ListQuery, Scope, Sort};
+use super::db::{self, ArticleRef, ArticleStatus};
 use super::view::{self, ArticleListItem, ArticleResponse, hydrate};
 use super::write::{self, Draft, Edit, Text};
-use super::{fields, search, slug};
+use super::{fields, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
 use crate::error::{AllValid, ApiError, Problem};
 use crate::http::{self, JsonBody, Patch, Tagged};
-use crate::pagination::{self, Limit, Page};
+use crate::pagination::{Limit, Page};
 use crate::state::AppState;
 use crate::store;
 use crate::time;
@@ -23,53 +23,6 @@ use crate::users::Role;
 
 const RELATED_DEFAULT: u32 = 4;
 const RELATED_MAX: u32 = 20;
-
-/// List orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum SortParam {
-    /// Newest first (the default without `q`).
-    #[serde(rename = "-published_at")]
-    NewestFirst,
-    /// Oldest first.
-    #[serde(rename = "published_at")]
-    OldestFirst,
-    /// Highest score first.
-    #[serde(rename = "-score")]
-    TopScore,
-    /// Hacker News style: `(score + 1) / (age_hours + 2)^1.8`, stored and
-    /// refreshed on every vote and every 5 minutes.
-    #[serde(rename = "hot")]
-    Hot,
-    /// Best match first by bm25 (needs `q`; the default with `q`), among the
-    /// 1,000 most recently written matches.
-    #[serde(rename = "relevance")]
-    Relevance,
-}
-
-/// Filters, order and page of the article list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListArticlesQuery {
-    /// Category slug; its sub-categories are included.
-    pub category: Option<String>,
-    /// Tag slug.
-    pub tag: Option<String>,
-    /// Author's user id.
-    pub author: Option<i32>,
-    /// Full-text search over title, excerpt and body, in any language. Every
-    /// word must match; punctuation and search operators are plain text.
-    #[param(max_length = 200)]
-    pub q: Option<String>,
-    /// Articles with this status, including scheduled ones: authors see their
-    /// own, editors all. Without it, everyone sees published, due articles.
-    pub status: Option<ArticleStatus>,
-    pub sort: Option<SortParam>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page (of the same order).
-    pub cursor: Option<String>,
-}
 
 /// How many related articles.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -150,114 +103,8 @@ pub struct UpdateArticleRequest {
 }
 
 /// Cache headers: shared caches may keep public articles read anonymously.
-fn cacheable(user: Option<&AuthUser>, public: bool) -> actix_web::HttpResponseBuilder {
+pub(super) fn cacheable(user: Option<&AuthUser>, public: bool) -> actix_web::HttpResponseBuilder {
     if user.is_none() && public { http::public(HttpResponse::Ok()) } else { http::private(HttpResponse::Ok()) }
-}
-
-/// Published articles, newest first, with filters, full-text search and
-/// other orders. Staff list drafts and scheduled articles with `status`.
-#[utoipa::path(
-    tag = "articles",
-    security((), ("bearer" = [])),
-    params(ListArticlesQuery),
-    responses(
-        (status = 200, description = "A page of articles", body = Page<ArticleListItem>,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 403, response = crate::error::responses::Forbidden),
-    ),
-)]
-#[get("")]
-pub async fn list_articles(
-    user: MaybeAuthUser,
-    query: web::Query<ListArticlesQuery>,
-    request: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    // Only what anonymous readers see is shared between requests.
-    let cache_key =
-        (user.0.is_none() && query.status.is_none()).then(|| format!("{}?{}", request.path(), request.query_string()));
-    if let Some(hit) = cache_key.as_deref().and_then(|key| state.public_cache.list(key)) {
-        return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
-    }
-    let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
-    let search = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) if q.chars().count() > search::MAX_QUERY_CHARS => {
-            return Err(ApiError::bad_request("invalid_query", "q must be at most 200 characters"));
-        }
-        Some(q) => Some(search::fts_query(q)),
-        None => None,
-    };
-    let sort = match (query.sort, &search) {
-        (Some(SortParam::Relevance), None) => {
-            return Err(ApiError::bad_request("invalid_query", "sort=relevance needs q"));
-        }
-        (Some(SortParam::Relevance), Some(_)) | (None, Some(_)) => Sort::Relevance,
-        (Some(SortParam::OldestFirst), _) => Sort::Oldest,
-        (Some(SortParam::TopScore), _) => Sort::TopScore,
-        (Some(SortParam::Hot), _) => Sort::Hot,
-        (Some(SortParam::NewestFirst), _) | (None, None) => Sort::Newest,
-    };
-    let scope = match (query.status, &user.0) {
-        (None, _) => Scope::Public,
-        (Some(_), None) => return Err(ApiError::Unauthorized(crate::error::AuthFailure::MissingToken)),
-        (Some(status), Some(user)) => {
-            user.require(Role::Author)?;
-            Scope::Status { status, author: (user.role < Role::Editor).then_some(user.id) }
-        }
-    };
-    let after: Option<Cursor> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let cursor_fits = matches!(
-        (&after, sort),
-        (None, _)
-            | (Some(Cursor::Published { .. }), Sort::Newest | Sort::Oldest)
-            | (Some(Cursor::Score { .. }), Sort::TopScore)
-            | (Some(Cursor::Hot { .. }), Sort::Hot)
-            | (Some(Cursor::Rank { .. }), Sort::Relevance)
-    );
-    if !cursor_fits {
-        return Err(ApiError::bad_request("invalid_cursor", "the cursor belongs to another order"));
-    }
-    let (category, tag_slug, author_id) = (query.category, query.tag, query.author);
-    let viewer = user.id();
-    let categories = state.categories.clone();
-    let page = crate::store::run(&state.pool, move |conn| {
-        let tree = categories.tree(conn)?;
-        // A search with nothing searchable in it, or an unknown category, matches nothing.
-        let Some(search) = search.unwrap_or(Some(String::new())) else {
-            return Ok(Page { items: Vec::new(), next_cursor: None });
-        };
-        let category_ids = match category {
-            Some(slug) => match tree.by_slug(&slug) {
-                Some(category) => Some(tree.with_descendants(category.id)),
-                None => return Ok(Page { items: Vec::new(), next_cursor: None }),
-            },
-            None => None,
-        };
-        let list = ListQuery {
-            scope,
-            category_ids,
-            tag_slug,
-            author_id,
-            search: Some(search).filter(|s| !s.is_empty()),
-            sort,
-            after,
-            limit: limit.probe(),
-        };
-        let rows = db::list(conn, &list)?;
-        let has_more = rows.len() > limit.get() as usize;
-        let (rows, cursors): (Vec<ArticleRow>, Vec<Cursor>) = rows.into_iter().take(limit.get() as usize).unzip();
-        let items = hydrate(conn, rows, viewer, &tree)?;
-        let next_cursor = if has_more { cursors.last().map(pagination::encode_cursor) } else { None };
-        diesel::QueryResult::Ok(Page { items, next_cursor })
-    })
-    .await?;
-    let tagged = Tagged::page(&page, &request)?;
-    let response = tagged.respond(None, cacheable(user.0.as_ref(), true));
-    if let Some(key) = cache_key {
-        state.public_cache.keep_list(&key, tagged);
-    }
-    Ok(response)
 }
 
 /// One article by id or slug (former slugs too). Drafts, archived and

@@ -7,26 +7,22 @@
 //! resetting by asking for links in their name. Using one drops them all.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
-use lettre::message::Mailbox;
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::db::{consume_reset, find_reset, store_reset};
 use super::password::{self, Password};
 use super::tokens::{HashedToken, PlainToken};
 use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
 use crate::limiter::{self, TextKey};
-use crate::mail::{Mail, html_escape};
-use crate::schema::{password_resets, users};
-use crate::state::{AppState, RESET_REQUESTS_ALLOWED};
+use crate::mail;
+use crate::state::AppState;
 use crate::store;
 use crate::time;
 use crate::users::Email;
-use crate::users::db::UserRow;
 
 /// The same answer whether or not an account exists.
 const FORGOT_MESSAGE: &str =
@@ -80,127 +76,6 @@ pub struct ResetPasswordRequest {
     pub password: String,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = password_resets)]
-struct NewPasswordReset<'a> {
-    user_id: i32,
-    token_hash: &'a [u8],
-    created_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-}
-
-/// Stores a reset token for the user beside the newest earlier ones; older
-/// links than the newest [`RESET_REQUESTS_ALLOWED`] stop working.
-fn store_reset(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    token: &HashedToken,
-    ttl: chrono::Duration,
-) -> QueryResult<NaiveDateTime> {
-    let now = time::now();
-    let row = NewPasswordReset { user_id, token_hash: token.as_bytes(), created_at: now, expires_at: now + ttl };
-    diesel::insert_into(password_resets::table).values(&row).execute(conn)?;
-    let newest: Vec<Vec<u8>> = password_resets::table
-        .filter(password_resets::user_id.eq(user_id))
-        .order(password_resets::created_at.desc())
-        .limit(i64::from(RESET_REQUESTS_ALLOWED))
-        .select(password_resets::token_hash)
-        .load(conn)?;
-    diesel::delete(
-        password_resets::table
-            .filter(password_resets::user_id.eq(user_id))
-            .filter(password_resets::token_hash.ne_all(newest)),
-    )
-    .execute(conn)?;
-    Ok(row.expires_at)
-}
-
-/// The user and expiry of a usable token, for an enabled account.
-fn find_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<(UserRow, NaiveDateTime)>> {
-    password_resets::table
-        .inner_join(users::table)
-        .filter(password_resets::token_hash.eq(token.as_bytes()))
-        .filter(password_resets::expires_at.gt(time::now()))
-        .filter(users::disabled.eq(false))
-        .select((UserRow::as_select(), password_resets::expires_at))
-        .first(conn)
-        .optional()
-}
-
-/// Deletes the token if it is still usable, returning its user: the check and
-/// the use are one statement, so two concurrent resets cannot both pass.
-fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<i32>> {
-    diesel::delete(
-        password_resets::table
-            .filter(password_resets::token_hash.eq(token.as_bytes()))
-            .filter(password_resets::expires_at.gt(time::now())),
-    )
-    .returning(password_resets::user_id)
-    .get_result(conn)
-    .optional()
-}
-
-/// Drops a user's outstanding reset links (after any password change).
-pub fn discard_resets(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
-    diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id))).execute(conn)?;
-    Ok(())
-}
-
-/// Deletes links that have expired; they can never be used.
-pub fn delete_expired(conn: &mut SqliteConnection) -> QueryResult<usize> {
-    diesel::delete(password_resets::table.filter(password_resets::expires_at.le(time::now()))).execute(conn)
-}
-
-fn mailbox(user: &UserRow) -> Option<Mailbox> {
-    user.email.parse().ok().map(|address| Mailbox::new(Some(user.display_name.clone()), address))
-}
-
-fn reset_mail(state: &AppState, user: &UserRow, token: &PlainToken, expires_at: NaiveDateTime) -> Option<Mail> {
-    let mut link = state.config.public_url.clone();
-    // Appended, not joined: joining would replace a last path segment such as
-    // the `/news` of `https://example.com/news`.
-    link.path_segments_mut().ok()?.pop_if_empty().push("reset-password");
-    link.query_pairs_mut().append_pair("token", token.expose());
-    let minutes = state.config.reset_token_ttl.as_secs().div_ceil(60);
-    let expires = expires_at.format("%Y-%m-%d %H:%M UTC");
-    let text = format!(
-        "Someone, hopefully you, asked to reset the password of the newsroom account for {email}.\n\n\
-         Open this link to choose a new password:\n\n{link}\n\n\
-         The link works once and expires in {minutes} minutes, at {expires}.\n\
-         If you did not ask, ignore this mail: your password stays as it is.\n",
-        email = user.email,
-    );
-    let html = format!(
-        "<p>Someone, hopefully you, asked to reset the password of the newsroom account for {email}.</p>\
-         <p><a href=\"{link}\">Choose a new password</a></p>\
-         <p>The link works once and expires in {minutes} minutes, at {expires}.<br>\
-         If you did not ask, ignore this mail: your password stays as it is.</p>",
-        email = html_escape(&user.email),
-        link = html_escape(link.as_str()),
-    );
-    Some(Mail { to: mailbox(user)?, subject: "Reset your newsroom password".into(), text, html })
-}
-
-/// Tells a user that their password changed, so that a change they did not make is noticed.
-pub fn send_password_changed(state: &AppState, user: &UserRow) {
-    let Some(to) = mailbox(user) else {
-        return;
-    };
-    let at = time::now().format("%Y-%m-%d %H:%M UTC");
-    let text = format!(
-        "The password of the newsroom account for {email} was changed at {at}, and every session was signed out.\n\n\
-         If you did not do this, use \"Forgot password?\" to choose a new one now.\n",
-        email = user.email,
-    );
-    let html = format!(
-        "<p>The password of the newsroom account for {email} was changed at {at}, and every session was signed out.</p>\
-         <p>If you did not do this, use \"Forgot password?\" to choose a new one now.</p>",
-        email = html_escape(&user.email),
-    );
-    let mail = Mail { to, subject: "Your newsroom password was changed".into(), text, html };
-    state.mailer.send_later(state.config.mail_from.clone(), mail);
-}
-
 /// Sends a reset link to the account's email, if there is such an account.
 /// The answer is the same either way, and so is its timing: the look-up and the
 /// mail happen after the answer. Each address gets at most 5 requests an hour,
@@ -241,9 +116,9 @@ pub async fn forgot_password(
         .await;
         match stored {
             Ok(Some((user, expires_at))) => {
-                if let Some(mail) = reset_mail(&background, &user, &token, expires_at) {
-                    background.mailer.send_later(background.config.mail_from.clone(), mail);
-                }
+                let minutes = background.config.reset_token_ttl.as_secs().div_ceil(60);
+                let link = mail::reset_url(&background.config.public_url, token.expose());
+                background.send_mail_to(&user, |to| mail::reset_link(to, link.as_ref()?, minutes, expires_at));
             }
             Ok(None) => tracing::info!("password reset asked for an unknown or disabled account"),
             Err(error) => tracing::error!(error = %error, "password reset not stored"),
@@ -306,6 +181,6 @@ pub async fn reset_password(
     })
     .await?;
     let user = consumed.ok_or(ApiError::InvalidResetToken)?;
-    send_password_changed(&state, &user);
+    state.send_mail_to(&user, mail::password_changed);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,9 +6,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::db::{self, IssuedRefresh, Rotation};
 use super::extract::AuthUser;
 use super::password::{self, Password};
-use super::tokens::{self, HashedToken, IssuedRefresh, Rotation};
+use super::tokens::HashedToken;
 use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::state::AppState;
@@ -128,7 +129,7 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
         let Some(user) = crate::users::db::insert(conn, &new)? else {
             return Ok(None);
         };
-        let session = tokens::store_refresh(conn, user.id, None, ttl)?;
+        let session = db::store_refresh(conn, user.id, None, ttl)?;
         diesel::QueryResult::Ok(Some((user, session)))
     })
     .await?;
@@ -172,7 +173,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     }
     let ttl = refresh_ttl(&state);
     let user_id = user.id;
-    let session = store::run(&state.pool, move |conn| tokens::store_refresh(conn, user_id, None, ttl)).await?;
+    let session = store::run(&state.pool, move |conn| db::store_refresh(conn, user_id, None, ttl)).await?;
     token_response(&state, user, session)
 }
 
@@ -190,7 +191,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
 pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     let ttl = refresh_ttl(&state);
-    let rotated = store::write(&state.pool, move |conn| match tokens::rotate_refresh(conn, &presented, ttl)? {
+    let rotated = store::write(&state.pool, move |conn| match db::rotate_refresh(conn, &presented, ttl)? {
         Rotation::Rotated { user_id, next } => {
             let user = crate::users::db::find(conn, user_id)?;
             diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
@@ -217,7 +218,7 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
 #[post("/logout")]
 pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
-    store::write(&state.pool, move |conn| tokens::revoke_family_of(conn, &presented)).await?;
+    store::write(&state.pool, move |conn| db::revoke_family_of(conn, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,20 +1,14 @@
-//! Access tokens (HS256 JWTs) and opaque one-time tokens (refresh and reset).
-//!
-//! Refresh tokens rotate: each use marks the token used and issues the next of
-//! the same family. A used token presented again revokes the whole family.
+//! Access tokens (HS256 JWTs) and opaque one-time tokens (refresh and reset);
+//! what is stored of the latter is in [`super::db`].
 
 use std::fmt;
 
 use base64::Engine;
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::schema::refresh_tokens;
 use crate::time;
 
 const ISSUER: &str = "newsroom";
@@ -123,136 +117,6 @@ impl fmt::Debug for HashedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("HashedToken(..)")
     }
-}
-
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens, check_for_backend(diesel::sqlite::Sqlite))]
-struct RefreshTokenRow {
-    id: i32,
-    user_id: i32,
-    family_id: String,
-    expires_at: NaiveDateTime,
-    used_at: Option<NaiveDateTime>,
-    revoked_at: Option<NaiveDateTime>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = refresh_tokens)]
-struct NewRefreshToken<'a> {
-    user_id: i32,
-    family_id: &'a str,
-    token_hash: &'a [u8],
-    created_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-}
-
-/// A refresh token just stored, with its session (family).
-pub struct IssuedRefresh {
-    pub token: PlainToken,
-    pub family_id: String,
-}
-
-/// Stores a new refresh token in `family_id`, or in a new family (a new session).
-pub fn store_refresh(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    family_id: Option<String>,
-    ttl: chrono::Duration,
-) -> QueryResult<IssuedRefresh> {
-    let token = PlainToken::generate();
-    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let now = time::now();
-    diesel::insert_into(refresh_tokens::table)
-        .values(NewRefreshToken {
-            user_id,
-            family_id: &family_id,
-            token_hash: token.hashed().as_bytes(),
-            created_at: now,
-            expires_at: now + ttl,
-        })
-        .execute(conn)?;
-    Ok(IssuedRefresh { token, family_id })
-}
-
-/// What presenting a refresh token led to.
-pub enum Rotation {
-    /// The token was valid: it is now used, and this is its successor.
-    Rotated { user_id: i32, next: IssuedRefresh },
-    /// Unknown, expired or revoked.
-    Invalid,
-    /// Already used: the family has just been revoked.
-    Reused,
-}
-
-/// Rotates a refresh token. Run inside an immediate transaction so that two
-/// concurrent uses of one token cannot both succeed.
-pub fn rotate_refresh(
-    conn: &mut SqliteConnection,
-    presented: &HashedToken,
-    ttl: chrono::Duration,
-) -> QueryResult<Rotation> {
-    let row = refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
-        .select(RefreshTokenRow::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(row) = row else {
-        return Ok(Rotation::Invalid);
-    };
-    let now = time::now();
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Ok(Rotation::Invalid);
-    }
-    if row.used_at.is_some() {
-        revoke_family(conn, &row.family_id)?;
-        return Ok(Rotation::Reused);
-    }
-    diesel::update(refresh_tokens::table.find(row.id)).set(refresh_tokens::used_at.eq(now)).execute(conn)?;
-    let next = store_refresh(conn, row.user_id, Some(row.family_id), ttl)?;
-    Ok(Rotation::Rotated { user_id: row.user_id, next })
-}
-
-/// Ends the session the token belongs to, if it is one of ours.
-pub fn revoke_family_of(conn: &mut SqliteConnection, presented: &HashedToken) -> QueryResult<()> {
-    let family: Option<String> = refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
-        .select(refresh_tokens::family_id)
-        .first(conn)
-        .optional()?;
-    match family {
-        Some(family) => revoke_family(conn, &family),
-        None => Ok(()),
-    }
-}
-
-fn revoke_family(conn: &mut SqliteConnection, family_id: &str) -> QueryResult<()> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(time::now()))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Revokes every refresh token of the user, except the session `keep` if given.
-pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Option<&str>) -> QueryResult<()> {
-    let mut query = diesel::update(refresh_tokens::table)
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .filter(refresh_tokens::revoked_at.is_null())
-        .into_boxed();
-    if let Some(keep) = keep {
-        query = query.filter(refresh_tokens::family_id.ne(keep));
-    }
-    query.set(refresh_tokens::revoked_at.eq(time::now())).execute(conn)?;
-    Ok(())
-}
-
-/// Deletes refresh tokens past their expiry: a used or revoked token is kept
-/// until then only so that its reuse can be detected.
-pub fn delete_expired(conn: &mut SqliteConnection) -> QueryResult<usize> {
-    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(time::now()))).execute(conn)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
 use super::fields::Role;
-use crate::auth::{reset, tokens};
+use crate::auth;
 use crate::schema::{refresh_tokens, users};
 use crate::time;
 
@@ -69,6 +69,15 @@ pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<UserRow> {
     users::table.find(id).select(UserRow::as_select()).first(conn)
 }
 
+pub fn find_optional(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<UserRow>> {
+    find(conn, id).optional()
+}
+
+/// True when `id` is an account that is not disabled: whose public things show.
+pub fn is_enabled(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+    Ok(find_optional(conn, id)?.is_some_and(|user| !user.disabled))
+}
+
 pub fn find_by_email_key(conn: &mut SqliteConnection, email_key: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
 }
@@ -102,7 +111,7 @@ pub fn update_profile(conn: &mut SqliteConnection, id: i32, changes: &ProfileCha
 /// matches) and every refresh token except the session `keep`.
 pub fn end_sessions(conn: &mut SqliteConnection, id: i32, keep: Option<&str>) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
-    tokens::revoke_user_sessions(conn, id, keep)
+    auth::db::revoke_user_sessions(conn, id, keep)
 }
 
 /// Stores a new password hash, drops any outstanding reset link, and ends
@@ -111,7 +120,7 @@ pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, k
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(password_hash), users::updated_at.eq(time::now())))
         .execute(conn)?;
-    reset::discard_resets(conn, id)?;
+    auth::db::discard_resets(conn, id)?;
     end_sessions(conn, id, keep)
 }
 

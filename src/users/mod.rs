@@ -1,5 +1,6 @@
 //! Accounts: the caller's own, public profiles, and admin management.
 
+mod admin;
 pub mod db;
 mod fields;
 mod routes;
@@ -23,8 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     )
     .service(
         scope::scope("/api/v1/admin")
-            .service(routes::list_users)
-            .service(routes::get_user_as_admin)
-            .service(routes::update_user),
+            .service(admin::list_users)
+            .service(admin::get_user_as_admin)
+            .service(admin::update_user),
     );
 }

@@ -1,5 +1,10 @@
-//! Articles in the database: rows, visibility, look-ups, keyset lists, tags,
-//! slugs, and the "Check Also" candidates.
+//! Articles in the database: rows, visibility, look-ups, slugs, tags, and
+//! writes that keep the search index and hot rank in step. Lists are in
+//! [`list`].
+
+mod list;
+
+pub use list::{Cursor, ListQuery, Scope, Sort, list, related};
 
 use std::collections::HashMap;
 
@@ -9,8 +14,8 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
-use super::search::{self, articles_fts};
-use super::{rank, slug};
+use crate::articles::search;
+use crate::articles::{rank, slug};
 use crate::error::ApiError;
 use crate::schema::{
     article_bodies, article_slugs, article_tags, article_votes, articles, collection_items, tags, users,
@@ -296,245 +301,6 @@ pub fn set_tags(conn: &mut SqliteConnection, article_id: i32, names: &[String]) 
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// The order of a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    Newest,
-    Oldest,
-    TopScore,
-    Hot,
-    Relevance,
-}
-
-/// A keyset position: the sort key of the last item seen, and its id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "k")]
-pub enum Cursor {
-    #[serde(rename = "p")]
-    Published { at: Option<NaiveDateTime>, id: i32 },
-    #[serde(rename = "s")]
-    Score { score: i32, id: i32 },
-    #[serde(rename = "h")]
-    Hot { hot: f64, id: i32 },
-    #[serde(rename = "r")]
-    Rank { rank: f64, id: i32 },
-}
-
-/// Which articles a list may show.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    /// Published and due.
-    Public,
-    /// Any article with this status (editors), or only `author`'s (authors).
-    Status { status: ArticleStatus, author: Option<i32> },
-}
-
-/// Everything a list request asks for.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pub scope: Scope,
-    pub category_ids: Option<Vec<i32>>,
-    pub tag_slug: Option<String>,
-    pub author_id: Option<i32>,
-    /// An FTS5 query built by [`search::fts_query`].
-    pub search: Option<String>,
-    pub sort: Sort,
-    pub after: Option<Cursor>,
-    /// Rows to fetch (page size + 1).
-    pub limit: i64,
-}
-
-/// Relevance lists rank at most this many matches, the most recently written.
-pub const MAX_RANKED_MATCHES: i64 = 1000;
-
-/// The rows of one page, in list order, with their cursor keys.
-pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
-    if query.sort == Sort::Relevance {
-        return list_by_relevance(conn, query);
-    }
-    let mut select = filtered(query).select(ArticleRow::as_select());
-    // Each keyset condition leads with a plain bound on the sort column
-    // (`published_at <= t AND (published_at < t OR id < i)`), which SQLite
-    // turns into an index range: a deep page seeks where page 1 starts.
-    // Only staff lists can hold undated drafts, which sort last.
-    let undated_follow = !matches!(query.scope, Scope::Public);
-    select = match (query.sort, &query.after) {
-        (Sort::Newest, Some(Cursor::Published { at: Some(at), id })) => {
-            let after =
-                articles::published_at.le(*at).and(articles::published_at.lt(*at).or(articles::id.lt(*id))).nullable();
-            if undated_follow {
-                select.filter(after.or(articles::published_at.is_null()))
-            } else {
-                select.filter(after)
-            }
-        }
-        (Sort::Newest, Some(Cursor::Published { at: None, id })) => {
-            select.filter(articles::published_at.is_null().and(articles::id.lt(*id)))
-        }
-        (Sort::Oldest, Some(Cursor::Published { at: Some(at), id })) => {
-            let after =
-                articles::published_at.ge(*at).and(articles::published_at.gt(*at).or(articles::id.gt(*id))).nullable();
-            if undated_follow {
-                select.filter(after.or(articles::published_at.is_null()))
-            } else {
-                select.filter(after)
-            }
-        }
-        (Sort::Oldest, Some(Cursor::Published { at: None, id })) => {
-            select.filter(articles::published_at.is_null().and(articles::id.gt(*id)))
-        }
-        (Sort::TopScore, Some(Cursor::Score { score, id })) => {
-            select.filter(articles::score.le(*score)).filter(articles::score.lt(*score).or(articles::id.lt(*id)))
-        }
-        (Sort::Hot, Some(Cursor::Hot { hot, id })) => {
-            select.filter(articles::hot_rank.le(*hot)).filter(articles::hot_rank.lt(*hot).or(articles::id.lt(*id)))
-        }
-        _ => select,
-    };
-    select = match query.sort {
-        Sort::Oldest => {
-            select.order((articles::published_at.is_null(), articles::published_at.asc(), articles::id.asc()))
-        }
-        Sort::TopScore => select.order((articles::score.desc(), articles::id.desc())),
-        Sort::Hot => select.order((articles::hot_rank.desc(), articles::id.desc())),
-        Sort::Newest | Sort::Relevance => select.order((articles::published_at.desc(), articles::id.desc())),
-    };
-    let rows: Vec<ArticleRow> = select.limit(query.limit).load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let cursor = match query.sort {
-                Sort::TopScore => Cursor::Score { score: row.score, id: row.id },
-                Sort::Hot => Cursor::Hot { hot: row.hot_rank, id: row.id },
-                _ => Cursor::Published { at: row.published_at, id: row.id },
-            };
-            (row, cursor)
-        })
-        .collect())
-}
-
-/// The filters every sort shares.
-fn filtered(query: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::Sqlite> {
-    let mut select = articles::table.filter(not_deleted()).into_boxed();
-    select = match &query.scope {
-        Scope::Public => select.filter(publicly_visible(time::now())),
-        Scope::Status { status, author } => {
-            let select = select.filter(articles::status.eq(*status));
-            match author {
-                Some(author) => select.filter(articles::author_id.eq(*author)),
-                None => select,
-            }
-        }
-    };
-    if let Some(ids) = &query.category_ids {
-        select = select.filter(articles::category_id.eq_any(ids.clone()));
-    }
-    if let Some(tag) = &query.tag_slug {
-        let tagged = article_tags::table
-            .inner_join(tags::table)
-            .filter(tags::slug.eq(tag.clone()))
-            .select(article_tags::article_id);
-        select = select.filter(articles::id.eq_any(tagged));
-    }
-    if let Some(author) = query.author_id {
-        select = select.filter(articles::author_id.eq(author));
-    }
-    if let Some(search) = &query.search {
-        let matching = articles_fts::table
-            .filter(search::matches(articles_fts::whole_table, search.clone()))
-            .select(articles_fts::rowid);
-        select = select.filter(articles::id.eq_any(matching));
-    }
-    select
-}
-
-/// Relevance: the [`MAX_RANKED_MATCHES`] most recently written matches,
-/// ranked by bm25, then the list's filters, in rank order. Ranking every match
-/// of a common word would cost a scan of most of the index per request.
-fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
-    let Some(search) = &query.search else {
-        return Ok(Vec::new());
-    };
-    let matching = || articles_fts::table.filter(search::matches(articles_fts::whole_table, search.clone()));
-    // FTS5 walks its doclists in rowid order, so the newest matches come cheaply.
-    let oldest: Option<i32> = matching()
-        .select(articles_fts::rowid)
-        .order(articles_fts::rowid.desc())
-        .offset(MAX_RANKED_MATCHES - 1)
-        .limit(1)
-        .first(conn)
-        .optional()?;
-    let mut ranked: Vec<(i32, f64)> = matching()
-        .filter(articles_fts::rowid.ge(oldest.unwrap_or(0)))
-        .select((articles_fts::rowid, articles_fts::rank))
-        .load(conn)?;
-    ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    if let Some(Cursor::Rank { rank, id }) = &query.after {
-        ranked.retain(|(candidate, candidate_rank)| {
-            candidate_rank.total_cmp(rank).then(candidate.cmp(id)) == std::cmp::Ordering::Greater
-        });
-    }
-    let ids: Vec<i32> = ranked.iter().map(|(id, _)| *id).collect();
-    let mut unfiltered = query.clone();
-    unfiltered.search = None;
-    let rows: Vec<ArticleRow> =
-        filtered(&unfiltered).filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
-    let mut by_id: HashMap<i32, ArticleRow> = rows.into_iter().map(|row| (row.id, row)).collect();
-    Ok(ranked
-        .into_iter()
-        .filter_map(|(id, rank)| by_id.remove(&id).map(|row| (row, Cursor::Rank { rank, id })))
-        .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
-        .collect())
-}
-
-/// "Check Also": up to `limit` other public articles, most shared tags first,
-/// then the same category, then newest. Three bounded, indexed queries.
-pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) -> QueryResult<Vec<ArticleRow>> {
-    let now = time::now();
-    let tag_ids: Vec<i32> =
-        article_tags::table.filter(article_tags::article_id.eq(article.id)).select(article_tags::tag_id).load(conn)?;
-    let mut chosen: Vec<ArticleRow> = Vec::new();
-    if !tag_ids.is_empty() {
-        let shared = diesel::dsl::count(article_tags::tag_id);
-        let same_category = articles::category_id.eq(article.category_id.unwrap_or(-1));
-        chosen = article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq_any(&tag_ids))
-            .filter(articles::id.ne(article.id))
-            .filter(publicly_visible(now))
-            .group_by(articles::id)
-            .order((shared.desc(), same_category.desc(), articles::published_at.desc(), articles::id.desc()))
-            .select(ArticleRow::as_select())
-            .limit(limit)
-            .load(conn)?;
-    }
-    let fill = |conn: &mut SqliteConnection, chosen: &mut Vec<ArticleRow>, category: Option<i32>| {
-        let missing = limit - i64::try_from(chosen.len()).unwrap_or(limit);
-        if missing <= 0 {
-            return QueryResult::Ok(());
-        }
-        let mut exclude: Vec<i32> = chosen.iter().map(|row| row.id).collect();
-        exclude.push(article.id);
-        let mut query = articles::table
-            .filter(publicly_visible(now))
-            .filter(articles::id.ne_all(exclude))
-            .select(ArticleRow::as_select())
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .limit(missing)
-            .into_boxed();
-        if let Some(category) = category {
-            query = query.filter(articles::category_id.eq(category));
-        }
-        chosen.extend(query.load(conn)?);
-        Ok(())
-    };
-    if let Some(category) = article.category_id {
-        fill(conn, &mut chosen, Some(category))?;
-    }
-    fill(conn, &mut chosen, None)?;
-    Ok(chosen)
 }
 
 /// Inserts an article with its body, indexes it and ranks it; returns its id.

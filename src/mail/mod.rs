@@ -11,6 +11,10 @@ use secrecy::ExposeSecret;
 
 use crate::config::Config;
 
+mod messages;
+
+pub use messages::{Recipient, password_changed, reset_link, reset_url};
+
 /// Where mail goes. An enum, not a trait: there are exactly two transports.
 #[derive(Clone)]
 pub enum Mailer {
@@ -74,31 +78,5 @@ impl Mailer {
             }
         }
         Ok(())
-    }
-}
-
-/// Escapes text for an HTML body.
-pub fn html_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(html_escape(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }
 }

@@ -3,20 +3,19 @@
 //! A tag is public once a public article carries it: tagging a draft creates
 //! the tag at once, and its name alone can give the draft away.
 
+pub mod db;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
-use crate::articles::{db::publicly_visible, slug};
+use crate::articles::slug;
 use crate::error::ApiError;
 use crate::http;
 use crate::pagination::{self, Limit, Page};
-use crate::schema::{article_tags, articles, tags};
 use crate::state::AppState;
 use crate::store;
-use crate::time;
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(scope::scope("/api/v1/tags").service(list_tags));
@@ -67,37 +66,18 @@ pub async fn list_tags(
     let prefix = query.q.as_deref().map(slug::slugify).filter(|prefix| !prefix.is_empty());
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
     let page = store::run(&state.pool, move |conn| {
-        let now = time::now();
-        let on_a_public_article = article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq(tags::id))
-            .filter(publicly_visible(now));
-        let mut select = tags::table
-            .filter(diesel::dsl::exists(on_a_public_article))
-            .select((tags::id, tags::slug, tags::name))
-            .into_boxed();
-        if let Some(prefix) = &prefix {
-            // A range on the unique index, where LIKE would scan.
-            select = select.filter(tags::slug.ge(prefix.clone())).filter(tags::slug.lt(format!("{prefix}\u{10FFFF}")));
-        }
-        if let Some(after) = after {
-            select = select.filter(tags::slug.gt(after));
-        }
-        let rows: Vec<(i32, String, String)> = select.order(tags::slug).limit(limit.probe()).load(conn)?;
-        let ids: Vec<i32> = rows.iter().map(|(id, _, _)| *id).collect();
-        let counts: Vec<(i32, i64)> = article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq_any(&ids))
-            .filter(publicly_visible(now))
-            .group_by(article_tags::tag_id)
-            .select((article_tags::tag_id, diesel::dsl::count_star()))
-            .load(conn)?;
-        let counts: std::collections::HashMap<i32, i64> = counts.into_iter().collect();
+        let rows = db::public(conn, prefix.as_deref(), after.as_deref(), limit.probe())?;
+        let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+        let counts = db::public_article_counts(conn, &ids)?;
         diesel::QueryResult::Ok(Page::from_rows(
             rows,
             limit,
-            |(_, slug, _)| slug.clone(),
-            |(id, slug, name)| TagResponse { article_count: counts.get(&id).copied().unwrap_or(0), slug, name },
+            |row| row.slug.clone(),
+            |row| TagResponse {
+                article_count: counts.get(&row.id).copied().unwrap_or(0),
+                slug: row.slug,
+                name: row.name,
+            },
         ))
     })
     .await?;
