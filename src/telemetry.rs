@@ -13,6 +13,7 @@ use futures_util::FutureExt;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::config::LogFormat;
 use crate::cors;
@@ -38,7 +39,11 @@ pub struct RequestId(pub String);
 /// Installs the global subscriber. `filter` uses `EnvFilter` syntax.
 pub fn init(filter: &str, format: LogFormat) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter).map_err(|e| e.to_string())?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A closing span logs how long it took, so a slow request's lines show
+    // where the time went: the request itself at `info`, each database call
+    // and mail below it at `debug`.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
     let installed = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
@@ -119,7 +124,7 @@ pub async fn catch_panics(
 }
 
 /// Root span of every request, carrying our request id rather than
-/// tracing-actix-web's own, and one log line when the response is ready.
+/// tracing-actix-web's own; its closing line gives the status and the time.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -139,7 +144,7 @@ impl RootSpanBuilder for RequestSpan {
             Ok(response) => response.status(),
             Err(error) => error.as_response_error().status_code(),
         };
+        // Logged when the span closes, with the time it took.
         span.record("http.status_code", status.as_u16());
-        span.in_scope(|| tracing::info!(http.status_code = status.as_u16(), "answered"));
     }
 }

@@ -22,6 +22,7 @@ pub fn hot_rank(score: i32, published_at: Option<NaiveDateTime>, public: bool, n
 
 /// Recomputes the stored hot rank of one article (after a publish, a
 /// reschedule or a vote).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
     let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
     let now = time::now();
@@ -32,6 +33,7 @@ pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()>
 
 /// Recomputes the hot rank of public articles in batches, so that the
 /// write lock is held only briefly; returns how many were refreshed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn refresh_hot_ranks(conn: &mut SqliteConnection) -> QueryResult<usize> {
     const BATCH: i64 = 1000;
     let mut after = 0;

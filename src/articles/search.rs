@@ -88,30 +88,37 @@ impl IndexedText {
     }
 }
 
+/// The indexed columns of an article's row.
+fn columns(
+    id: i32,
+    text: &IndexedText,
+) -> (
+    diesel::dsl::Eq<articles_fts::rowid, i32>,
+    diesel::dsl::Eq<articles_fts::title, &str>,
+    diesel::dsl::Eq<articles_fts::excerpt, &str>,
+    diesel::dsl::Eq<articles_fts::body, &str>,
+) {
+    (
+        articles_fts::rowid.eq(id),
+        articles_fts::title.eq(text.title.as_str()),
+        articles_fts::excerpt.eq(text.excerpt.as_str()),
+        articles_fts::body.eq(text.body.as_str()),
+    )
+}
+
 /// Adds an article to the index.
+#[tracing::instrument(level = "debug", skip_all, fields(article = id))]
 pub fn index(conn: &mut SqliteConnection, id: i32, text: &IndexedText) -> QueryResult<()> {
-    diesel::insert_into(articles_fts::table)
-        .values((
-            articles_fts::rowid.eq(id),
-            articles_fts::title.eq(&text.title),
-            articles_fts::excerpt.eq(&text.excerpt),
-            articles_fts::body.eq(&text.body),
-        ))
-        .execute(conn)?;
+    diesel::insert_into(articles_fts::table).values(columns(id, text)).execute(conn)?;
     Ok(())
 }
 
 /// Removes an article from the index. External-content FTS5 deletes by
 /// replaying the exact text that was indexed, hence `text`.
+#[tracing::instrument(level = "debug", skip_all, fields(article = id))]
 pub fn unindex(conn: &mut SqliteConnection, id: i32, text: &IndexedText) -> QueryResult<()> {
     diesel::insert_into(articles_fts::table)
-        .values((
-            articles_fts::whole_table.eq("delete"),
-            articles_fts::rowid.eq(id),
-            articles_fts::title.eq(&text.title),
-            articles_fts::excerpt.eq(&text.excerpt),
-            articles_fts::body.eq(&text.body),
-        ))
+        .values((articles_fts::whole_table.eq("delete"), columns(id, text)))
         .execute(conn)?;
     Ok(())
 }

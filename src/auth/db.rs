@@ -43,6 +43,7 @@ pub struct IssuedRefresh {
 }
 
 /// Stores a new refresh token in `family_id`, or in a new family (a new session).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn store_refresh(
     conn: &mut SqliteConnection,
     user_id: i32,
@@ -76,6 +77,7 @@ pub enum Rotation {
 
 /// Rotates a refresh token. Run inside an immediate transaction so that two
 /// concurrent uses of one token cannot both succeed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn rotate_refresh(
     conn: &mut SqliteConnection,
     presented: &HashedToken,
@@ -103,6 +105,7 @@ pub fn rotate_refresh(
 }
 
 /// Ends the session the token belongs to, if it is one of ours.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke_family_of(conn: &mut SqliteConnection, presented: &HashedToken) -> QueryResult<()> {
     let family: Option<String> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
@@ -127,6 +130,7 @@ fn revoke_family(conn: &mut SqliteConnection, family_id: &str) -> QueryResult<()
 }
 
 /// Revokes every refresh token of the user, except the session `keep` if given.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Option<&str>) -> QueryResult<()> {
     let mut query = diesel::update(refresh_tokens::table)
         .filter(refresh_tokens::user_id.eq(user_id))
@@ -141,6 +145,7 @@ pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Opt
 
 /// Deletes refresh tokens past their expiry: a used or revoked token is kept
 /// until then only so that its reuse can be detected.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn delete_expired_sessions(conn: &mut SqliteConnection) -> QueryResult<usize> {
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(time::now()))).execute(conn)
 }
@@ -156,6 +161,7 @@ struct NewPasswordReset<'a> {
 
 /// Stores a reset token for the user beside the newest earlier ones; older
 /// links than the newest [`RESET_REQUESTS_ALLOWED`] stop working.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn store_reset(
     conn: &mut SqliteConnection,
     user_id: i32,
@@ -181,6 +187,7 @@ pub fn store_reset(
 }
 
 /// The user and expiry of a usable token, for an enabled account.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn find_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<(UserRow, NaiveDateTime)>> {
     password_resets::table
         .inner_join(users::table)
@@ -194,6 +201,7 @@ pub fn find_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResu
 
 /// Deletes the token if it is still usable, returning its user: the check and
 /// the use are one statement, so two concurrent resets cannot both pass.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<i32>> {
     diesel::delete(
         password_resets::table
@@ -206,12 +214,14 @@ pub fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryR
 }
 
 /// Drops a user's outstanding reset links (after any password change).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn discard_resets(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
     diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
 
 /// Deletes links that have expired; they can never be used.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn delete_expired_resets(conn: &mut SqliteConnection) -> QueryResult<usize> {
     diesel::delete(password_resets::table.filter(password_resets::expires_at.le(time::now()))).execute(conn)
 }

@@ -90,6 +90,7 @@ pub struct Contents {
     pub articles: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<Contents> {
     let children = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
     let articles =

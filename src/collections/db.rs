@@ -82,6 +82,7 @@ pub type CollectionWithOwner = (CollectionRow, String);
 
 /// A collection, unless its owner is disabled: a disabled account's public
 /// things (profile and collections) answer 404 everywhere, as if it had none.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CollectionWithOwner>> {
     collections::table
         .inner_join(users::table)
@@ -112,6 +113,7 @@ fn name_taken(conn: &mut SqliteConnection, owner: i32, key: &str, except: Option
 }
 
 /// Creates a collection within the owner's limit; run in an immediate transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn create(conn: &mut SqliteConnection, new: &NewCollection<'_>, max: u32) -> QueryResult<Result<i32, Refusal>> {
     let owned: i64 = collections::table.filter(collections::owner_id.eq(new.owner_id)).count().get_result(conn)?;
     if owned >= i64::from(max) {
@@ -124,6 +126,7 @@ pub fn create(conn: &mut SqliteConnection, new: &NewCollection<'_>, max: u32) ->
 }
 
 /// Applies changes; a new name must stay unique for the owner.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update(
     conn: &mut SqliteConnection,
     row: &CollectionRow,
@@ -140,12 +143,14 @@ pub fn update(
     Ok(Ok(()))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
     diesel::delete(collections::table.find(id)).execute(conn)?;
     Ok(())
 }
 
 /// A keyset page of collections, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list(
     conn: &mut SqliteConnection,
     owner: i32,
@@ -168,6 +173,7 @@ pub fn list(
 }
 
 /// Which of `collection_ids` hold `article_id`: one query for the dialog.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn containing(conn: &mut SqliteConnection, collection_ids: &[i32], article_id: i32) -> QueryResult<HashSet<i32>> {
     let ids: Vec<i32> = collection_items::table
         .filter(collection_items::collection_id.eq_any(collection_ids))
@@ -179,6 +185,7 @@ pub fn containing(conn: &mut SqliteConnection, collection_ids: &[i32], article_i
 
 /// Saves a public article, remembering its title and slug for the owner's
 /// tombstone; `Ok(true)` when it was added, `Ok(false)` when already there.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn add_article(
     conn: &mut SqliteConnection,
     collection: &CollectionRow,
@@ -210,6 +217,7 @@ pub fn add_article(
 }
 
 /// Removes an article if it is there.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn remove_article(conn: &mut SqliteConnection, collection_id: i32, article_id: i32) -> QueryResult<()> {
     let removed = diesel::delete(collection_items::table.find((collection_id, article_id))).execute(conn)?;
     if removed > 0 {
@@ -252,6 +260,7 @@ pub struct Saved {
 /// A page of saved articles, newest additions first. Others see only public
 /// articles; the owner sees everything (the caller turns the rest into
 /// tombstones).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn items(
     conn: &mut SqliteConnection,
     collection_id: i32,

@@ -63,6 +63,7 @@ impl Mailer {
         });
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(subject = %mail.subject))]
     async fn send(&self, from: Mailbox, mail: Mail) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let message = Message::builder()
             .from(from)

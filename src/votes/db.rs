@@ -20,6 +20,7 @@ fn current_vote(conn: &mut SqliteConnection, user_id: i32, article_id: i32) -> Q
 /// by the old→new delta and refreshing its hot rank. Run it inside an
 /// immediate transaction, with `article` read in that same transaction;
 /// account deletion uses it too.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn apply(
     conn: &mut SqliteConnection,
     user_id: i32,
@@ -69,12 +70,14 @@ pub fn apply(
 }
 
 /// The tally as `user_id` sees it, without changing anything.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn read(conn: &mut SqliteConnection, user_id: i32, article: &ArticleRow) -> QueryResult<Tally> {
     let my_vote = current_vote(conn, user_id, article.id)?;
     Ok(Tally { my_vote, up: article.votes_up, down: article.votes_down, score: article.score })
 }
 
 /// Withdraws every vote of a user (account deletion), adjusting each tally.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn withdraw_all(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
     let voted: Vec<i32> =
         article_votes::table.filter(article_votes::user_id.eq(user_id)).select(article_votes::article_id).load(conn)?;
@@ -97,6 +100,7 @@ pub struct TallyMismatch {
 }
 
 /// Recounts every tally from the votes table (`newsroom check`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn check_tallies(conn: &mut SqliteConnection) -> QueryResult<Vec<TallyMismatch>> {
     let votes: Vec<(i32, i32)> =
         article_votes::table.select((article_votes::article_id, article_votes::value)).load(conn)?;
@@ -122,6 +126,7 @@ pub fn check_tallies(conn: &mut SqliteConnection) -> QueryResult<Vec<TallyMismat
 }
 
 /// Finds a public article for voting: anything else is a 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn votable(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     Ok(articles_db::resolve(conn, article)?.filter(|row| row.is_public(time::now())))
 }

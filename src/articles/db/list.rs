@@ -65,6 +65,7 @@ pub struct ListQuery {
 pub const MAX_RANKED_MATCHES: i64 = 1000;
 
 /// The rows of one page, in list order, with their cursor keys.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
     if query.sort == Sort::Relevance {
         return list_by_relevance(conn, query);
@@ -206,6 +207,7 @@ fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryRes
 
 /// "Check Also": up to `limit` other public articles, most shared tags first,
 /// then the same category, then newest. Three bounded, indexed queries.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) -> QueryResult<Vec<ArticleRow>> {
     let now = time::now();
     let tag_ids: Vec<i32> =

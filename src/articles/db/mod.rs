@@ -162,6 +162,7 @@ impl<'de> Deserialize<'de> for ArticleRef {
 }
 
 /// Finds a live article by id, slug, or a slug it had before.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
     match article {
@@ -180,12 +181,14 @@ pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult
 }
 
 /// The article `article` names, if the public may read it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn resolve_public(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     Ok(resolve(conn, article)?.filter(|row| row.is_public(time::now())))
 }
 
 /// An article just written in this transaction. It cannot have gone, so a
 /// missing row is a bug, answered as one (500) rather than as a 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiError> {
     articles::table.find(id).select(ArticleRow::as_select()).first(conn).map_err(|error| match error {
         diesel::result::Error::NotFound => {
@@ -195,6 +198,7 @@ pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiErr
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn body(conn: &mut SqliteConnection, id: i32) -> QueryResult<ArticleBody> {
     article_bodies::table.find(id).select(ArticleBody::as_select()).first(conn)
 }
@@ -216,6 +220,7 @@ fn slug_is_free(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
 }
 
 /// `base`, or the first free `base-2`, `base-3`…
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn unique_slug(conn: &mut SqliteConnection, base: &str) -> QueryResult<String> {
     if slug_is_free(conn, base)? {
         return Ok(base.to_owned());
@@ -232,6 +237,7 @@ pub fn unique_slug(conn: &mut SqliteConnection, base: &str) -> QueryResult<Strin
 
 /// Whether a client's explicit slug can be used by `article_id` (its own
 /// former slugs included).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn slug_available_for(conn: &mut SqliteConnection, slug: &str, article_id: Option<i32>) -> QueryResult<bool> {
     let current: Option<i32> =
         articles::table.filter(articles::slug.eq(slug)).select(articles::id).first(conn).optional()?;
@@ -244,6 +250,7 @@ pub fn slug_available_for(conn: &mut SqliteConnection, slug: &str, article_id: O
 }
 
 /// Moves an article to a new slug; the old one keeps resolving.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn rename(conn: &mut SqliteConnection, id: i32, old_slug: &str) -> QueryResult<()> {
     diesel::insert_into(article_slugs::table)
         .values((article_slugs::slug.eq(old_slug), article_slugs::article_id.eq(id)))
@@ -262,6 +269,7 @@ pub struct TagRef {
 }
 
 /// The tags of each article in `ids`, by name: one query for a whole page.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
     let rows: Vec<(i32, String, String)> = article_tags::table
         .inner_join(tags::table)
@@ -277,6 +285,7 @@ pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<
 }
 
 /// Display names of the authors in `ids`: one query for a whole page.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn author_names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, String>> {
     let rows: Vec<(i32, String)> =
         users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
@@ -285,6 +294,7 @@ pub fn author_names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Has
 
 /// Replaces the tags of an article with `names` (created when new; slugs
 /// made from the names, so "Libya" and "libya" are one tag).
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn set_tags(conn: &mut SqliteConnection, article_id: i32, names: &[String]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
     for name in names {
@@ -304,6 +314,7 @@ pub fn set_tags(conn: &mut SqliteConnection, article_id: i32, names: &[String]) 
 }
 
 /// Inserts an article with its body, indexes it and ranks it; returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleBody) -> QueryResult<i32> {
     let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
     diesel::insert_into(article_bodies::table)
@@ -319,6 +330,7 @@ pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleB
 }
 
 /// The caller's votes on `article_ids`: one query for a whole page.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn votes_by(conn: &mut SqliteConnection, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
     let rows: Vec<(i32, i32)> = article_votes::table
         .filter(article_votes::user_id.eq(user_id))
@@ -354,6 +366,7 @@ pub fn insert_many(conn: &mut SqliteConnection, articles: &[(NewArticle<'_>, &Ar
 }
 
 /// Tags articles with existing tags, by id: `(article, tag)` pairs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn link_tags(conn: &mut SqliteConnection, links: &[(i32, i32)]) -> QueryResult<()> {
     for chunk in links.chunks(10_000) {
         let rows: Vec<_> = chunk
@@ -366,6 +379,7 @@ pub fn link_tags(conn: &mut SqliteConnection, links: &[(i32, i32)]) -> QueryResu
 }
 
 /// Applies changes (and a new body) and keeps the search index in step.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update(
     conn: &mut SqliteConnection,
     id: i32,
@@ -411,6 +425,7 @@ fn remember_public_names(conn: &mut SqliteConnection, id: i32) -> QueryResult<()
 }
 
 /// Deletes an article for everyone: it leaves lists, search and look-ups.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn soft_delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
     let (title, excerpt, body) = indexed_text(conn, id)?;
     search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
