@@ -88,16 +88,15 @@ impl IndexedText {
     }
 }
 
-/// The indexed columns of an article's row.
-fn columns(
-    id: i32,
-    text: &IndexedText,
-) -> (
+/// The indexed columns of an article's row, as inserted.
+type Columns<'a> = (
     diesel::dsl::Eq<articles_fts::rowid, i32>,
-    diesel::dsl::Eq<articles_fts::title, &str>,
-    diesel::dsl::Eq<articles_fts::excerpt, &str>,
-    diesel::dsl::Eq<articles_fts::body, &str>,
-) {
+    diesel::dsl::Eq<articles_fts::title, &'a str>,
+    diesel::dsl::Eq<articles_fts::excerpt, &'a str>,
+    diesel::dsl::Eq<articles_fts::body, &'a str>,
+);
+
+fn columns(id: i32, text: &IndexedText) -> Columns<'_> {
     (
         articles_fts::rowid.eq(id),
         articles_fts::title.eq(text.title.as_str()),
