@@ -60,5 +60,5 @@ pub mod text;
 pub mod time;
 /// Accounts and profiles.
 pub mod users;
-/// Votes, tallies and the hot rank.
+/// Votes and exact tallies.
 pub mod votes;
