@@ -4,7 +4,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::OptionalExtension;
 use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -391,11 +390,12 @@ pub async fn list_user_collections(
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
     let rows = store::run(&state.pool, move |conn| {
-        let listed = crate::users::db::find(conn, owner).optional()?.filter(|user| !user.disabled);
-        listed.map(|_| db::list(conn, owner, true, before, limit.probe())).transpose()
+        if !crate::users::db::is_enabled(conn, owner)? {
+            return Err(ApiError::NotFound);
+        }
+        db::list(conn, owner, true, before, limit.probe()).map_err(ApiError::from)
     })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    .await?;
     let page = collections_page(rows, limit);
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }
