@@ -375,7 +375,7 @@ pub mod responses {
     #[derive(ToResponse)]
     #[response(
         content_type = "application/problem+json",
-        headers(("Retry-After" = String, description = "Seconds to wait before retrying"))
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
     )]
     pub struct TooManyRequests(pub Problem);
 

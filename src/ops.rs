@@ -25,6 +25,8 @@ pub struct Health {
 }
 
 /// 200 while the process runs.
+///
+/// For liveness probes: it touches no database.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -32,6 +34,9 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// 200 when the database answers, else 503.
+///
+/// For readiness probes: a load balancer should route nothing here until it
+/// answers 200.
 #[utoipa::path(
     tag = "ops",
     responses(
@@ -47,8 +52,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
-/// Prometheus text format: requests by route pattern, method and status, a
-/// latency histogram, and database pool use.
+/// Metrics in the Prometheus text format.
+///
+/// Requests by route pattern, method and status, a latency histogram, and
+/// database pool use.
 #[utoipa::path(
     tag = "ops",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")),

@@ -46,9 +46,10 @@ pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-/// Decodes a cursor made by [`encode_cursor`]; anything else is a 400.
+/// Decodes a cursor made by [`encode_cursor`]; anything else is a 400. An
+/// empty `cursor=` is no cursor: the first page.
 pub fn decode_cursor<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option<K>, ApiError> {
-    let Some(cursor) = cursor else {
+    let Some(cursor) = cursor.filter(|cursor| !cursor.is_empty()) else {
         return Ok(None);
     };
     let invalid =
@@ -66,6 +67,7 @@ pub struct Page<T> {
     /// The items of this page, in list order.
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -129,6 +131,7 @@ mod tests {
         assert!(decode_cursor::<(i32, String)>(Some(&encode_cursor(&"other"))).is_err());
         assert!(decode_cursor::<i32>(Some(&"A".repeat(5000))).is_err());
         assert_eq!(decode_cursor::<i32>(None).unwrap(), None);
+        assert_eq!(decode_cursor::<i32>(Some("")).unwrap(), None, "an empty cursor is the first page");
     }
 
     #[test]

@@ -46,6 +46,31 @@ fn within(raw: &str, trimmed: &str, min: usize, max: usize) -> Result<String, St
     }
 }
 
+/// The checks above (and those of slugs, emails and cover images) as JSON
+/// Schema patterns, for the OpenAPI document. They are written for both
+/// ECMA-262 and Python's `re`, which Schemathesis uses: no Unicode property
+/// classes, and whitespace spelled out where the two disagree with Rust's.
+pub mod patterns {
+    /// One line, not blank: no control characters, something besides spaces.
+    pub const ONE_LINE: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+    /// Lines, possibly blank: no control characters but tabs and line breaks.
+    pub const MULTI_LINE: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// Lines, not blank.
+    pub const MULTI_LINE_NOT_EMPTY: &str =
+        r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+    /// Lowercase letters and digits in dash-separated runs, not all digits.
+    /// Exact for ASCII; beyond it, which letters are lowercase is the
+    /// server's to say.
+    pub const SLUG: &str = r"^(?![0-9]+$)(?:[a-z0-9]|[^\x00-\x7F])+(?:-(?:[a-z0-9]|[^\x00-\x7F])+)*$";
+    /// `local@domain.tld`: no spaces or control characters, a local part of
+    /// at most 64 characters, a domain of dot-separated labels; surrounding
+    /// spaces are trimmed.
+    pub const EMAIL: &str = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\x00-\x1F\x7F-\x9F]{1,64}@[^\s@.\x00-\x1F\x7F-\x9F]+(?:\.[^\s@.\x00-\x1F\x7F-\x9F]+)+[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$";
+    /// An absolute http(s) URL with no spaces or control characters in it;
+    /// surrounding spaces are trimmed.
+    pub const HTTP_URL: &str = r"^[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[Hh][Tt][Tt][Pp][Ss]?://[^\s\x00-\x1F\x7F-\x9F]+[\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,10 +47,19 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
     Ok(names)
 }
 
+/// An absolute http(s) URL, `http://` or `https://` written out, with no
+/// spaces or control characters inside (the URL parser would quietly drop
+/// some), at most 2,000 characters as sent; surrounding spaces are trimmed.
 pub fn cover_image_url(raw: &str) -> Result<String, FieldError> {
     let invalid = || FieldError::new("cover_image_url", "must be an http(s) URL of at most 2,000 characters");
-    let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
-    if !matches!(url.scheme(), "http" | "https") || raw.chars().count() > 2000 || url.host().is_none() {
+    let trimmed = raw.trim();
+    let lowered = trimmed.get(..8).unwrap_or(trimmed).to_ascii_lowercase();
+    let absolute = lowered.starts_with("http://") || lowered.starts_with("https://");
+    if !absolute || raw.chars().count() > 2000 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let url = url::Url::parse(trimmed).map_err(|_| invalid())?;
+    if url.host().is_none() {
         return Err(invalid());
     }
     Ok(url.to_string())

@@ -64,8 +64,10 @@ pub struct ListArticlesQuery {
     pub cursor: Option<String>,
 }
 
-/// Published articles, newest first, with filters, full-text search and
-/// other orders. Staff list drafts and scheduled articles with `status`.
+/// Lists and searches published articles.
+///
+/// Newest first, with filters, full-text search and other orders. Staff list
+/// drafts and scheduled articles with `status`.
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),

@@ -107,8 +107,10 @@ pub(super) fn cacheable(user: Option<&AuthUser>, public: bool) -> actix_web::Htt
     if user.is_none() && public { http::public(HttpResponse::Ok()) } else { http::private(HttpResponse::Ok()) }
 }
 
-/// One article by id or slug (former slugs too). Drafts, archived and
-/// scheduled articles only for their author and editors; 404 for others.
+/// One article by id or slug (former slugs too).
+///
+/// Drafts, archived and scheduled articles only for their author and editors;
+/// 404 for others.
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),
@@ -159,7 +161,9 @@ pub async fn get_article(
     Ok(answer)
 }
 
-/// Writes an article (author, editor or admin). `201` with its `Location`.
+/// Writes an article (author, editor or admin).
+///
+/// `201` with its `Location`.
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
@@ -214,8 +218,10 @@ pub async fn create_article(
         .json(created))
 }
 
-/// Changes an article (its author, or an editor). With `If-Match`, only when
-/// the article is still as the client last saw it (else 412).
+/// Changes an article (its author, or an editor).
+///
+/// With `If-Match`, only when the article is still as the client last saw it
+/// (else 412).
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
@@ -276,6 +282,7 @@ pub async fn update_article(
 }
 
 /// Deletes an article (its author, or an editor): it disappears for everyone.
+///
 /// Honours `If-Match`.
 #[utoipa::path(
     tag = "articles",
@@ -313,8 +320,9 @@ pub async fn delete_article(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// "Check Also": other published articles, most shared tags first, then the
-/// same category, then newest.
+/// "Check Also": related published articles.
+///
+/// Most shared tags first, then the same category, then newest.
 #[utoipa::path(
     tag = "articles",
     params(("article" = String, Path, description = "Article id or slug"), RelatedQuery),

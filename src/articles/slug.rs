@@ -47,9 +47,10 @@ pub fn for_title(title: &str, id: i32) -> String {
     if base.is_empty() || is_numeric(&base) { format!("article-{id}") } else { base }
 }
 
-/// A slug given by a client: it must already be in slug form.
+/// A slug given by a client: it must already be in slug form, as the
+/// OpenAPI document's pattern says (so no surrounding spaces either).
 pub fn parse(raw: &str, field: &str) -> Result<String, FieldError> {
-    let slug = raw.trim();
+    let slug = raw;
     if slug.is_empty() || raw.chars().count() > MAX_CHARS {
         return Err(FieldError::new(field, format!("must be 1 to {MAX_CHARS} characters")));
     }

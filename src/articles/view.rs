@@ -5,7 +5,12 @@
 use chrono::{DateTime, Utc};
 use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
-use utoipa::ToSchema;
+use std::borrow::Cow;
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::extensions::ExtensionsBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::db::{self, ArticleRow, ArticleStatus, TagRef};
 use crate::categories::{CategorySummary, Tree};
@@ -41,18 +46,45 @@ pub struct ArticleListItem {
     pub excerpt: String,
     pub status: ArticleStatus,
     /// When it is (or was) public; in the future for a scheduled article.
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub category: Option<CategorySummary>,
     /// By name.
     pub tags: Vec<TagRef>,
+    #[schema(required = true)]
     pub author: Option<AuthorRef>,
+    #[schema(required = true)]
     pub cover_image_url: Option<String>,
     pub reading_time_minutes: i32,
     pub votes: Votes,
-    /// The caller's vote (1 or -1); null when anonymous or not voted.
+    /// The caller's vote; null when anonymous or not voted.
+    #[schema(value_type = Option<Vote>, required = true)]
     pub my_vote: Option<i32>,
+}
+
+/// A vote as the document states it: exactly 1 (up) or -1 (down). It only
+/// describes; the server reads votes as numbers (`votes::VoteValue`).
+pub struct Vote;
+
+impl PartialSchema for Vote {
+    fn schema() -> RefOr<Schema> {
+        let names = ExtensionsBuilder::new().add("x-enum-varnames", serde_json::json!(["UP", "DOWN"])).build();
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some("1 (up) or -1 (down)."))
+            .enum_values(Some([1, -1]))
+            .extensions(Some(names))
+            .into()
+    }
+}
+
+impl ToSchema for Vote {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Vote")
+    }
 }
 
 /// A whole article.

@@ -77,6 +77,7 @@ pub struct ResetPasswordRequest {
 }
 
 /// Sends a reset link to the account's email, if there is such an account.
+///
 /// The answer is the same either way, and so is its timing: the look-up and the
 /// mail happen after the answer. Each address gets at most 5 requests an hour,
 /// counted whether or not it has an account, and each client IP at most
@@ -128,6 +129,9 @@ pub async fn forgot_password(
 }
 
 /// Checks a reset link before showing the new-password form.
+///
+/// Answers when the link stops working; using it is `POST
+/// /api/v1/auth/password/reset`. An unknown, expired or used link is a 400.
 #[utoipa::path(
     tag = "auth",
     request_body = VerifyResetRequest,
@@ -147,9 +151,11 @@ pub async fn verify_reset(
     Ok(HttpResponse::Ok().json(VerifyResetResponse { valid: true, expires_at: time::utc(expires_at) }))
 }
 
-/// Sets a new password with a reset link. The policy is checked before the
-/// link is used up; success ends every session of the user and sends a
-/// "password changed" mail. The user is not signed in: they log in anew.
+/// Sets a new password with a reset link.
+///
+/// The policy is checked before the link is used up; success ends every session
+/// of the user and sends a "password changed" mail. The user is not signed in:
+/// they log in anew.
 #[utoipa::path(
     tag = "auth",
     request_body = ResetPasswordRequest,

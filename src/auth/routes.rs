@@ -96,6 +96,10 @@ fn refresh_ttl(state: &AppState) -> chrono::Duration {
 }
 
 /// Creates a reader account and signs it in.
+///
+/// The answer is a token response, as from login. The email is unique without
+/// regard to case; the password follows the policy (length, not a common
+/// password, not the email).
 #[utoipa::path(
     tag = "auth",
     request_body = RegisterRequest,
@@ -144,9 +148,11 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
     Ok(response)
 }
 
-/// Signs in with email and password. Unknown email and wrong password get the
-/// same answer in the same time. Repeated failures for one account are
-/// throttled (429) for a while, never locked for good.
+/// Signs in with email and password.
+///
+/// Unknown email and wrong password get the same answer in the same time.
+/// Repeated failures for one account are throttled (429) for a while, never
+/// locked for good.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -177,8 +183,10 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     token_response(&state, user, session)
 }
 
-/// Exchanges a refresh token for a new token pair. Each refresh token works
-/// once; presenting a used one again revokes its whole session (401).
+/// Exchanges a refresh token for a new token pair.
+///
+/// Each refresh token works once; presenting a used one again revokes its whole
+/// session (401).
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -207,9 +215,10 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
     token_response(&state, user, next)
 }
 
-/// Ends the session of a refresh token. Answers 204 whatever the token, so it
-/// reveals nothing. Access tokens of the session expire on their own; use
-/// logout-all to end them at once.
+/// Ends the session of a refresh token.
+///
+/// Answers 204 whatever the token, so it reveals nothing. Access tokens of the
+/// session expire on their own; use logout-all to end them at once.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -222,7 +231,9 @@ pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) 
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Ends every session of the caller: all access and refresh tokens stop working at once.
+/// Ends every session of the caller.
+///
+/// All access and refresh tokens stop working at once.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),

@@ -28,9 +28,10 @@ pub struct CategoryResponse {
     pub slug: String,
     #[schema(example = "Elections")]
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     /// The parent's slug; null for a top-level category.
-    #[schema(example = "politics")]
+    #[schema(example = "politics", required = true)]
     pub parent: Option<String>,
     /// Breadcrumb from the top category down to this one.
     pub path: Vec<Crumb>,
@@ -55,6 +56,7 @@ pub struct CategoryList {
     /// Every category, top-level first, then by breadcrumb.
     pub items: Vec<CategoryResponse>,
     /// Always null: the whole tree fits in one answer.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -126,6 +128,9 @@ fn current<'a>(tree: &'a Tree, slug: &str) -> Result<&'a CategoryRow, ApiError> 
 }
 
 /// Every category with its breadcrumb and article count.
+///
+/// The whole tree in one answer, top-level categories first, then by
+/// breadcrumb; `article_count` includes the categories below.
 #[utoipa::path(tag = "categories", responses((status = 200, description = "All categories", body = CategoryList)))]
 #[get("")]
 pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -143,6 +148,9 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
 }
 
 /// One category, with its breadcrumb and its direct sub-categories.
+///
+/// `path` is the breadcrumb ("Home / Politics / Elections" without Home),
+/// `children` the categories right below it, by name.
 #[utoipa::path(
     tag = "categories",
     params(("slug" = String, Path, description = "Category slug")),
@@ -169,6 +177,9 @@ pub async fn get_category(
 }
 
 /// Creates a category (editor or admin).
+///
+/// The slug is made from the name when absent; `parent` names the category
+/// above it by slug.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),
@@ -226,8 +237,9 @@ pub async fn create_category(
         .json(created))
 }
 
-/// Renames, re-describes or moves a category (editor or admin). Honours
-/// `If-Match` with the ETag of `GET /api/v1/categories/{slug}`.
+/// Renames, re-describes or moves a category (editor or admin).
+///
+/// Honours `If-Match` with the ETag of `GET /api/v1/categories/{slug}`.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),
@@ -285,8 +297,10 @@ pub async fn update_category(
     Ok(HttpResponse::Ok().json(updated))
 }
 
-/// Deletes an empty category (editor or admin): one that still has articles
-/// (of any status but deleted) or sub-categories is a 409. Honours `If-Match`.
+/// Deletes an empty category (editor or admin).
+///
+/// One that still has articles (of any status but deleted) or sub-categories is
+/// a 409. Honours `If-Match`.
 #[utoipa::path(
     tag = "categories",
     security(("bearer" = [])),

@@ -87,9 +87,10 @@ fn items(
         .collect())
 }
 
-/// The saved articles, most recently added first. The owner also sees what
-/// was unpublished or deleted since, as `{id, title, available: false,
-/// added_at}`; others see only what is still published.
+/// The saved articles, most recently added first.
+///
+/// The owner also sees what was unpublished or deleted since, as `{id, title,
+/// available: false, added_at}`; others see only what is still published.
 #[utoipa::path(
     tag = "collections",
     security((), ("bearer" = [])),
@@ -133,8 +134,9 @@ fn named_article(conn: &mut SqliteConnection, article: &ArticleRef) -> diesel::Q
     }
 }
 
-/// Saves a published article in a collection (owner only): 201 when added,
-/// 200 when it was already there.
+/// Saves a published article in a collection (owner only).
+///
+/// 201 when added, 200 when it was already there.
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
@@ -166,8 +168,9 @@ pub async fn add_collection_article(
     Ok(http::private(response).json(CollectionResponse::new(collection)))
 }
 
-/// Removes an article from a collection (owner only); 204 also when it was
-/// not there.
+/// Removes an article from a collection (owner only).
+///
+/// 204 also when it was not there.
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),

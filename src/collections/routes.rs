@@ -34,6 +34,7 @@ pub struct CollectionResponse {
     pub id: i32,
     #[schema(example = "Read later")]
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub visibility: Visibility,
     /// Every saved article, including ones no longer available.
@@ -175,9 +176,10 @@ pub(super) fn reload(conn: &mut SqliteConnection, id: i32) -> Result<db::Collect
         .ok_or_else(|| ApiError::Internal(format!("collection {id} vanished during its own write").into()))
 }
 
-/// The caller's collections, newest first; `{"items": [], "next_cursor":
-/// null}` when there are none. With `?article=`, each says whether it holds
-/// that article (the Add-to-Collection dialog).
+/// The caller's collections, newest first.
+///
+/// `{"items": [], "next_cursor": null}` when there are none. With `?article=`,
+/// each says whether it holds that article (the Add-to-Collection dialog).
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
@@ -219,6 +221,10 @@ pub async fn list_collections(
 }
 
 /// Creates a collection.
+///
+/// Private unless `visibility` says `public`. Names are unique per owner
+/// without regard to case, in any script; each user has at most a configured
+/// number of collections.
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
@@ -262,8 +268,9 @@ pub async fn create_collection(
         .json(collection))
 }
 
-/// One collection: the owner's, or anyone's public one. Another user's
-/// private collection is a 404.
+/// One collection: the owner's, or anyone's public one.
+///
+/// Another user's private collection is a 404.
 #[utoipa::path(
     tag = "collections",
     security((), ("bearer" = [])),
@@ -288,6 +295,9 @@ pub async fn get_collection(
 }
 
 /// Renames, re-describes or changes the visibility of a collection (owner only).
+///
+/// Absent fields stay as they are; `description: null` clears it. Honours
+/// `If-Match`.
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
@@ -337,6 +347,7 @@ pub async fn update_collection(
 }
 
 /// Deletes a collection (owner only); the articles stay where they are.
+///
 /// Honours `If-Match`.
 #[utoipa::path(
     tag = "collections",
@@ -370,6 +381,9 @@ pub async fn delete_collection(
 }
 
 /// A user's public collections, newest first.
+///
+/// Private collections are never listed; a disabled or unknown user is a
+/// 404.
 #[utoipa::path(
     tag = "collections",
     params(("id" = i32, Path, description = "User id"), PageQuery),

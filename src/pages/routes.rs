@@ -77,6 +77,8 @@ pub struct ListPagesQuery {
 }
 
 /// Every static page, by slug.
+///
+/// Titles only; `GET /api/v1/pages/{slug}` has the body.
 #[utoipa::path(
     tag = "pages",
     params(ListPagesQuery),
@@ -102,6 +104,8 @@ pub async fn list_pages(
 }
 
 /// One static page.
+///
+/// With its Markdown body and the sanitized HTML rendering, and an `ETag`.
 #[utoipa::path(
     tag = "pages",
     params(("slug" = String, Path, description = "Page slug, e.g. `privacy-policy`")),
@@ -123,7 +127,9 @@ pub async fn get_page(
     http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &PageResponse::from(row))
 }
 
-/// Creates (201) or replaces (200) a page (editor or admin). Honours `If-Match`.
+/// Creates (201) or replaces (200) a page (editor or admin).
+///
+/// Honours `If-Match`.
 #[utoipa::path(
     tag = "pages",
     security(("bearer" = [])),
@@ -184,7 +190,9 @@ pub async fn put_page(
     http::json_with_etag(None, response, &PageResponse::from(row))
 }
 
-/// Deletes a page (editor or admin). Honours `If-Match`.
+/// Deletes a page (editor or admin).
+///
+/// Honours `If-Match`.
 #[utoipa::path(
     tag = "pages",
     security(("bearer" = [])),

@@ -46,6 +46,9 @@ pub struct ListTagsQuery {
 }
 
 /// Tags in slug order: those that at least one published article carries.
+///
+/// `q` finds tags by the start of their slug; `article_count` counts published
+/// articles only.
 #[utoipa::path(
     tag = "tags",
     params(ListTagsQuery),

@@ -61,6 +61,9 @@ pub struct AdminUpdateUserRequest {
 }
 
 /// All users, newest first (admin only).
+///
+/// Filter by `role`, or by `q`: text found in the email or the display name,
+/// without regard to case. Keyset-paginated.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -97,6 +100,9 @@ pub async fn list_users(
 }
 
 /// One user as administrators see it (admin only).
+///
+/// With `disabled` and `updated_at`; its `ETag` is what `PATCH` takes in
+/// `If-Match`.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),
@@ -121,9 +127,11 @@ pub async fn get_user_as_admin(
     http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &AdminUser::from(row))
 }
 
-/// Changes a user's role or disables them (admin only). Disabling revokes every
-/// token at once. The last enabled admin cannot be demoted or disabled (409).
-/// Honours `If-Match` with the ETag of `GET /api/v1/admin/users/{id}`.
+/// Changes a user's role or disables them (admin only).
+///
+/// Disabling revokes every token at once. The last enabled admin cannot be
+/// demoted or disabled (409). Honours `If-Match` with the ETag of `GET
+/// /api/v1/admin/users/{id}`.
 #[utoipa::path(
     tag = "admin",
     security(("bearer" = [])),

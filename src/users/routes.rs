@@ -30,7 +30,8 @@ pub struct Account {
     /// Name shown on articles and collections.
     #[schema(example = "Amal Haddad")]
     pub display_name: String,
-    /// Short biography.
+    /// Short biography; null when there is none.
+    #[schema(required = true)]
     pub bio: Option<String>,
     /// What the user may do.
     pub role: Role,
@@ -60,7 +61,8 @@ pub struct PublicProfile {
     /// Name shown on articles and collections.
     #[schema(example = "Amal Haddad")]
     pub display_name: String,
-    /// Short biography.
+    /// Short biography; null when there is none.
+    #[schema(required = true)]
     pub bio: Option<String>,
     /// The user's role.
     pub role: Role,
@@ -123,6 +125,8 @@ pub(super) async fn db_user(state: &AppState, user_id: i32) -> Result<Option<Use
 }
 
 /// The caller's account.
+///
+/// With the email, which only its owner sees, and an `ETag` for `PATCH`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -142,7 +146,9 @@ pub async fn get_me(
     http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
-/// Changes the caller's display name or bio. Honours `If-Match`.
+/// Changes the caller's display name or bio.
+///
+/// Honours `If-Match`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -187,9 +193,11 @@ pub async fn update_me(
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
-/// Changes the caller's password. Every other session ends; this one keeps its
-/// refresh token, and its access token must be refreshed. Wrong current
-/// passwords count towards the account's limit on failed logins (429).
+/// Changes the caller's password.
+///
+/// Every other session ends; this one keeps its refresh token, and its access
+/// token must be refreshed. Wrong current passwords count towards the account's
+/// limit on failed logins (429).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -235,9 +243,11 @@ fn wrong_password() -> ApiError {
     ApiError::Forbidden { code: "invalid_credentials", detail: "The password is wrong." }
 }
 
-/// Deletes the caller's account. Their votes and collections go with it;
-/// articles they wrote stay, with `author: null`. Wrong passwords count
-/// towards the account's limit on failed logins (429). Honours `If-Match`.
+/// Deletes the caller's account.
+///
+/// Their votes and collections go with it; articles they wrote stay, with
+/// `author: null`. Wrong passwords count towards the account's limit on failed
+/// logins (429). Honours `If-Match`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -283,6 +293,8 @@ pub async fn delete_me(
 }
 
 /// A user's public profile.
+///
+/// No email. A disabled or unknown user is a 404.
 #[utoipa::path(
     tag = "users",
     params(("id" = i32, Path, description = "User id")),

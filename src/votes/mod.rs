@@ -39,8 +39,8 @@ impl VoteValue {
 /// The caller's vote and the article's tally.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Tally {
-    /// The caller's vote, or null.
-    #[schema(example = 1)]
+    /// The caller's vote; null when not voted.
+    #[schema(value_type = Option<crate::articles::view::Vote>, required = true)]
     pub my_vote: Option<i32>,
     #[schema(example = 12)]
     pub up: i32,

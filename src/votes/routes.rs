@@ -17,8 +17,7 @@ use crate::store;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VoteRequest {
-    /// 1 (up) or -1 (down).
-    #[schema(value_type = i32, minimum = -1, maximum = 1, example = 1)]
+    #[schema(value_type = crate::articles::view::Vote)]
     pub value: serde_json::Number,
 }
 
@@ -42,8 +41,9 @@ async fn change_vote(
     Ok(http::private(HttpResponse::Ok()).json(tally))
 }
 
-/// Leaves or changes the caller's vote on a published article. Idempotent:
-/// the same vote twice counts once.
+/// Leaves or changes the caller's vote on a published article.
+///
+/// Idempotent: the same vote twice counts once.
 #[utoipa::path(
     tag = "votes",
     security(("bearer" = [])),
@@ -68,6 +68,9 @@ pub async fn put_article_vote(
 }
 
 /// Withdraws the caller's vote (idempotent).
+///
+/// The article's counters move at once; withdrawing a vote that is not there
+/// changes nothing and answers the same tally.
 #[utoipa::path(
     tag = "votes",
     security(("bearer" = [])),
@@ -88,6 +91,8 @@ pub async fn delete_article_vote(
 }
 
 /// The tally and the caller's vote.
+///
+/// Up and down votes, the score, and `my_vote`: 1, -1, or null.
 #[utoipa::path(
     tag = "votes",
     security(("bearer" = [])),

@@ -108,6 +108,11 @@ async fn invalid_articles_are_422_and_change_nothing() {
         (json!({"title": "t", "body": "x", "slug": "Not A Slug"}), "slug"),
         (json!({"title": "t", "body": "x", "category": "nowhere"}), "category"),
         (json!({"title": "a\u{0}b", "body": "x"}), "title"),
+        // What the OpenAPI patterns say: slugs exactly, covers written out in full.
+        (json!({"title": "t", "body": "x", "slug": " padded "}), "slug"),
+        (json!({"title": "t", "body": "x", "cover_image_url": "https://images.example/a b.jpg"}), "cover_image_url"),
+        (json!({"title": "t", "body": "x", "cover_image_url": "http:images.example/a.jpg"}), "cover_image_url"),
+        (json!({"title": "t", "body": "x", "cover_image_url": "ht\ntp://images.example/a.jpg"}), "cover_image_url"),
     ];
     for (body, field) in cases {
         let response = app.send_json(Method::POST, "/api/v1/articles", author.token(), &body).await;
@@ -447,6 +452,9 @@ async fn lists_reject_bad_limits_and_cursors() {
     }
     let with_sort = app.get_json(&format!("/api/v1/articles?limit=1&sort=-score&cursor={score_cursor}"), None).await;
     assert_eq!(with_sort["items"].as_array().unwrap().len(), 1, "the cursor works with its own order");
+    let first = app.get_json("/api/v1/articles?limit=1", None).await;
+    let empty_cursor = app.get_json("/api/v1/articles?limit=1&cursor=", None).await;
+    assert_eq!(empty_cursor, first, "an empty cursor is the first page");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use newsroom::schema::{collection_items, collections};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestUser, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, TestUser, assert_problem, field_names, spawn_app, spawn_app_with};
 
 async fn create(app: &TestApp, owner: &TestUser, body: Value) -> reqwest::Response {
     app.send_json(Method::POST, "/api/v1/collections", owner.token(), &body).await
@@ -275,7 +275,7 @@ async fn unpublished_and_deleted_articles_become_tombstones_for_the_owner_only()
     let items = for_owner["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     let gone = &items[0];
-    assert_eq!(gone.as_object().unwrap().keys().collect::<Vec<_>>(), ["added_at", "available", "id", "slug", "title"]);
+    assert_eq!(field_names(gone), ["added_at", "available", "id", "slug", "title"]);
     assert_eq!(gone["slug"], deleted["slug"]);
     assert_eq!(
         (gone["id"].clone(), gone["title"].clone(), gone["available"].clone()),

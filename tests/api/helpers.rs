@@ -265,3 +265,11 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     assert_eq!(body["request_id"], request_id, "the body names the request id of the header");
     body
 }
+
+/// The field names of a JSON object, sorted: what a body holds, whatever
+/// order the server wrote it in.
+pub fn field_names(body: &Value) -> Vec<String> {
+    let mut names: Vec<String> = body.as_object().expect("an object").keys().cloned().collect();
+    names.sort();
+    names
+}

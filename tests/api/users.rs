@@ -5,7 +5,7 @@ use newsroom::schema::{refresh_tokens, users};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_problem, spawn_app};
+use crate::helpers::{PASSWORD, assert_problem, field_names, spawn_app};
 
 #[tokio::test]
 async fn me_is_private_and_carries_the_email() {
@@ -21,10 +21,7 @@ async fn me_is_private_and_carries_the_email() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["id"], user.id);
     assert_eq!(body["email"], user.email.as_str());
-    assert_eq!(
-        body.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["bio", "created_at", "display_name", "email", "id", "role"]
-    );
+    assert_eq!(field_names(&body), ["bio", "created_at", "display_name", "email", "id", "role"]);
 }
 
 #[tokio::test]
@@ -162,10 +159,7 @@ async fn public_profiles_show_no_email_and_are_cacheable() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["cache-control"], "public, max-age=60");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["bio", "created_at", "display_name", "id", "role"]
-    );
+    assert_eq!(field_names(&body), ["bio", "created_at", "display_name", "id", "role"]);
     for missing in
         ["/api/v1/users/999999", "/api/v1/users/abc", "/api/v1/users/99999999999999999999", "/api/v1/users/-1"]
     {

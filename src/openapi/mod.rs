@@ -2,8 +2,10 @@
 //! responses every operation of a kind can give, links, and [`document`],
 //! which collects every route.
 
+mod links;
+mod refine;
+
 use actix_web::App;
-use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
@@ -30,7 +32,9 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 Lists are keyset-paginated: pass `next_cursor` as `cursor`; a `Link: <…>; rel=\"next\"` \
 header is sent too. Every response carries `X-Request-Id`.",
         license(name = "MIT", identifier = "MIT"),
+        contact(name = "newsroom", url = "https://newsroom.example/api"),
     ),
+    servers((url = "http://localhost:8080", description = "A server on this machine, at the default bind address")),
     tags(
         (name = "auth", description = "Sessions: register, log in, refresh, log out. Rate limited per client IP."),
         (name = "users", description = "The caller's account and public profiles."),
@@ -102,118 +106,9 @@ impl Modify for CommonResponses {
     }
 }
 
-/// One OpenAPI link: from a response of `source`, the value at `expression`
-/// fills `parameter` of each of `targets`.
-struct LinkRule {
-    source: &'static str,
-    status: &'static str,
-    parameter: &'static str,
-    expression: &'static str,
-    targets: &'static [&'static str],
-}
-
-/// Where one operation's answer names what others take, so generated clients
-/// and stateful testers (Schemathesis) can chain calls on real resources.
-const LINKS: &[LinkRule] = &[
-    LinkRule {
-        source: "create_article",
-        status: "201",
-        parameter: "article",
-        expression: "$response.body#/id",
-        targets: &["get_article", "update_article", "delete_article", "related_articles", "get_article_vote"],
-    },
-    LinkRule {
-        // New articles are drafts; the first of a list is published, so votes
-        // on it succeed.
-        source: "list_articles",
-        status: "200",
-        parameter: "article",
-        expression: "$response.body#/items/0/id",
-        targets: &["get_article", "related_articles", "get_article_vote", "put_article_vote", "delete_article_vote"],
-    },
-    LinkRule {
-        source: "create_category",
-        status: "201",
-        parameter: "slug",
-        expression: "$response.body#/slug",
-        targets: &["get_category", "update_category", "delete_category"],
-    },
-    LinkRule {
-        source: "put_page",
-        status: "201",
-        parameter: "slug",
-        expression: "$response.body#/slug",
-        targets: &["get_page", "delete_page"],
-    },
-    LinkRule {
-        source: "create_collection",
-        status: "201",
-        parameter: "id",
-        expression: "$response.body#/id",
-        targets: &[
-            "get_collection",
-            "update_collection",
-            "delete_collection",
-            "list_collection_articles",
-            "add_collection_article",
-            "remove_collection_article",
-        ],
-    },
-    LinkRule {
-        source: "register",
-        status: "201",
-        parameter: "id",
-        expression: "$response.body#/user/id",
-        targets: &["get_user", "list_user_collections"],
-    },
-];
-
-/// The links of [`LINKS`], plus the refresh token of a new session feeding
-/// `refresh` and `logout`, named after their target in PascalCase.
-struct Links;
-
-impl Modify for Links {
-    fn modify(&self, openapi: &mut Document) {
-        let mut declared: Vec<(&str, &str, String, Link)> = Vec::new();
-        for rule in LINKS {
-            for target in rule.targets {
-                let link = LinkBuilder::new().operation_id(*target).parameter(rule.parameter, rule.expression).build();
-                declared.push((rule.source, rule.status, pascal_case(target), link));
-            }
-        }
-        let refresh_token = serde_json::json!({"refresh_token": "$response.body#/refresh_token"});
-        for (source, status) in [("register", "201"), ("login", "200"), ("refresh", "200")] {
-            for target in ["refresh", "logout"] {
-                let link = LinkBuilder::new().operation_id(target).request_body(Some(refresh_token.clone())).build();
-                declared.push((source, status, pascal_case(target), link));
-            }
-        }
-        for item in openapi.paths.paths.values_mut() {
-            for operation in operations_mut(item) {
-                let Some(id) = operation.operation_id.clone() else { continue };
-                for (_, status, name, link) in declared.iter().filter(|(source, ..)| *source == id) {
-                    if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
-                        response.links.insert(name.clone(), RefOr::T(link.clone()));
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Every operation of a path, whatever its method.
-fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+pub(crate) fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
-}
-
-fn pascal_case(snake: &str) -> String {
-    snake
-        .split('_')
-        .flat_map(|word| {
-            let mut chars = word.chars();
-            chars.next().map(|first| first.to_ascii_uppercase()).into_iter().chain(chars)
-        })
-        .collect()
 }
 
 /// The whole document: [`ApiDoc`] plus every route registered by
@@ -223,13 +118,15 @@ pub fn document() -> Document {
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::api::configure).split_for_parts();
     let mut document = document;
     CommonResponses.modify(&mut document);
-    Links.modify(&mut document);
+    links::Links.modify(&mut document);
     document
 }
 
 /// The document as served and committed: pretty JSON with a final newline.
 pub fn to_json(document: &Document) -> String {
-    let mut json = document.to_pretty_json().unwrap_or_default();
+    let mut value = serde_json::to_value(document).unwrap_or_default();
+    refine::refine(&mut value);
+    let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
     json.push('\n');
     json
 }
