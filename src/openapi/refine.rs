@@ -70,7 +70,9 @@ fn text_constraints(document: &mut Value) {
     let multi_line = |max: u64| json!({ "pattern": patterns::MULTI_LINE, "maxLength": max });
     let body = json!({ "pattern": patterns::MULTI_LINE_NOT_EMPTY, "maxLength": 200_000 });
     let slug = json!({ "pattern": patterns::SLUG, "maxLength": 100 });
-    let email = json!({ "format": "email", "pattern": patterns::EMAIL, "maxLength": 254 });
+    // No `format: email`: addresses are trimmed and may be internationalised,
+    // which that format forbids; the pattern says exactly what is accepted.
+    let email = json!({ "pattern": patterns::EMAIL, "maxLength": 254 });
     let password = json!({ "minLength": 10, "maxLength": 128 });
     let url = json!({ "format": "uri", "pattern": patterns::HTTP_URL, "maxLength": 2000 });
     let rules: Vec<(&str, &str, Value)> = vec![
