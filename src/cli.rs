@@ -17,11 +17,11 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
         Role::parse(role).ok_or_else(|| format!("role must be reader, author, editor or admin, not {role:?}"))?;
     let password = Password::parse(password, email.as_ref(), config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
-    let pool = store::connect(&config.database_path)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     let now = time::now();
-    let created = conn.immediate_transaction(|conn| {
+    let created = crate::store::write_on(&mut conn, |conn| {
         crate::users::db::insert(
             conn,
             &NewUser {
@@ -42,7 +42,7 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
 
 /// Recounts every tally from the votes table (`newsroom check`).
 pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::db::TallyMismatch>> {
-    let pool = store::connect(&config.database_path)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     Ok(crate::votes::db::check_tallies(&mut conn)?)

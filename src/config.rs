@@ -15,21 +15,34 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::store::Database;
+
 /// The shortest HMAC key we accept: HS256 is only as strong as its key.
 const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// Raw settings as given on the command line or in the environment.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// SQLite file path (created with its folder).
+    /// A SQLite file path (created with its folder), or a `postgres://` URL.
     #[arg(
         long,
         env = "NEWSROOM_DATABASE_URL",
         value_name = "NEWSROOM_DATABASE_URL",
         default_value = "data/newsroom.db",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,
+
+    /// Database connections per process.
+    #[arg(
+        long,
+        env = "NEWSROOM_DATABASE_POOL_SIZE",
+        value_name = "NEWSROOM_DATABASE_POOL_SIZE",
+        default_value_t = 8,
+        global = true
+    )]
+    pub database_pool_size: u32,
 
     /// Listen address; port 0 picks a free port.
     #[arg(long, env = "NEWSROOM_BIND", value_name = "NEWSROOM_BIND", default_value = "127.0.0.1:8080", global = true)]
@@ -222,7 +235,8 @@ pub enum CorsOrigins {
 
 /// Validated configuration shared by every part of the server.
 pub struct Config {
-    pub database_path: PathBuf,
+    pub database: Database,
+    pub database_pool_size: u32,
     pub bind: SocketAddr,
     pub jwt_secret: SecretString,
     pub public_url: Url,
@@ -245,7 +259,7 @@ impl fmt::Debug for Config {
     // Hand-written so that secrets never reach a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("database_path", &self.database_path)
+            .field("database", &self.database)
             .field("bind", &self.bind)
             .field("public_url", &self.public_url.as_str())
             .field("smtp", &self.smtp_url.is_some())
@@ -275,7 +289,10 @@ impl Settings {
     /// Validates every setting. When no JWT secret is given, one is generated
     /// once and kept next to the database, so tokens survive restarts.
     pub fn into_config(self) -> Result<Config, ConfigError> {
-        let database_path = database_path(&self.database_url)?;
+        let database = database(&self.database_url)?;
+        if !(1..=1000).contains(&self.database_pool_size) {
+            return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
+        }
         let public_url = Url::parse(&self.public_url)
             .map_err(|e| ConfigError::new("NEWSROOM_PUBLIC_URL", e))
             .and_then(|url| match url.scheme() {
@@ -298,9 +315,17 @@ impl Settings {
                 format!("not a mailbox such as `newsroom <no-reply@example.com>`: {e}"),
             )
         })?;
-        let jwt_secret = match self.jwt_secret {
-            Some(secret) => SecretString::from(secret),
-            None => stored_jwt_secret(&database_path)?,
+        let jwt_secret = match (self.jwt_secret, &database) {
+            (Some(secret), _) => SecretString::from(secret),
+            (None, Database::Sqlite(path)) => stored_jwt_secret(path)?,
+            // Instances sharing a database must share the key, or each would
+            // refuse the others' tokens.
+            (None, Database::Postgres(_)) => {
+                return Err(ConfigError::new(
+                    "NEWSROOM_JWT_SECRET",
+                    "must be set with PostgreSQL, the same for every instance of the site",
+                ));
+            }
         };
         if jwt_secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
             return Err(ConfigError::new(
@@ -319,7 +344,8 @@ impl Settings {
             return Err(ConfigError::new("NEWSROOM_PASSWORD_MIN_LENGTH", "must be between 1 and 128"));
         }
         Ok(Config {
-            database_path,
+            database,
+            database_pool_size: self.database_pool_size,
             bind: self.bind,
             jwt_secret,
             public_url,
@@ -340,16 +366,20 @@ impl Settings {
     }
 }
 
-fn database_path(url: &str) -> Result<PathBuf, ConfigError> {
+fn database(url: &str) -> Result<Database, ConfigError> {
     const VARIABLE: &str = "NEWSROOM_DATABASE_URL";
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(ConfigError::new(VARIABLE, "PostgreSQL is not supported yet; use a SQLite file path"));
+        let parsed = Url::parse(url).map_err(|e| ConfigError::new(VARIABLE, format!("not a URL: {e}")))?;
+        if parsed.host().is_none() && !parsed.query().is_some_and(|query| query.contains("host=")) {
+            return Err(ConfigError::new(VARIABLE, "a PostgreSQL URL needs a host"));
+        }
+        return Ok(Database::Postgres(SecretString::from(url.to_owned())));
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
     if path.is_empty() || path.contains('\0') {
-        return Err(ConfigError::new(VARIABLE, "must be a file path"));
+        return Err(ConfigError::new(VARIABLE, "must be a file path or a postgres:// URL"));
     }
-    Ok(PathBuf::from(path))
+    Ok(Database::Sqlite(PathBuf::from(path)))
 }
 
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
@@ -405,9 +435,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_urls_are_reserved() {
-        let err = database_path("postgres://localhost/newsroom").unwrap_err();
-        assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"));
+    fn urls_choose_the_backend() {
+        assert!(database("postgres://localhost/newsroom").unwrap().is_postgres());
+        assert!(database("postgresql://user:pw@db.example:5432/news").unwrap().is_postgres());
+        assert!(!database("data/newsroom.db").unwrap().is_postgres());
+        assert!(!database("sqlite://data/newsroom.db").unwrap().is_postgres());
+        let err = database("postgres:///newsroom").unwrap_err();
+        assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"), "{err}");
+        assert!(database("").is_err());
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_secret() {
+        let settings = Settings::from_args(["--database-url", "postgres://localhost/newsroom"]).unwrap();
+        let err = settings.into_config().unwrap_err();
+        assert!(err.to_string().starts_with("NEWSROOM_JWT_SECRET: must be set with PostgreSQL"), "{err}");
     }
 
     #[test]

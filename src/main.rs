@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, openapi, seed, seed_bench, store, telemetry};
+use newsroom::{cli, openapi, seed, seed_bench, startup, store, telemetry};
 
 /// mimalloc keeps less of the memory a burst of requests freed than glibc's
 /// per-thread arenas, and is faster on the write path (BENCHMARKS.md).
@@ -92,9 +92,27 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(if unreachable_database(e.as_ref()) { EXIT_CONFIG } else { 1 })
         }
     }
+}
+
+/// A database that cannot be opened (refused, unknown, wrong credentials) is a
+/// configuration problem, like any other unusable setting.
+fn unreachable_database(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let open = matches!(error.downcast_ref::<store::SetupError>(), Some(store::SetupError::Open(_)))
+            || matches!(
+                error.downcast_ref::<startup::StartupError>(),
+                Some(startup::StartupError::Database(store::SetupError::Open(_)))
+            );
+        if open {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 fn serve(config: Config) -> cli::CliResult<()> {
@@ -109,7 +127,7 @@ fn serve(config: Config) -> cli::CliResult<()> {
 }
 
 fn migrate(config: &Config) -> cli::CliResult<()> {
-    let pool = store::connect(&config.database_path)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     let applied = store::migrate(&pool)?;
     println!("applied {applied} migration(s)");
     Ok(())

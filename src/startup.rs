@@ -66,7 +66,8 @@ impl Application {
     /// Opens and migrates the database, binds `config.bind` (port 0 picks a
     /// free port) and prepares the server. Tests and `main` both start here.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let pool = store::connect(&config.database_path)?;
+        let pool_size = config.database_pool_size;
+        let pool = store::connect(&config.database, pool_size)?;
         store::migrate(&pool)?;
         password::warm_up();
 
@@ -119,7 +120,7 @@ impl Application {
         // Database work is bounded by the pool; more blocking threads than
         // connections only wait, and each one grows the heap.
         .workers(workers)
-        .worker_max_blocking_threads((store::POOL_SIZE as usize).div_ceil(workers))
+        .worker_max_blocking_threads((pool_size as usize).div_ceil(workers))
         .listen(listener)
         .map_err(|e| StartupError::Bind(address, e))?
         .run();

@@ -1,31 +1,126 @@
-//! The SQLite pool, its per-connection settings, the embedded migrations, and
-//! [`run`], the one way request handlers touch the database.
+//! The database: one connection type for both backends ([`Conn`]), the pool,
+//! per-connection settings, the embedded migrations of each backend, and
+//! [`run`] and [`write`], the one way request handlers touch the database.
+//!
+//! SQLite lets one connection write at a time, so writers queue in this
+//! process and run in immediate transactions. PostgreSQL arbitrates itself:
+//! writes run in serializable transactions, retried when the database
+//! reports a serialization failure or a deadlock, which a client never sees.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::sqlite::SqliteConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PoolError, PooledConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::ApiError;
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+/// A connection to either backend. Queries written with Diesel's DSL run on
+/// both; what differs (full-text search, transactions, maintenance) matches
+/// on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The backend every query is built for.
+pub type Backend = MultiBackend;
 
-/// Connections are CPU-bound on SQLite; a few more than the cores keeps the
-/// blocking pool busy without contending for the single writer.
-pub const POOL_SIZE: u32 = 8;
+/// The pool of connections, and which backend they reach.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<Manager>,
+    postgres: bool,
+}
+
+impl DbPool {
+    pub fn get(&self) -> Result<PooledConnection<Manager>, PoolError> {
+        self.pool.get()
+    }
+
+    pub fn state(&self) -> diesel::r2d2::State {
+        self.pool.state()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database, from `NEWSROOM_DATABASE_URL`.
+#[derive(Clone)]
+pub enum Database {
+    /// A SQLite file, created with its folder when missing.
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (it may hold a password).
+    Postgres(SecretString),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "SQLite at {}", path.display()),
+            Self::Postgres(_) => f.write_str("PostgreSQL"),
+        }
+    }
+}
+
+impl Database {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// A new connection, with the real reason when it cannot be opened:
+    /// deriving `MultiConnection` would report only that no backend accepted
+    /// the URL.
+    pub fn establish(&self) -> Result<Conn, ConnectionError> {
+        match self {
+            Self::Sqlite(path) => SqliteConnection::establish(&path.to_string_lossy()).map(Conn::Sqlite),
+            Self::Postgres(url) => PgConnection::establish(url.expose_secret()).map(Conn::Postgres),
+        }
+    }
+}
+
+/// Opens connections of the configured backend for the pool.
+pub struct Manager {
+    database: Database,
+}
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        self.database.establish().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.is_broken()
+    }
+}
 
 #[derive(Debug)]
-struct SqlitePragmas;
+struct Settings;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for Settings {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         // busy_timeout first: switching to WAL can itself wait for a lock.
         // Checkpoints run on a timer (`checkpoint`) instead of inside whichever
         // write happens to cross the WAL threshold, which stalled that writer
@@ -33,16 +128,20 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
         // keeps memory flat; the OS caches the file anyway. The WAL file is
         // cut back to 64 MiB whenever it restarts, or a burst of writes would
         // leave it (and the index every connection maps) at its peak size.
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 5000;
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA wal_autocheckpoint = 0;
-             PRAGMA journal_size_limit = 67108864;
-             PRAGMA cache_size = -1024;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+        let settings = match conn {
+            Conn::Sqlite(_) => {
+                "PRAGMA busy_timeout = 5000;
+                 PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA wal_autocheckpoint = 0;
+                 PRAGMA journal_size_limit = 67108864;
+                 PRAGMA cache_size = -1024;"
+            }
+            // Timestamps are stored without a zone and meant as UTC.
+            Conn::Postgres(_) => "SET TIME ZONE 'UTC';",
+        };
+        conn.batch_execute(settings).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -51,7 +150,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 pub enum SetupError {
     #[error("cannot create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
-    #[error("cannot open the database: {0}")]
+    #[error("NEWSROOM_DATABASE_URL: cannot open the database: {0}")]
     Open(String),
     #[error("cannot open the database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
@@ -59,52 +158,81 @@ pub enum SetupError {
     Migrations(String),
 }
 
-/// Opens the pool on `path`, creating the file and its folder when missing.
-pub fn connect(path: &Path) -> Result<DbPool, SetupError> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+/// The reason a connection failed, in one line: libpq's own message (wrong
+/// password, missing database, refused connection…) without its line breaks.
+fn one_line(error: &ConnectionError) -> String {
+    error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Opens a pool of `size` connections on `database`, creating a SQLite file
+/// and its folder when missing. A first connection is opened alone, so that
+/// a database that cannot be reached fails here with its reason.
+pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
+    if let Database::Sqlite(path) = database
+        && let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
     }
-    // WAL is a property of the file: switch it once, alone, before the pool
-    // opens its connections in parallel and they race for that lock.
-    let mut first =
-        SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| SetupError::Open(e.to_string()))?;
-    SqlitePragmas.on_acquire(&mut first).map_err(|e| SetupError::Open(e.to_string()))?;
+    // On SQLite, WAL is a property of the file: switch it once, alone, before
+    // the pool opens its connections in parallel and they race for that lock.
+    let mut first = database.establish().map_err(|e| SetupError::Open(one_line(&e)))?;
+    Settings.on_acquire(&mut first).map_err(|e| SetupError::Open(e.to_string()))?;
     drop(first);
-    let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
-    Ok(Pool::builder()
-        .max_size(POOL_SIZE)
+    let pool = Pool::builder()
+        .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(manager)?)
+        .connection_customizer(Box::new(Settings))
+        .build(Manager { database: database.clone() })?;
+    Ok(DbPool { pool, postgres: database.is_postgres() })
 }
 
-/// Applies pending migrations, then lets SQLite refresh the planner's
-/// statistics where they are missing or stale: without them it may walk the
-/// status index instead of looking up ids. Then empties the WAL, which a
-/// migration or bulk load can leave gigabytes long and which every reader
-/// would otherwise search until the first checkpoint. Returns how many
-/// migrations ran.
+/// Applies pending migrations of the backend. On SQLite, then lets it refresh
+/// the planner's statistics where they are missing or stale (without them it
+/// may walk the status index instead of looking up ids), and empties the
+/// WAL, which a migration or bulk load can leave gigabytes long and which
+/// every reader would otherwise search until the first checkpoint. Returns
+/// how many migrations ran.
 pub fn migrate(pool: &DbPool) -> Result<usize, SetupError> {
     let mut conn = pool.get()?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map(|applied| applied.len())
-        .map_err(|e| SetupError::Migrations(e.to_string()))?;
-    optimize(&mut conn).map_err(|e| SetupError::Migrations(e.to_string()))?;
-    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").map_err(|e| SetupError::Migrations(e.to_string()))?;
-    Ok(applied)
+    let failed = |e: &dyn std::fmt::Display| SetupError::Migrations(e.to_string());
+    match &mut *conn {
+        Conn::Sqlite(sqlite) => {
+            let applied = sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| failed(&e))?.len();
+            optimize(&mut conn).map_err(|e| failed(&e))?;
+            conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);").map_err(|e| failed(&e))?;
+            Ok(applied)
+        }
+        Conn::Postgres(postgres) => {
+            // Two instances started together must not both migrate: the
+            // first takes this lock for the session, the other waits, then
+            // finds nothing pending.
+            postgres.batch_execute("SELECT pg_advisory_lock(7140002001);").map_err(|e| failed(&e))?;
+            let applied = postgres.run_pending_migrations(POSTGRES_MIGRATIONS).map(|applied| applied.len());
+            postgres.batch_execute("SELECT pg_advisory_unlock(7140002001);").map_err(|e| failed(&e))?;
+            applied.map_err(|e| failed(&e))
+        }
+    }
 }
 
-/// Copies what it can from the WAL into the database file without waiting for
-/// readers or blocking writers; the periodic task runs it.
-pub fn checkpoint(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
+/// On SQLite, copies what it can from the WAL into the database file without
+/// waiting for readers or blocking writers; the periodic task runs it.
+/// PostgreSQL checkpoints itself.
+pub fn checkpoint(conn: &mut Conn) -> diesel::QueryResult<()> {
+    match conn {
+        Conn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE);"),
+        Conn::Postgres(_) => Ok(()),
+    }
 }
 
-/// `PRAGMA optimize` over every table (0x10002): cheap when nothing changed.
-pub fn optimize(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-    // The limit keeps ANALYZE to a sample, so this stays cheap on big tables.
-    conn.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+/// Refreshes the planner's statistics where they are stale: SQLite's
+/// `PRAGMA optimize` over every table (0x10002), cheap when nothing changed;
+/// PostgreSQL's autovacuum does this itself.
+pub fn optimize(conn: &mut Conn) -> diesel::QueryResult<()> {
+    match conn {
+        // The limit keeps ANALYZE to a sample, so this stays cheap on big tables.
+        Conn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"),
+        Conn::Postgres(_) => Ok(()),
+    }
 }
 
 /// SQLite lets one connection write at a time. Writers queue here, in order,
@@ -112,38 +240,112 @@ pub fn optimize(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
 /// wastes most of the time the lock is free.
 static WRITER: Mutex<()> = Mutex::new(());
 
-/// Runs `work` while no other writer of this process runs.
-pub fn exclusively<T>(work: impl FnOnce() -> T) -> T {
-    let _turn = WRITER.lock().unwrap_or_else(PoisonError::into_inner);
-    work()
+/// How often a PostgreSQL write that lost a serialization race is tried again.
+const WRITE_ATTEMPTS: u32 = 20;
+
+/// True for the errors that mean "run the transaction again": a
+/// serialization failure or a deadlock, which PostgreSQL resolves by
+/// failing one of the transactions involved.
+fn is_retryable(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
 }
 
-/// Runs `work` in an immediate transaction, one writer at a time, on the
-/// blocking pool. The turn is taken before the connection, so that queued
-/// writers do not hold connections that readers need.
+/// Runs `work` in one write transaction on `conn`: immediate on SQLite (with
+/// the process's writer turn), serializable on PostgreSQL, where it is run
+/// again after a serialization failure or a deadlock. A refusal (`Err`)
+/// rolls the transaction back.
+pub fn write_transaction<T, E>(conn: &mut Conn, mut work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
+    let mut attempt = 1;
+    loop {
+        let begun = match conn {
+            Conn::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE"),
+            Conn::Postgres(postgres) => {
+                AnsiTransactionManager::begin_transaction_sql(postgres, "BEGIN ISOLATION LEVEL SERIALIZABLE")
+            }
+        };
+        begun?;
+        let outcome = match work(conn) {
+            Ok(value) => {
+                <Conn as Connection>::TransactionManager::commit_transaction(conn).map(|()| value).map_err(E::from)
+            }
+            Err(error) => {
+                <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                Err(error)
+            }
+        };
+        match outcome {
+            Err(error) if attempt < WRITE_ATTEMPTS && error.as_diesel().is_some_and(is_retryable) => {
+                attempt += 1;
+                // Spread the retries of transactions that collided.
+                std::thread::sleep(Duration::from_millis(u64::from(attempt) * rand::random_range(1..5)));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// The database error inside an error, to tell a lost race from a refusal.
+pub trait AsDieselError {
+    fn as_diesel(&self) -> Option<&DieselError>;
+}
+
+impl AsDieselError for DieselError {
+    fn as_diesel(&self) -> Option<&DieselError> {
+        Some(self)
+    }
+}
+
+impl AsDieselError for ApiError {
+    fn as_diesel(&self) -> Option<&DieselError> {
+        match self {
+            Self::Internal(cause) => cause.downcast_ref::<DieselError>(),
+            _ => None,
+        }
+    }
+}
+
+/// [`write_transaction`] on a connection at hand (a timer's, a command's),
+/// after taking the writer turn on SQLite.
+pub fn write_on<T, E>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
+    let _turn = matches!(conn, Conn::Sqlite(_)).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
+    write_transaction(conn, work)
+}
+
+/// Runs `work` in a write transaction ([`write_transaction`]) on the
+/// blocking pool. On SQLite the writer turn is taken before the connection,
+/// so that queued writers do not hold connections that readers need.
 pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    F: FnMut(&mut Conn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
-    E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+    E: Into<ApiError> + From<DieselError> + AsDieselError + Send + 'static,
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
     actix_web::web::block(move || {
         let _entered = span.enter();
-        exclusively(|| {
-            let mut conn = pool.get().map_err(ApiError::from)?;
-            conn.immediate_transaction(work).map_err(Into::into)
-        })
+        let _turn = (!pool.is_postgres()).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut conn = pool.get().map_err(ApiError::from)?;
+        write_transaction(&mut conn, work).map_err(Into::into)
     })
     .await?
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, inside the
-/// caller's tracing span, so that async workers never wait on SQLite.
+/// caller's tracing span, so that async workers never wait on the database.
 pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
 {
@@ -158,8 +360,8 @@ where
 }
 
 /// Gives a fieldless enum its text form (`as_str`, `parse`) and stores it as
-/// that text; the type also derives `AsExpression` and `FromSqlRow` with
-/// `sql_type = Text`.
+/// that text on every backend; the type also derives `AsExpression` and
+/// `FromSqlRow` with `sql_type = Text`.
 macro_rules! text_enum {
     ($type:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $type {
@@ -177,25 +379,39 @@ macro_rules! text_enum {
             }
         }
 
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $type {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-            ) -> diesel::serialize::Result {
-                out.set_value(self.as_str());
-                Ok(diesel::serialize::IsNull::No)
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $type
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, DB>) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
             }
         }
 
-        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $type {
-            fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> diesel::deserialize::Result<Self> {
-                let text =
-                    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>>::from_sql(
-                        value,
-                    )?;
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $type
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(value: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(value)?;
                 Self::parse(&text).ok_or_else(|| format!("unexpected {} {text:?}", stringify!($type)).into())
             }
         }
     };
 }
 pub(crate) use text_enum;
+
+/// Runs the same Diesel code on whichever backend `conn` holds, for what the
+/// common [`Backend`] cannot express (upserts, multi-row inserts, `RETURNING`
+/// a whole row): each arm is type-checked for its own backend.
+macro_rules! on_backend {
+    ($conn:expr, |$inner:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($inner) => $body,
+            $crate::store::Conn::Postgres($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;

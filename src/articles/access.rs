@@ -1,8 +1,8 @@
 //! Who may see and change an article: the public sees what is published and
 //! due; authors also their own, editors everything.
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
-use diesel::sqlite::SqliteConnection;
 
 use super::db::{self, ArticleRef, ArticleRow};
 use crate::auth::AuthUser;
@@ -31,7 +31,7 @@ fn ensure_editable(user: &AuthUser, article: &ArticleRow) -> Result<(), ApiError
 }
 
 /// The article `article` names, if `user` may change it (404 or 403 if not).
-pub fn editable(conn: &mut SqliteConnection, article: &ArticleRef, user: &AuthUser) -> Result<ArticleRow, ApiError> {
+pub fn editable(conn: &mut Conn, article: &ArticleRef, user: &AuthUser) -> Result<ArticleRow, ApiError> {
     let row = db::resolve(conn, article)?.ok_or(ApiError::NotFound)?;
     ensure_editable(user, &row)?;
     Ok(row)

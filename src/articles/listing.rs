@@ -97,7 +97,8 @@ pub async fn list_articles(
         Some(q) if q.chars().count() > search::MAX_QUERY_CHARS => {
             return Err(ApiError::bad_request("invalid_query", "q must be at most 200 characters"));
         }
-        Some(q) => Some(search::fts_query(q)),
+        // `Some(None)`: a search with nothing searchable in it, which matches nothing.
+        Some(q) => Some(search::Query::parse(q)),
         None => None,
     };
     let sort = match (query.sort, &search) {
@@ -137,8 +138,10 @@ pub async fn list_articles(
         let tree = categories.tree(conn)?;
         let nothing = || Ok(Page { items: Vec::new(), next_cursor: None });
         // A search with nothing searchable in it, or an unknown category, matches nothing.
-        let Some(search) = search.unwrap_or(Some(String::new())) else {
-            return nothing();
+        let search = match search {
+            Some(None) => return nothing(),
+            Some(Some(search)) => Some(search),
+            None => None,
         };
         let category_ids = match category {
             Some(slug) => match tree.by_slug(&slug) {
@@ -147,16 +150,7 @@ pub async fn list_articles(
             },
             None => None,
         };
-        let list = ListQuery {
-            scope,
-            category_ids,
-            tag_slug,
-            author_id,
-            search: Some(search).filter(|s| !s.is_empty()),
-            sort,
-            after,
-            limit: limit.probe(),
-        };
+        let list = ListQuery { scope, category_ids, tag_slug, author_id, search, sort, after, limit: limit.probe() };
         let page = Page::from_rows(db::list(conn, &list)?, limit, |(_, cursor)| cursor.clone(), |(row, _)| row);
         page.try_map_items(|rows| hydrate(conn, rows, viewer, &tree))
     })

@@ -2,9 +2,9 @@
 //! so that the front page never computes it per row: refreshed by every vote
 //! and publication, and on a timer so that age decay shows.
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::db::{ArticleRow, publicly_visible};
 use crate::schema::articles;
@@ -23,7 +23,7 @@ pub fn hot_rank(score: i32, published_at: Option<NaiveDateTime>, public: bool, n
 /// Recomputes the stored hot rank of one article (after a publish, a
 /// reschedule or a vote).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn refresh_hot_rank(conn: &mut Conn, id: i32) -> QueryResult<()> {
     let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
     let now = time::now();
     let hot = hot_rank(row.score, row.published_at, row.is_public(now), now);
@@ -34,7 +34,7 @@ pub fn refresh_hot_rank(conn: &mut SqliteConnection, id: i32) -> QueryResult<()>
 /// Recomputes the hot rank of public articles in batches, so that the
 /// write lock is held only briefly; returns how many were refreshed.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn refresh_hot_ranks(conn: &mut SqliteConnection) -> QueryResult<usize> {
+pub fn refresh_hot_ranks(conn: &mut Conn) -> QueryResult<usize> {
     const BATCH: i64 = 1000;
     let mut after = 0;
     let mut refreshed = 0;
@@ -49,16 +49,14 @@ pub fn refresh_hot_ranks(conn: &mut SqliteConnection) -> QueryResult<usize> {
         let Some(&(last, _, _)) = batch.last() else {
             return Ok(refreshed);
         };
-        crate::store::exclusively(|| {
-            conn.immediate_transaction(|conn| {
-                let now = time::now();
-                for (id, score, published_at) in &batch {
-                    diesel::update(articles::table.find(id))
-                        .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
-                        .execute(conn)?;
-                }
-                QueryResult::Ok(())
-            })
+        crate::store::write_on(&mut *conn, |conn| {
+            let now = time::now();
+            for (id, score, published_at) in &batch {
+                diesel::update(articles::table.find(id))
+                    .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
+                    .execute(conn)?;
+            }
+            QueryResult::Ok(())
         })?;
         refreshed += batch.len();
         after = last;

@@ -206,7 +206,7 @@ pub async fn create_article(
     };
     let created = store::write(&state.pool, move |conn| {
         let tree = Tree::load(conn)?;
-        let id = write::create(conn, &tree, draft)?;
+        let id = write::create(conn, &tree, draft.clone())?;
         let row = db::reload(conn, id)?;
         view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })
@@ -272,7 +272,7 @@ pub async fn update_article(
         let row = editable(conn, &article, &user)?;
         let tree = Tree::load(conn)?;
         http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
-        write::apply_update(conn, &tree, &row, edit)?;
+        write::apply_update(conn, &tree, &row, edit.clone())?;
         let row = db::reload(conn, row.id)?;
         view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })

@@ -1,17 +1,25 @@
-//! Full-text search with SQLite FTS5: the only SQL Diesel cannot express.
+//! Full-text search, natively on each backend: SQLite's FTS5 table
+//! `articles_fts`, PostgreSQL's `articles_search` tsvector with a GIN index.
 //!
-//! `articles_fts` is an external-content index over `articles` (see its
-//! migration). Rows are written here, in the caller's transaction, from text
-//! normalised in Rust so that Arabic matches with or without diacritics.
-//! Queries never pass user input to FTS5 as syntax: every term is quoted.
+//! Both are written here, in the caller's transaction, from text normalised
+//! in Rust so that Arabic matches with or without diacritics; both answer
+//! "every word" queries built from the same terms, and neither ever reads a
+//! reader's input as query syntax. Relevance ranks the most recently written
+//! matches only, on both.
 
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
-use diesel::sqlite::SqliteConnection;
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Text};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::schema::articles;
+use crate::store::{Backend, Conn};
 
 diesel::table! {
-    /// The FTS5 table. `whole_table` is its hidden column named like the
-    /// table (the left side of MATCH, and of commands such as 'delete');
+    /// The FTS5 table (SQLite). `whole_table` is its hidden column named like
+    /// the table (the left side of MATCH, and of commands such as 'delete');
     /// `rank` is its hidden bm25 score (lower is better).
     articles_fts (rowid) {
         rowid -> Integer,
@@ -24,19 +32,7 @@ diesel::table! {
     }
 }
 
-use crate::schema::articles;
-
-diesel::allow_tables_to_appear_in_same_query!(articles_fts, articles);
-
 diesel::infix_operator!(Matches, " MATCH ", backend: diesel::sqlite::Sqlite);
-
-/// `column MATCH query`.
-pub fn matches<T>(column: T, query: String) -> Matches<T, diesel::dsl::AsExprOf<String, Text>>
-where
-    T: Expression<SqlType = Text>,
-{
-    Matches::new(column, query.into_sql::<Text>())
-}
 
 /// Longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -47,7 +43,7 @@ const MAX_TERMS: usize = 16;
 /// removes harakat, Quranic marks and tatweel; unifies alef forms (أ إ آ ٱ → ا),
 /// alef maqsura with yeh (ى → ي) and teh marbuta with heh (ة → ه), as Lucene's
 /// Arabic normaliser does. Other scripts pass unchanged (unicode61 folds Latin
-/// accents itself).
+/// accents itself; [`fold`] does it for PostgreSQL).
 pub fn normalize(text: &str) -> String {
     text.chars()
         .filter(|c| !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{0640}'))
@@ -60,19 +56,109 @@ pub fn normalize(text: &str) -> String {
         .collect()
 }
 
-/// Turns what a reader typed into an FTS5 query: each word quoted (so `"`,
-/// `*`, `NEAR`, `OR`, parentheses and column filters are plain text), all
-/// required. Control characters separate words too: FTS5 reads a query only
-/// up to a NUL, which would cut a quoted term in two. `None` when nothing
-/// searchable is left.
-pub fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = normalize(input)
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|term| term.chars().any(char::is_alphanumeric))
-        .take(MAX_TERMS)
-        .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+/// What FTS5's `remove_diacritics` does and PostgreSQL's `simple`
+/// configuration does not: accents come off (é → e), compatibility forms
+/// become plain ones.
+fn fold(text: &str) -> String {
+    text.nfkd().filter(|c| !is_combining_mark(*c)).collect()
+}
+
+/// What a reader searches for: the words they typed, normalised; every one
+/// must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    terms: Vec<String>,
+}
+
+impl Query {
+    /// The words of `input`, at most 16. Control characters separate words
+    /// too: FTS5 reads a query only up to a NUL, which would cut a quoted
+    /// term in two. `None` when nothing searchable is left.
+    pub fn parse(input: &str) -> Option<Self> {
+        let terms: Vec<String> = normalize(input)
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|term| term.chars().any(char::is_alphanumeric))
+            .take(MAX_TERMS)
+            .map(str::to_owned)
+            .collect();
+        (!terms.is_empty()).then_some(Self { terms })
+    }
+
+    /// An FTS5 query: each word quoted (so `"`, `*`, `NEAR`, `OR`,
+    /// parentheses and column filters are plain text), all required.
+    fn fts5(&self) -> String {
+        self.terms.iter().map(|term| format!("\"{}\"", term.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Text for `plainto_tsquery`, which reads words only and requires them all.
+    fn words(&self) -> String {
+        fold(&self.terms.join(" "))
+    }
+}
+
+/// A filter on `articles.id` for the articles matching `query`, for the
+/// backend `conn` holds.
+pub fn matching(conn: &Conn, query: &Query) -> Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> {
+    match conn {
+        Conn::Sqlite(_) => Box::new(
+            sql::<Bool>("articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
+                .bind::<Text, _>(query.fts5())
+                .sql(")"),
+        ),
+        Conn::Postgres(_) => Box::new(
+            sql::<Bool>(
+                "articles.id IN (SELECT article_id FROM articles_search \
+                 WHERE document @@ plainto_tsquery('simple', ",
+            )
+            .bind::<Text, _>(query.words())
+            .sql("))"),
+        ),
+    }
+}
+
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Double)]
+    rank: f64,
+}
+
+/// The `limit` most recently written matches with their rank, lower is
+/// better: FTS5's bm25, or PostgreSQL's `ts_rank_cd` negated. Ranking every
+/// match of a common word would cost a scan of most of the index per request.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn ranked(conn: &mut Conn, query: &Query, limit: i64) -> QueryResult<Vec<(i32, f64)>> {
+    match conn {
+        Conn::Sqlite(conn) => {
+            let fts5 = query.fts5();
+            let matching =
+                || articles_fts::table.filter(Matches::new(articles_fts::whole_table, fts5.clone().into_sql::<Text>()));
+            // FTS5 walks its doclists in rowid order, so the newest matches come cheaply.
+            let oldest: Option<i32> = matching()
+                .select(articles_fts::rowid)
+                .order(articles_fts::rowid.desc())
+                .offset(limit - 1)
+                .limit(1)
+                .first(conn)
+                .optional()?;
+            matching()
+                .filter(articles_fts::rowid.ge(oldest.unwrap_or(0)))
+                .select((articles_fts::rowid, articles_fts::rank))
+                .load(conn)
+        }
+        Conn::Postgres(conn) => {
+            let ranked: Vec<Ranked> = diesel::sql_query(
+                "SELECT article_id AS id, -ts_rank_cd(document, query)::float8 AS rank \
+                 FROM articles_search, plainto_tsquery('simple', $1) AS query \
+                 WHERE document @@ query ORDER BY article_id DESC LIMIT $2",
+            )
+            .bind::<Text, _>(query.words())
+            .bind::<BigInt, _>(limit)
+            .load(conn)?;
+            Ok(ranked.into_iter().map(|row| (row.id, row.rank)).collect())
+        }
+    }
 }
 
 /// The text of an article as the index holds it.
@@ -88,7 +174,7 @@ impl IndexedText {
     }
 }
 
-/// The indexed columns of an article's row, as inserted.
+/// The indexed columns of an article's FTS5 row, as inserted.
 type Columns<'a> = (
     diesel::dsl::Eq<articles_fts::rowid, i32>,
     diesel::dsl::Eq<articles_fts::title, &'a str>,
@@ -105,26 +191,48 @@ fn columns(id: i32, text: &IndexedText) -> Columns<'_> {
     )
 }
 
-/// Adds an article to the index.
+/// Adds an article to the index, or replaces its entry (PostgreSQL).
 #[tracing::instrument(level = "debug", skip_all, fields(article = id))]
-pub fn index(conn: &mut SqliteConnection, id: i32, text: &IndexedText) -> QueryResult<()> {
-    diesel::insert_into(articles_fts::table).values(columns(id, text)).execute(conn)?;
+pub fn index(conn: &mut Conn, id: i32, text: &IndexedText) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(conn) => diesel::insert_into(articles_fts::table).values(columns(id, text)).execute(conn)?,
+        Conn::Postgres(conn) => diesel::sql_query(
+            "INSERT INTO articles_search (article_id, document) VALUES ($1, \
+             setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') \
+             || setweight(to_tsvector('simple', $4), 'C')) \
+             ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document",
+        )
+        .bind::<Integer, _>(id)
+        .bind::<Text, _>(fold(&text.title))
+        .bind::<Text, _>(fold(&text.excerpt))
+        .bind::<Text, _>(fold(&text.body))
+        .execute(conn)?,
+    };
     Ok(())
 }
 
 /// Removes an article from the index. External-content FTS5 deletes by
 /// replaying the exact text that was indexed, hence `text`.
 #[tracing::instrument(level = "debug", skip_all, fields(article = id))]
-pub fn unindex(conn: &mut SqliteConnection, id: i32, text: &IndexedText) -> QueryResult<()> {
-    diesel::insert_into(articles_fts::table)
-        .values((articles_fts::whole_table.eq("delete"), columns(id, text)))
-        .execute(conn)?;
+pub fn unindex(conn: &mut Conn, id: i32, text: &IndexedText) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(conn) => diesel::insert_into(articles_fts::table)
+            .values((articles_fts::whole_table.eq("delete"), columns(id, text)))
+            .execute(conn)?,
+        Conn::Postgres(conn) => diesel::sql_query("DELETE FROM articles_search WHERE article_id = $1")
+            .bind::<Integer, _>(id)
+            .execute(conn)?,
+    };
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fts5(input: &str) -> Option<String> {
+        Query::parse(input).map(|query| query.fts5())
+    }
 
     #[test]
     fn arabic_diacritics_and_letter_forms_are_normalised() {
@@ -135,20 +243,26 @@ mod tests {
     }
 
     #[test]
+    fn latin_accents_fold_for_postgres() {
+        assert_eq!(fold("Élections à Café"), "Elections a Cafe");
+        assert_eq!(Query::parse("Café  naïve").unwrap().words(), "Cafe naive");
+    }
+
+    #[test]
     fn every_term_is_quoted() {
-        assert_eq!(fts_query("libya elections").as_deref(), Some(r#""libya" "elections""#));
+        assert_eq!(fts5("libya elections").as_deref(), Some(r#""libya" "elections""#));
         assert_eq!(
-            fts_query(r#"say "hi" NEAR(a b) OR * title:x"#).as_deref(),
+            fts5(r#"say "hi" NEAR(a b) OR * title:x"#).as_deref(),
             Some(r#""say" """hi""" "NEAR(a" "b)" "OR" "title:x""#)
         );
-        assert_eq!(fts_query("  * ( ) \" - "), None);
-        assert_eq!(fts_query("ab\u{0}cd\u{1f}e").as_deref(), Some(r#""ab" "cd" "e""#));
-        assert_eq!(fts_query("").as_deref(), None);
+        assert_eq!(fts5("  * ( ) \" - "), None);
+        assert_eq!(fts5("ab\u{0}cd\u{1f}e").as_deref(), Some(r#""ab" "cd" "e""#));
+        assert_eq!(fts5("").as_deref(), None);
     }
 
     #[test]
     fn terms_are_capped() {
         let many = "word ".repeat(100);
-        assert_eq!(fts_query(&many).unwrap().matches("\"word\"").count(), 16);
+        assert_eq!(fts5(&many).unwrap().matches("\"word\"").count(), 16);
     }
 }

@@ -2,8 +2,8 @@
 //! rows with a fixed number of queries per page. Collections show saved
 //! articles the same way.
 
+use crate::store::Conn;
 use chrono::{DateTime, Utc};
-use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -102,7 +102,7 @@ pub struct ArticleResponse {
 /// Turns rows into list items as `viewer` sees them, with at most four more
 /// queries whatever the page size.
 pub fn hydrate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: Vec<ArticleRow>,
     viewer: Option<i32>,
     tree: &Tree,
@@ -141,7 +141,7 @@ pub fn hydrate(
 
 /// The whole article as `viewer` sees it.
 pub fn full(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     row: ArticleRow,
     viewer: Option<i32>,
     tree: &Tree,

@@ -2,8 +2,8 @@
 //! and importers: what follows from the Markdown, how a slug is chosen and
 //! renamed, when a publication is dated, and when the excerpt follows the body.
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
-use diesel::sqlite::SqliteConnection;
 
 use super::db::{self, ArticleBody, ArticleChanges, ArticleRow, ArticleStatus, NewArticle};
 use super::{markdown, slug};
@@ -81,7 +81,7 @@ fn category_id(tree: &Tree, slug: &str) -> Result<i32, ApiError> {
 /// Creates an article; returns its id. `tree` must be read in this
 /// transaction, so that a category made a moment ago elsewhere counts.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn create(conn: &mut SqliteConnection, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
+pub fn create(conn: &mut Conn, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
     let category_id = draft.category.as_deref().map(|slug| category_id(tree, slug)).transpose()?;
     let slug = match &draft.slug {
         Some(explicit) if !db::slug_available_for(conn, explicit, None)? => return Err(slug_taken()),
@@ -120,7 +120,7 @@ pub fn create(conn: &mut SqliteConnection, tree: &Tree, draft: Draft) -> Result<
 /// follows the body, while one the writer gave stays; publishing an article
 /// with no date dates it now.
 #[tracing::instrument(level = "debug", skip_all, fields(article = row.id))]
-pub fn apply_update(conn: &mut SqliteConnection, tree: &Tree, row: &ArticleRow, edit: Edit) -> Result<(), ApiError> {
+pub fn apply_update(conn: &mut Conn, tree: &Tree, row: &ArticleRow, edit: Edit) -> Result<(), ApiError> {
     let mut changes = ArticleChanges {
         title: edit.title,
         status: edit.status,

@@ -5,9 +5,9 @@
 //! Refresh tokens rotate: each use marks the token used and issues the next of
 //! the same family. A used token presented again revokes the whole family.
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::tokens::{HashedToken, PlainToken};
 use crate::schema::{password_resets, refresh_tokens, users};
@@ -16,7 +16,7 @@ use crate::time;
 use crate::users::db::UserRow;
 
 #[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = refresh_tokens, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct RefreshTokenRow {
     id: i32,
     user_id: i32,
@@ -45,7 +45,7 @@ pub struct IssuedRefresh {
 /// Stores a new refresh token in `family_id`, or in a new family (a new session).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn store_refresh(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i32,
     family_id: Option<String>,
     ttl: chrono::Duration,
@@ -78,11 +78,7 @@ pub enum Rotation {
 /// Rotates a refresh token. Run inside an immediate transaction so that two
 /// concurrent uses of one token cannot both succeed.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn rotate_refresh(
-    conn: &mut SqliteConnection,
-    presented: &HashedToken,
-    ttl: chrono::Duration,
-) -> QueryResult<Rotation> {
+pub fn rotate_refresh(conn: &mut Conn, presented: &HashedToken, ttl: chrono::Duration) -> QueryResult<Rotation> {
     let row = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
         .select(RefreshTokenRow::as_select())
@@ -106,7 +102,7 @@ pub fn rotate_refresh(
 
 /// Ends the session the token belongs to, if it is one of ours.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn revoke_family_of(conn: &mut SqliteConnection, presented: &HashedToken) -> QueryResult<()> {
+pub fn revoke_family_of(conn: &mut Conn, presented: &HashedToken) -> QueryResult<()> {
     let family: Option<String> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
         .select(refresh_tokens::family_id)
@@ -118,7 +114,7 @@ pub fn revoke_family_of(conn: &mut SqliteConnection, presented: &HashedToken) ->
     }
 }
 
-fn revoke_family(conn: &mut SqliteConnection, family_id: &str) -> QueryResult<()> {
+fn revoke_family(conn: &mut Conn, family_id: &str) -> QueryResult<()> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -131,7 +127,7 @@ fn revoke_family(conn: &mut SqliteConnection, family_id: &str) -> QueryResult<()
 
 /// Revokes every refresh token of the user, except the session `keep` if given.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Option<&str>) -> QueryResult<()> {
+pub fn revoke_user_sessions(conn: &mut Conn, user_id: i32, keep: Option<&str>) -> QueryResult<()> {
     let mut query = diesel::update(refresh_tokens::table)
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_null())
@@ -146,7 +142,7 @@ pub fn revoke_user_sessions(conn: &mut SqliteConnection, user_id: i32, keep: Opt
 /// Deletes refresh tokens past their expiry: a used or revoked token is kept
 /// until then only so that its reuse can be detected.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn delete_expired_sessions(conn: &mut SqliteConnection) -> QueryResult<usize> {
+pub fn delete_expired_sessions(conn: &mut Conn) -> QueryResult<usize> {
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(time::now()))).execute(conn)
 }
 
@@ -163,7 +159,7 @@ struct NewPasswordReset<'a> {
 /// links than the newest [`RESET_REQUESTS_ALLOWED`] stop working.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn store_reset(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i32,
     token: &HashedToken,
     ttl: chrono::Duration,
@@ -188,7 +184,7 @@ pub fn store_reset(
 
 /// The user and expiry of a usable token, for an enabled account.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn find_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<(UserRow, NaiveDateTime)>> {
+pub fn find_reset(conn: &mut Conn, token: &HashedToken) -> QueryResult<Option<(UserRow, NaiveDateTime)>> {
     password_resets::table
         .inner_join(users::table)
         .filter(password_resets::token_hash.eq(token.as_bytes()))
@@ -202,7 +198,7 @@ pub fn find_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResu
 /// Deletes the token if it is still usable, returning its user: the check and
 /// the use are one statement, so two concurrent resets cannot both pass.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryResult<Option<i32>> {
+pub fn consume_reset(conn: &mut Conn, token: &HashedToken) -> QueryResult<Option<i32>> {
     diesel::delete(
         password_resets::table
             .filter(password_resets::token_hash.eq(token.as_bytes()))
@@ -215,13 +211,13 @@ pub fn consume_reset(conn: &mut SqliteConnection, token: &HashedToken) -> QueryR
 
 /// Drops a user's outstanding reset links (after any password change).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn discard_resets(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
+pub fn discard_resets(conn: &mut Conn, user_id: i32) -> QueryResult<()> {
     diesel::delete(password_resets::table.filter(password_resets::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
 
 /// Deletes links that have expired; they can never be used.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn delete_expired_resets(conn: &mut SqliteConnection) -> QueryResult<usize> {
+pub fn delete_expired_resets(conn: &mut Conn) -> QueryResult<usize> {
     diesel::delete(password_resets::table.filter(password_resets::expires_at.le(time::now()))).execute(conn)
 }

@@ -2,16 +2,16 @@
 
 use std::collections::HashMap;
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use crate::articles::db::{not_deleted, publicly_visible};
 use crate::schema::{articles, categories};
 use crate::time;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = categories, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = categories, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CategoryRow {
     pub id: i32,
     pub slug: String,
@@ -51,13 +51,13 @@ impl CategoryChanges {
 
 /// Every category, in no order.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<CategoryRow>> {
+pub fn all(conn: &mut Conn) -> QueryResult<Vec<CategoryRow>> {
     categories::table.select(CategoryRow::as_select()).load(conn)
 }
 
 /// Public articles per category, counted directly (not rolled up).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn public_article_counts(conn: &mut SqliteConnection) -> QueryResult<HashMap<i32, i64>> {
+pub fn public_article_counts(conn: &mut Conn) -> QueryResult<HashMap<i32, i64>> {
     let rows: Vec<(Option<i32>, i64)> = articles::table
         .filter(publicly_visible(time::now()))
         .group_by(articles::category_id)
@@ -67,13 +67,13 @@ pub fn public_article_counts(conn: &mut SqliteConnection) -> QueryResult<HashMap
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn insert(conn: &mut SqliteConnection, new: &NewCategory<'_>) -> QueryResult<i32> {
+pub fn insert(conn: &mut Conn, new: &NewCategory<'_>) -> QueryResult<i32> {
     diesel::insert_into(categories::table).values(new).returning(categories::id).get_result(conn)
 }
 
 /// Applies `changes`, if there are any.
 #[tracing::instrument(level = "debug", skip_all, fields(category = id))]
-pub fn update(conn: &mut SqliteConnection, id: i32, changes: &CategoryChanges) -> QueryResult<()> {
+pub fn update(conn: &mut Conn, id: i32, changes: &CategoryChanges) -> QueryResult<()> {
     if !changes.is_empty() {
         diesel::update(categories::table.find(id))
             .set((changes, categories::updated_at.eq(time::now())))
@@ -91,7 +91,7 @@ pub struct Contents {
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<Contents> {
+pub fn contents(conn: &mut Conn, id: i32) -> QueryResult<Contents> {
     let children = categories::table.filter(categories::parent_id.eq(id)).count().get_result(conn)?;
     let articles =
         articles::table.filter(articles::category_id.eq(id)).filter(not_deleted()).count().get_result(conn)?;
@@ -102,7 +102,7 @@ pub fn contents(conn: &mut SqliteConnection, id: i32) -> QueryResult<Contents> {
 /// never shown again, but their rows stay (for the tombstones of
 /// collections): they let go of the category.
 #[tracing::instrument(level = "debug", skip_all, fields(category = id))]
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
     diesel::update(articles::table.filter(articles::category_id.eq(id)))
         .set(articles::category_id.eq(None::<i32>))
         .execute(conn)?;

@@ -279,6 +279,7 @@ pub async fn update_category(
         let row = current(&tree, &current_slug)?;
         http::check_if_match(if_match.as_deref(), &detail(&tree, row, &db::public_article_counts(conn)?))?;
         let parent_id = parent
+            .clone()
             .into_change()
             .map(|parent| parent.map(|slug| tree.move_below(row.id, &slug)).transpose())
             .transpose()?;
@@ -286,7 +287,16 @@ pub async fn update_category(
             tree.ensure_slug_free(new_slug, Some(row.id))?;
         }
         let id = row.id;
-        db::update(conn, id, &CategoryChanges { slug: new_slug, name, description, parent_id })?;
+        db::update(
+            conn,
+            id,
+            &CategoryChanges {
+                slug: new_slug.clone(),
+                name: name.clone(),
+                description: description.clone(),
+                parent_id,
+            },
+        )?;
         let (tree, counts) = (Tree::load(conn)?, db::public_article_counts(conn)?);
         let row = tree.get(id).ok_or_else(|| ApiError::Internal("a category vanished during its own write".into()))?;
         Ok::<_, ApiError>(response(&tree, row, &counts))

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::store::Conn;
 use diesel::QueryResult;
-use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,7 +20,7 @@ pub struct Tree {
 
 impl Tree {
     /// Reads the whole tree; writes read it in their own transaction.
-    pub fn load(conn: &mut SqliteConnection) -> QueryResult<Self> {
+    pub fn load(conn: &mut Conn) -> QueryResult<Self> {
         Ok(Self::from_rows(db::all(conn)?))
     }
 
@@ -125,7 +125,7 @@ pub struct TreeCache {
 pub const TREE_TTL: Duration = Duration::from_secs(5);
 
 impl TreeCache {
-    pub fn tree(&self, conn: &mut SqliteConnection) -> QueryResult<Arc<Tree>> {
+    pub fn tree(&self, conn: &mut Conn) -> QueryResult<Arc<Tree>> {
         let fresh = self
             .cached
             .lock()

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,7 +44,7 @@ pub fn name_key(name: &str) -> String {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = collections, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = collections, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CollectionRow {
     pub id: i32,
     pub owner_id: i32,
@@ -83,7 +83,7 @@ pub type CollectionWithOwner = (CollectionRow, String);
 /// A collection, unless its owner is disabled: a disabled account's public
 /// things (profile and collections) answer 404 everywhere, as if it had none.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<CollectionWithOwner>> {
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<CollectionWithOwner>> {
     collections::table
         .inner_join(users::table)
         .filter(collections::id.eq(id))
@@ -100,7 +100,7 @@ pub enum Refusal {
 }
 
 /// True when `owner` has another collection with this name key.
-fn name_taken(conn: &mut SqliteConnection, owner: i32, key: &str, except: Option<i32>) -> QueryResult<bool> {
+fn name_taken(conn: &mut Conn, owner: i32, key: &str, except: Option<i32>) -> QueryResult<bool> {
     let mut query = collections::table
         .filter(collections::owner_id.eq(owner))
         .filter(collections::name_key.eq(key))
@@ -114,7 +114,7 @@ fn name_taken(conn: &mut SqliteConnection, owner: i32, key: &str, except: Option
 
 /// Creates a collection within the owner's limit; run in an immediate transaction.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn create(conn: &mut SqliteConnection, new: &NewCollection<'_>, max: u32) -> QueryResult<Result<i32, Refusal>> {
+pub fn create(conn: &mut Conn, new: &NewCollection<'_>, max: u32) -> QueryResult<Result<i32, Refusal>> {
     let owned: i64 = collections::table.filter(collections::owner_id.eq(new.owner_id)).count().get_result(conn)?;
     if owned >= i64::from(max) {
         return Ok(Err(Refusal::LimitReached));
@@ -127,11 +127,7 @@ pub fn create(conn: &mut SqliteConnection, new: &NewCollection<'_>, max: u32) ->
 
 /// Applies changes; a new name must stay unique for the owner.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn update(
-    conn: &mut SqliteConnection,
-    row: &CollectionRow,
-    changes: &CollectionChanges,
-) -> QueryResult<Result<(), Refusal>> {
+pub fn update(conn: &mut Conn, row: &CollectionRow, changes: &CollectionChanges) -> QueryResult<Result<(), Refusal>> {
     if let Some(key) = &changes.name_key
         && name_taken(conn, row.owner_id, key, Some(row.id))?
     {
@@ -144,7 +140,7 @@ pub fn update(
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
     diesel::delete(collections::table.find(id)).execute(conn)?;
     Ok(())
 }
@@ -152,7 +148,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
 /// A keyset page of collections, newest first.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     owner: i32,
     public_only: bool,
     before_id: Option<i32>,
@@ -174,7 +170,7 @@ pub fn list(
 
 /// Which of `collection_ids` hold `article_id`: one query for the dialog.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn containing(conn: &mut SqliteConnection, collection_ids: &[i32], article_id: i32) -> QueryResult<HashSet<i32>> {
+pub fn containing(conn: &mut Conn, collection_ids: &[i32], article_id: i32) -> QueryResult<HashSet<i32>> {
     let ids: Vec<i32> = collection_items::table
         .filter(collection_items::collection_id.eq_any(collection_ids))
         .filter(collection_items::article_id.eq(article_id))
@@ -187,7 +183,7 @@ pub fn containing(conn: &mut SqliteConnection, collection_ids: &[i32], article_i
 /// tombstone; `Ok(true)` when it was added, `Ok(false)` when already there.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn add_article(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     collection: &CollectionRow,
     article: &ArticleRow,
     max: u32,
@@ -218,7 +214,7 @@ pub fn add_article(
 
 /// Removes an article if it is there.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn remove_article(conn: &mut SqliteConnection, collection_id: i32, article_id: i32) -> QueryResult<()> {
+pub fn remove_article(conn: &mut Conn, collection_id: i32, article_id: i32) -> QueryResult<()> {
     let removed = diesel::delete(collection_items::table.find((collection_id, article_id))).execute(conn)?;
     if removed > 0 {
         diesel::update(collections::table.find(collection_id))
@@ -248,7 +244,7 @@ impl ItemCursor {
 /// When an article was saved, and what it was called then (or when it was
 /// last public since).
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = collection_items, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = collection_items, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Saved {
     pub added_at: NaiveDateTime,
     #[diesel(column_name = saved_title)]
@@ -262,7 +258,7 @@ pub struct Saved {
 /// tombstones).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn items(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     collection_id: i32,
     owner_view: bool,
     after: Option<&ItemCursor>,

@@ -1,9 +1,9 @@
 //! The articles in a collection: saved ones with tombstones for their owner,
 //! adding and removing.
 
+use crate::store::Conn;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use chrono::{DateTime, Utc};
-use diesel::sqlite::SqliteConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -58,7 +58,7 @@ pub enum CollectionItem {
 /// Saved rows as `viewer` sees them: readable articles in full, the others
 /// (which only their owner is given) as tombstones.
 fn items(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: Vec<(ArticleRow, Saved)>,
     viewer: Option<i32>,
     tree: &Tree,
@@ -127,7 +127,7 @@ pub async fn list_collection_articles(
 
 /// The id of the article a membership change names, if there is one: an id
 /// needs no look-up, so that a deleted article can still be removed.
-fn named_article(conn: &mut SqliteConnection, article: &ArticleRef) -> diesel::QueryResult<Option<i32>> {
+fn named_article(conn: &mut Conn, article: &ArticleRef) -> diesel::QueryResult<Option<i32>> {
     match article {
         ArticleRef::Id(article_id) => Ok(Some(*article_id)),
         ArticleRef::Slug(_) => Ok(articles_db::resolve(conn, article)?.map(|row| row.id)),

@@ -1,10 +1,10 @@
 //! Collection endpoints: the caller's collections, the Add-to-Collection
 //! dialog, saved articles with tombstones, and users' public collections.
 
+use crate::store::Conn;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -144,7 +144,7 @@ impl Limits {
 
 /// The collection if `viewer` may see it: the owner always, others when public.
 pub(super) fn visible(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i32,
     viewer: Option<i32>,
 ) -> diesel::QueryResult<Option<db::CollectionWithOwner>> {
@@ -153,11 +153,7 @@ pub(super) fn visible(
 
 /// The collection if `user` owns it: 404 when they may not see it, 403 when
 /// they may see it but not change it.
-pub(super) fn owned(
-    conn: &mut SqliteConnection,
-    id: i32,
-    user: &AuthUser,
-) -> Result<db::CollectionWithOwner, ApiError> {
+pub(super) fn owned(conn: &mut Conn, id: i32, user: &AuthUser) -> Result<db::CollectionWithOwner, ApiError> {
     match visible(conn, id, Some(user.id))? {
         Some(found) if found.0.owner_id == user.id => Ok(found),
         Some(_) => Err(ApiError::forbidden("Only the owner may change a collection.")),
@@ -171,7 +167,7 @@ fn collections_page(rows: Vec<db::CollectionWithOwner>, limit: Limit) -> Page<Co
 
 /// A collection just written in this transaction: it cannot have gone, so a
 /// missing row is a bug (500), not a 404.
-pub(super) fn reload(conn: &mut SqliteConnection, id: i32) -> Result<db::CollectionWithOwner, ApiError> {
+pub(super) fn reload(conn: &mut Conn, id: i32) -> Result<db::CollectionWithOwner, ApiError> {
     db::find(conn, id)?
         .ok_or_else(|| ApiError::Internal(format!("collection {id} vanished during its own write").into()))
 }

@@ -172,10 +172,10 @@ pub async fn put_page(
         let now = time::now();
         let row = PageRow {
             created_at: existing.as_ref().map_or(now, |page| page.created_at),
-            slug: page_slug,
-            title,
-            body: markdown_body,
-            body_html,
+            slug: page_slug.clone(),
+            title: title.clone(),
+            body: markdown_body.clone(),
+            body_html: body_html.clone(),
             updated_at: now,
         };
         db::put(conn, &row)?;

@@ -4,8 +4,8 @@
 
 mod content;
 
+use crate::store::Conn;
 use chrono::Duration;
-use diesel::sqlite::SqliteConnection;
 use rand::RngExt;
 
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleStatus};
@@ -36,13 +36,13 @@ pub struct SeedReport {
 
 /// Loads the demo content; safe to run again.
 pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
-    let pool = store::connect(&config.database_path)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let editor_password = demo_password();
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
     let mut conn = pool.get()?;
-    let report = conn.immediate_transaction(|conn| -> Result<SeedReport, ApiError> {
+    let report = crate::store::write_on(&mut conn, |conn| -> Result<SeedReport, ApiError> {
         let editor_id = upsert_editor(conn, &password_hash)?;
         let categories = seed_categories(conn)?;
         let articles = seed_articles(conn, editor_id)?;
@@ -63,7 +63,7 @@ fn demo_password() -> String {
     format!("demo-{word}")
 }
 
-fn upsert_editor(conn: &mut SqliteConnection, password_hash: &str) -> diesel::QueryResult<i32> {
+fn upsert_editor(conn: &mut Conn, password_hash: &str) -> diesel::QueryResult<i32> {
     let email = Email::parse(EDITOR_EMAIL).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
     if let Some(existing) = crate::users::db::find_by_email_key(conn, &email.key())? {
         crate::users::db::set_password(conn, existing.id, password_hash, None)?;
@@ -82,7 +82,7 @@ fn upsert_editor(conn: &mut SqliteConnection, password_hash: &str) -> diesel::Qu
     crate::users::db::insert(conn, &new)?.map(|user| user.id).ok_or(diesel::result::Error::NotFound)
 }
 
-fn seed_categories(conn: &mut SqliteConnection) -> Result<usize, ApiError> {
+fn seed_categories(conn: &mut Conn) -> Result<usize, ApiError> {
     let mut added = 0;
     for (slug, name, parent, description) in CATEGORIES {
         let tree = Tree::load(conn)?;
@@ -106,7 +106,7 @@ fn seed_categories(conn: &mut SqliteConnection) -> Result<usize, ApiError> {
 
 /// The demo articles, through the same rules as the API's; an article whose
 /// title's slug exists already was seeded before.
-fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> Result<usize, ApiError> {
+fn seed_articles(conn: &mut Conn, editor_id: i32) -> Result<usize, ApiError> {
     let mut added = 0;
     let tree = Tree::load(conn)?;
     let count = i64::try_from(ARTICLES.len()).unwrap_or(0);
@@ -132,7 +132,7 @@ fn seed_articles(conn: &mut SqliteConnection, editor_id: i32) -> Result<usize, A
     Ok(added)
 }
 
-fn seed_pages(conn: &mut SqliteConnection) -> Result<usize, ApiError> {
+fn seed_pages(conn: &mut Conn) -> Result<usize, ApiError> {
     if pages::db::find(conn, "privacy-policy")?.is_some() {
         return Ok(0);
     }

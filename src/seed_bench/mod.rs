@@ -9,10 +9,10 @@ mod content;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use crate::store::Conn;
 use chrono::{Duration, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -23,7 +23,7 @@ use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
 use crate::config::Config;
 use crate::schema::{article_votes, articles, categories, collection_items, collections, tags, users};
-use crate::store;
+use crate::store::{self, on_backend};
 use crate::time;
 use crate::users::Role;
 use content::{GeneratedArticle, generate};
@@ -82,14 +82,14 @@ fn bar(length: usize, phase: &'static str) -> ProgressBar {
 /// Fills an empty database; refuses one that already has articles.
 pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> {
     let started = Instant::now();
-    let pool = store::connect(&config.database_path)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     let existing: i64 = articles::table.count().get_result(&mut conn)?;
     if existing > 0 {
         return Err(format!(
-            "{} already has {existing} articles; seed-bench needs an empty database",
-            config.database_path.display()
+            "the database ({:?}) already has {existing} articles; seed-bench needs an empty one",
+            config.database
         )
         .into());
     }
@@ -121,12 +121,7 @@ pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> 
     })
 }
 
-fn seed_users(
-    conn: &mut SqliteConnection,
-    count: usize,
-    password_hash: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<i32>> {
+fn seed_users(conn: &mut Conn, count: usize, password_hash: &str, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
     let progress = bar(count, "users");
     let mut ids = Vec::with_capacity(count);
     for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
@@ -150,8 +145,11 @@ fn seed_users(
                 )
             })
             .collect();
-        let inserted: Vec<i32> = conn.immediate_transaction(|conn| {
-            diesel::insert_into(users::table).values(&rows).returning(users::id).get_results(conn)
+        let inserted: Vec<i32> = crate::store::write_on(&mut *conn, |conn| {
+            on_backend!(conn, |conn| diesel::insert_into(users::table)
+                .values(&rows)
+                .returning(users::id)
+                .get_results(conn))
         })?;
         ids.extend(inserted);
         progress.inc(chunk.len() as u64);
@@ -161,10 +159,10 @@ fn seed_users(
 }
 
 /// A tree three levels deep: a tenth at the top, the rest below.
-fn seed_categories(conn: &mut SqliteConnection, count: usize, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
+fn seed_categories(conn: &mut Conn, count: usize, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
     let progress = bar(count, "categories");
     let mut ids: Vec<i32> = Vec::with_capacity(count);
-    conn.immediate_transaction(|conn| {
+    crate::store::write_on(&mut *conn, |conn| {
         for i in 0..count {
             let parent = match i {
                 _ if i < count.div_ceil(10) => None,
@@ -189,14 +187,17 @@ fn seed_categories(conn: &mut SqliteConnection, count: usize, now: NaiveDateTime
     Ok(ids)
 }
 
-fn seed_tags(conn: &mut SqliteConnection, count: usize) -> QueryResult<Vec<i32>> {
+fn seed_tags(conn: &mut Conn, count: usize) -> QueryResult<Vec<i32>> {
     let progress = bar(count, "tags");
     let rows: Vec<_> =
         (0..count).map(|i| (tags::slug.eq(format!("tag-{i}")), tags::name.eq(format!("Tag {i}")))).collect();
     let mut ids = Vec::with_capacity(count);
     for chunk in rows.chunks(5000) {
-        let inserted: Vec<i32> = conn.immediate_transaction(|conn| {
-            diesel::insert_into(tags::table).values(chunk).returning(tags::id).get_results(conn)
+        let inserted: Vec<i32> = crate::store::write_on(&mut *conn, |conn| {
+            on_backend!(conn, |conn| diesel::insert_into(tags::table)
+                .values(chunk)
+                .returning(tags::id)
+                .get_results(conn))
         })?;
         ids.extend(inserted);
         progress.inc(chunk.len() as u64);
@@ -206,7 +207,7 @@ fn seed_tags(conn: &mut SqliteConnection, count: usize) -> QueryResult<Vec<i32>>
 }
 
 fn seed_articles(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rng: &mut StdRng,
     count: usize,
     category_ids: &[i32],
@@ -223,7 +224,7 @@ fn seed_articles(
         let mut batch: Vec<GeneratedArticle> =
             (start..end).map(|i| generate(rng, i, category_ids, tag_ids, writers, now)).collect();
         let texts = content::render(batch.iter_mut().map(|article| std::mem::take(&mut article.markdown)).collect())?;
-        let inserted = conn.immediate_transaction(|conn| {
+        let inserted = crate::store::write_on(&mut *conn, |conn| {
             let rows: Vec<(NewArticle<'_>, &ArticleBody)> = batch
                 .iter()
                 .zip(&texts)
@@ -262,7 +263,7 @@ fn seed_articles(
 }
 
 fn seed_votes(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rng: &mut StdRng,
     count: usize,
     user_ids: &[i32],
@@ -301,9 +302,9 @@ fn seed_votes(
                 ));
             }
         }
-        conn.immediate_transaction(|conn| {
+        crate::store::write_on(&mut *conn, |conn| {
             for chunk in rows.chunks(6000) {
-                diesel::insert_into(article_votes::table).values(chunk).execute(conn)?;
+                on_backend!(conn, |conn| diesel::insert_into(article_votes::table).values(chunk).execute(conn))?;
             }
             QueryResult::Ok(())
         })?;
@@ -314,7 +315,7 @@ fn seed_votes(
     let tallying = bar(tallies.len(), "tallies");
     let tallies: Vec<(i32, (i32, i32))> = tallies.into_iter().collect();
     for chunk in tallies.chunks(5000) {
-        conn.immediate_transaction(|conn| {
+        crate::store::write_on(&mut *conn, |conn| {
             for (article, (up, down)) in chunk {
                 diesel::update(articles::table.find(article))
                     .set((articles::votes_up.eq(up), articles::votes_down.eq(down), articles::score.eq(up - down)))
@@ -329,7 +330,7 @@ fn seed_votes(
 }
 
 fn seed_collections(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rng: &mut StdRng,
     items: usize,
     user_ids: &[i32],
@@ -340,7 +341,7 @@ fn seed_collections(
     let progress = bar(items, "collections");
     let mut written = 0;
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        conn.immediate_transaction(|conn| {
+        crate::store::write_on(&mut *conn, |conn| {
             for i in chunk {
                 let owner = user_ids.get(rng.random_range(0..user_ids.len().max(1))).copied().unwrap_or(0);
                 let name = format!("List {i}");
@@ -374,7 +375,8 @@ fn seed_collections(
                         )
                     })
                     .collect();
-                written += diesel::insert_into(collection_items::table).values(&rows).execute(conn)?;
+                written +=
+                    on_backend!(conn, |conn| diesel::insert_into(collection_items::table).values(&rows).execute(conn))?;
             }
             QueryResult::Ok(())
         })?;

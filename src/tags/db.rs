@@ -2,15 +2,15 @@
 
 use std::collections::HashMap;
 
+use crate::store::Conn;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use crate::articles::db::publicly_visible;
 use crate::schema::{article_tags, articles, tags};
 use crate::time;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TagRow {
     pub id: i32,
     pub slug: String,
@@ -20,12 +20,7 @@ pub struct TagRow {
 /// Tags that a public article carries, in slug order: those whose slug starts
 /// with `prefix`, after `after`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn public(
-    conn: &mut SqliteConnection,
-    prefix: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<TagRow>> {
+pub fn public(conn: &mut Conn, prefix: Option<&str>, after: Option<&str>, limit: i64) -> QueryResult<Vec<TagRow>> {
     let on_a_public_article = article_tags::table
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq(tags::id))
@@ -44,7 +39,7 @@ pub fn public(
 
 /// Public articles per tag in `ids`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn public_article_counts(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, i64>> {
+pub fn public_article_counts(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, i64>> {
     let counts: Vec<(i32, i64)> = article_tags::table
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(ids))

@@ -1,16 +1,17 @@
 //! Users in the database: rows, inserts, changes and the queries on them.
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::fields::Role;
 use crate::auth;
 use crate::schema::{refresh_tokens, users};
+use crate::store::on_backend;
 use crate::time;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct UserRow {
     pub id: i32,
     pub email: String,
@@ -46,7 +47,7 @@ pub struct ProfileChanges {
 
 /// The slice of a user that authenticating a request needs.
 #[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Credentials {
     pub id: i32,
     pub role: Role,
@@ -57,33 +58,33 @@ pub struct Credentials {
 /// Inserts a user; `None` when the email is taken (the only unique column a
 /// caller controls, so a unique violation can mean nothing else).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn insert(conn: &mut SqliteConnection, new: &NewUser<'_>) -> QueryResult<Option<UserRow>> {
-    diesel::insert_into(users::table)
+pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<Option<UserRow>> {
+    on_backend!(conn, |conn| diesel::insert_into(users::table)
         .values(new)
         .on_conflict_do_nothing()
         .returning(UserRow::as_returning())
         .get_result(conn)
-        .optional()
+        .optional())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<UserRow> {
+pub fn find(conn: &mut Conn, id: i32) -> QueryResult<UserRow> {
     users::table.find(id).select(UserRow::as_select()).first(conn)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn find_optional(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<UserRow>> {
+pub fn find_optional(conn: &mut Conn, id: i32) -> QueryResult<Option<UserRow>> {
     find(conn, id).optional()
 }
 
 /// True when `id` is an account that is not disabled: whose public things show.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn is_enabled(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn is_enabled(conn: &mut Conn, id: i32) -> QueryResult<bool> {
     Ok(find_optional(conn, id)?.is_some_and(|user| !user.disabled))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn find_by_email_key(conn: &mut SqliteConnection, email_key: &str) -> QueryResult<Option<UserRow>> {
+pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -92,7 +93,7 @@ pub fn find_by_email_key(conn: &mut SqliteConnection, email_key: &str) -> QueryR
 /// expired. Session ids are random and die with their account, so a token
 /// outlives neither its logout nor its account, even if the id came back.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn credentials(conn: &mut SqliteConnection, id: i32, session: &str) -> QueryResult<Option<Credentials>> {
+pub fn credentials(conn: &mut Conn, id: i32, session: &str) -> QueryResult<Option<Credentials>> {
     let live_session = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session))
         .filter(refresh_tokens::user_id.eq(id))
@@ -107,17 +108,18 @@ pub fn credentials(conn: &mut SqliteConnection, id: i32, session: &str) -> Query
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn update_profile(conn: &mut SqliteConnection, id: i32, changes: &ProfileChanges) -> QueryResult<UserRow> {
-    diesel::update(users::table.find(id))
-        .set((changes, users::updated_at.eq(time::now())))
+pub fn update_profile(conn: &mut Conn, id: i32, changes: &ProfileChanges) -> QueryResult<UserRow> {
+    let changed = (changes, users::updated_at.eq(time::now()));
+    on_backend!(conn, |conn| diesel::update(users::table.find(id))
+        .set(changed)
         .returning(UserRow::as_returning())
-        .get_result(conn)
+        .get_result(conn))
 }
 
 /// Revokes every access token of the user (their `ver` claim no longer
 /// matches) and every refresh token except the session `keep`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn end_sessions(conn: &mut SqliteConnection, id: i32, keep: Option<&str>) -> QueryResult<()> {
+pub fn end_sessions(conn: &mut Conn, id: i32, keep: Option<&str>) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
     auth::db::revoke_user_sessions(conn, id, keep)
 }
@@ -125,7 +127,7 @@ pub fn end_sessions(conn: &mut SqliteConnection, id: i32, keep: Option<&str>) ->
 /// Stores a new password hash, drops any outstanding reset link, and ends
 /// every session but `keep`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, keep: Option<&str>) -> QueryResult<()> {
+pub fn set_password(conn: &mut Conn, id: i32, password_hash: &str, keep: Option<&str>) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(password_hash), users::updated_at.eq(time::now())))
         .execute(conn)?;
@@ -136,7 +138,7 @@ pub fn set_password(conn: &mut SqliteConnection, id: i32, password_hash: &str, k
 /// Deletes a user: their votes are withdrawn (tallies adjusted) first; refresh
 /// tokens and reset links go by cascade, and articles stay with no author.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
     crate::votes::db::withdraw_all(conn, id)?;
     diesel::delete(users::table.find(id)).execute(conn)?;
     Ok(())
@@ -155,7 +157,7 @@ pub struct UserFilter {
 
 /// Users newest first.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn list(conn: &mut SqliteConnection, filter: &UserFilter) -> QueryResult<Vec<UserRow>> {
+pub fn list(conn: &mut Conn, filter: &UserFilter) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
@@ -196,7 +198,7 @@ pub enum AdminChangeOutcome {
 /// Applies an admin change. Disabling ends every session at once; the last
 /// enabled admin can be neither demoted nor disabled, so the site always has one.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn admin_update(conn: &mut SqliteConnection, id: i32, changes: &AdminChanges) -> QueryResult<AdminChangeOutcome> {
+pub fn admin_update(conn: &mut Conn, id: i32, changes: &AdminChanges) -> QueryResult<AdminChangeOutcome> {
     let Some(current) = users::table.find(id).select(UserRow::as_select()).first(conn).optional()? else {
         return Ok(AdminChangeOutcome::NotFound);
     };

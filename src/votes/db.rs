@@ -3,16 +3,17 @@
 
 use std::collections::HashMap;
 
+use crate::store::Conn;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 
 use super::{Tally, VoteValue};
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
 use crate::articles::rank;
 use crate::schema::{article_votes, articles};
+use crate::store::on_backend;
 use crate::time;
 
-fn current_vote(conn: &mut SqliteConnection, user_id: i32, article_id: i32) -> QueryResult<Option<i32>> {
+fn current_vote(conn: &mut Conn, user_id: i32, article_id: i32) -> QueryResult<Option<i32>> {
     article_votes::table.find((user_id, article_id)).select(article_votes::value).first(conn).optional()
 }
 
@@ -21,12 +22,7 @@ fn current_vote(conn: &mut SqliteConnection, user_id: i32, article_id: i32) -> Q
 /// immediate transaction, with `article` read in that same transaction;
 /// account deletion uses it too.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn apply(
-    conn: &mut SqliteConnection,
-    user_id: i32,
-    article: &ArticleRow,
-    vote: Option<VoteValue>,
-) -> QueryResult<Tally> {
+pub fn apply(conn: &mut Conn, user_id: i32, article: &ArticleRow, vote: Option<VoteValue>) -> QueryResult<Tally> {
     let old = current_vote(conn, user_id, article.id)?;
     let new = vote.map(VoteValue::get);
     let (mut up, mut down) = (article.votes_up, article.votes_down);
@@ -34,25 +30,29 @@ pub fn apply(
         let now = time::now();
         match new {
             Some(value) => {
-                diesel::insert_into(article_votes::table)
-                    .values((
-                        article_votes::user_id.eq(user_id),
-                        article_votes::article_id.eq(article.id),
-                        article_votes::value.eq(value),
-                        article_votes::created_at.eq(now),
-                        article_votes::updated_at.eq(now),
-                    ))
+                let vote = (
+                    article_votes::user_id.eq(user_id),
+                    article_votes::article_id.eq(article.id),
+                    article_votes::value.eq(value),
+                    article_votes::created_at.eq(now),
+                    article_votes::updated_at.eq(now),
+                );
+                let change = (article_votes::value.eq(value), article_votes::updated_at.eq(now));
+                on_backend!(conn, |conn| diesel::insert_into(article_votes::table)
+                    .values(vote)
                     .on_conflict((article_votes::user_id, article_votes::article_id))
                     .do_update()
-                    .set((article_votes::value.eq(value), article_votes::updated_at.eq(now)))
-                    .execute(conn)?;
+                    .set(change)
+                    .execute(conn))?;
             }
             None => {
                 diesel::delete(article_votes::table.find((user_id, article.id))).execute(conn)?;
             }
         }
-        // `article` was read in this transaction, which holds the write lock:
-        // its counters are current, so the new ones can be written outright.
+        // `article` was read in this transaction: on SQLite it holds the write
+        // lock, and on PostgreSQL a concurrent change to the row fails it
+        // (serializable) and it runs again. Its counters are current, so the
+        // new ones can be written outright.
         let count = |vote: Option<i32>, side: i32| i32::from(vote == Some(side));
         up += count(new, 1) - count(old, 1);
         down += count(new, -1) - count(old, -1);
@@ -71,14 +71,14 @@ pub fn apply(
 
 /// The tally as `user_id` sees it, without changing anything.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn read(conn: &mut SqliteConnection, user_id: i32, article: &ArticleRow) -> QueryResult<Tally> {
+pub fn read(conn: &mut Conn, user_id: i32, article: &ArticleRow) -> QueryResult<Tally> {
     let my_vote = current_vote(conn, user_id, article.id)?;
     Ok(Tally { my_vote, up: article.votes_up, down: article.votes_down, score: article.score })
 }
 
 /// Withdraws every vote of a user (account deletion), adjusting each tally.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn withdraw_all(conn: &mut SqliteConnection, user_id: i32) -> QueryResult<()> {
+pub fn withdraw_all(conn: &mut Conn, user_id: i32) -> QueryResult<()> {
     let voted: Vec<i32> =
         article_votes::table.filter(article_votes::user_id.eq(user_id)).select(article_votes::article_id).load(conn)?;
     for article_id in voted {
@@ -101,7 +101,7 @@ pub struct TallyMismatch {
 
 /// Recounts every tally from the votes table (`newsroom check`).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn check_tallies(conn: &mut SqliteConnection) -> QueryResult<Vec<TallyMismatch>> {
+pub fn check_tallies(conn: &mut Conn) -> QueryResult<Vec<TallyMismatch>> {
     let votes: Vec<(i32, i32)> =
         article_votes::table.select((article_votes::article_id, article_votes::value)).load(conn)?;
     let mut counted: HashMap<i32, (i32, i32)> = HashMap::new();
@@ -127,6 +127,6 @@ pub fn check_tallies(conn: &mut SqliteConnection) -> QueryResult<Vec<TallyMismat
 
 /// Finds a public article for voting: anything else is a 404.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn votable(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+pub fn votable(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     Ok(articles_db::resolve(conn, article)?.filter(|row| row.is_public(time::now())))
 }

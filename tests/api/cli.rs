@@ -67,7 +67,7 @@ fn bad_configuration_exits_2_naming_the_variable() {
     let cases = [
         ("NEWSROOM_JWT_SECRET", "too-short"),
         ("NEWSROOM_PUBLIC_URL", "not a url"),
-        ("NEWSROOM_DATABASE_URL", "postgres://localhost/newsroom"),
+        ("NEWSROOM_DATABASE_URL", "postgres:///no-host"),
         ("NEWSROOM_BIND", "localhost"),
         ("NEWSROOM_ACCESS_TOKEN_TTL", "soon"),
         ("NEWSROOM_CORS_ORIGINS", "not an origin"),

@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use super::{ArticleRow, ArticleStatus, not_deleted, publicly_visible};
-use crate::articles::search::{self, articles_fts};
+use crate::articles::search;
 use crate::schema::{article_tags, articles, tags};
+use crate::store::Backend;
 use crate::time;
 
 /// The order of a list.
@@ -53,8 +54,8 @@ pub struct ListQuery {
     pub category_ids: Option<Vec<i32>>,
     pub tag_slug: Option<String>,
     pub author_id: Option<i32>,
-    /// An FTS5 query built by [`search::fts_query`].
-    pub search: Option<String>,
+    /// The words every listed article must contain.
+    pub search: Option<search::Query>,
     pub sort: Sort,
     pub after: Option<Cursor>,
     /// Rows to fetch (page size + 1).
@@ -66,11 +67,11 @@ pub const MAX_RANKED_MATCHES: i64 = 1000;
 
 /// The rows of one page, in list order, with their cursor keys.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
+pub fn list(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
     if query.sort == Sort::Relevance {
         return list_by_relevance(conn, query);
     }
-    let mut select = filtered(query).select(ArticleRow::as_select());
+    let mut select = filtered(conn, query).select(ArticleRow::as_select());
     // Each keyset condition leads with a plain bound on the sort column
     // (`published_at <= t AND (published_at < t OR id < i)`), which SQLite
     // turns into an index range: a deep page seeks where page 1 starts.
@@ -132,7 +133,7 @@ pub fn list(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(
 }
 
 /// The filters every sort shares.
-fn filtered(query: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::Sqlite> {
+fn filtered(conn: &Conn, query: &ListQuery) -> articles::BoxedQuery<'static, Backend> {
     let mut select = articles::table.filter(not_deleted()).into_boxed();
     select = match &query.scope {
         Scope::Public => select.filter(publicly_visible(time::now())),
@@ -158,34 +159,18 @@ fn filtered(query: &ListQuery) -> articles::BoxedQuery<'static, diesel::sqlite::
         select = select.filter(articles::author_id.eq(author));
     }
     if let Some(search) = &query.search {
-        let matching = articles_fts::table
-            .filter(search::matches(articles_fts::whole_table, search.clone()))
-            .select(articles_fts::rowid);
-        select = select.filter(articles::id.eq_any(matching));
+        select = select.filter(search::matching(conn, search));
     }
     select
 }
 
 /// Relevance: the [`MAX_RANKED_MATCHES`] most recently written matches,
-/// ranked by bm25, then the list's filters, in rank order. Ranking every match
-/// of a common word would cost a scan of most of the index per request.
-fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
+/// ranked, then the list's filters, in rank order.
+fn list_by_relevance(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, Cursor)>> {
     let Some(search) = &query.search else {
         return Ok(Vec::new());
     };
-    let matching = || articles_fts::table.filter(search::matches(articles_fts::whole_table, search.clone()));
-    // FTS5 walks its doclists in rowid order, so the newest matches come cheaply.
-    let oldest: Option<i32> = matching()
-        .select(articles_fts::rowid)
-        .order(articles_fts::rowid.desc())
-        .offset(MAX_RANKED_MATCHES - 1)
-        .limit(1)
-        .first(conn)
-        .optional()?;
-    let mut ranked: Vec<(i32, f64)> = matching()
-        .filter(articles_fts::rowid.ge(oldest.unwrap_or(0)))
-        .select((articles_fts::rowid, articles_fts::rank))
-        .load(conn)?;
+    let mut ranked = search::ranked(conn, search, MAX_RANKED_MATCHES)?;
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     if let Some(Cursor::Rank { rank, id }) = &query.after {
         ranked.retain(|(candidate, candidate_rank)| {
@@ -196,7 +181,7 @@ fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryRes
     let mut unfiltered = query.clone();
     unfiltered.search = None;
     let rows: Vec<ArticleRow> =
-        filtered(&unfiltered).filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
+        filtered(conn, &unfiltered).filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
     let mut by_id: HashMap<i32, ArticleRow> = rows.into_iter().map(|row| (row.id, row)).collect();
     Ok(ranked
         .into_iter()
@@ -208,7 +193,7 @@ fn list_by_relevance(conn: &mut SqliteConnection, query: &ListQuery) -> QueryRes
 /// "Check Also": up to `limit` other public articles, most shared tags first,
 /// then the same category, then newest. Three bounded, indexed queries.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) -> QueryResult<Vec<ArticleRow>> {
+pub fn related(conn: &mut Conn, article: &ArticleRow, limit: i64) -> QueryResult<Vec<ArticleRow>> {
     let now = time::now();
     let tag_ids: Vec<i32> =
         article_tags::table.filter(article_tags::article_id.eq(article.id)).select(article_tags::tag_id).load(conn)?;
@@ -227,7 +212,7 @@ pub fn related(conn: &mut SqliteConnection, article: &ArticleRow, limit: i64) ->
             .limit(limit)
             .load(conn)?;
     }
-    let fill = |conn: &mut SqliteConnection, chosen: &mut Vec<ArticleRow>, category: Option<i32>| {
+    let fill = |conn: &mut Conn, chosen: &mut Vec<ArticleRow>, category: Option<i32>| {
         let missing = limit - i64::try_from(chosen.len()).unwrap_or(limit);
         if missing <= 0 {
             return QueryResult::Ok(());

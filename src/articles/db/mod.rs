@@ -8,10 +8,10 @@ pub use list::{Cursor, ListQuery, Scope, Sort, list, related};
 
 use std::collections::HashMap;
 
+use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::dsl::{IsNull, LtEq};
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::articles::search;
@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::schema::{
     article_bodies, article_slugs, article_tags, article_votes, articles, collection_items, tags, users,
 };
+use crate::store::on_backend;
 use crate::time;
 
 /// Where an article is in its life.
@@ -50,7 +51,7 @@ crate::store::text_enum!(ArticleStatus { Draft => "draft", Published => "publish
 
 /// An article without its body: what lists need.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ArticleRow {
     pub id: i32,
     pub slug: String,
@@ -83,7 +84,7 @@ impl ArticleRow {
 /// The Markdown and its sanitized rendering, kept apart from the article row
 /// and loaded only for single articles.
 #[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
-#[diesel(table_name = article_bodies, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = article_bodies, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ArticleBody {
     pub body: String,
     pub body_html: String,
@@ -163,7 +164,7 @@ impl<'de> Deserialize<'de> for ArticleRef {
 
 /// Finds a live article by id, slug, or a slug it had before.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+pub fn resolve(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
     match article {
         ArticleRef::Id(id) => query.filter(articles::id.eq(id)).first(conn).optional(),
@@ -182,14 +183,14 @@ pub fn resolve(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult
 
 /// The article `article` names, if the public may read it.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn resolve_public(conn: &mut SqliteConnection, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+pub fn resolve_public(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     Ok(resolve(conn, article)?.filter(|row| row.is_public(time::now())))
 }
 
 /// An article just written in this transaction. It cannot have gone, so a
 /// missing row is a bug, answered as one (500) rather than as a 404.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiError> {
+pub fn reload(conn: &mut Conn, id: i32) -> Result<ArticleRow, ApiError> {
     articles::table.find(id).select(ArticleRow::as_select()).first(conn).map_err(|error| match error {
         diesel::result::Error::NotFound => {
             ApiError::Internal(format!("article {id} vanished during its own write").into())
@@ -199,12 +200,12 @@ pub fn reload(conn: &mut SqliteConnection, id: i32) -> Result<ArticleRow, ApiErr
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn body(conn: &mut SqliteConnection, id: i32) -> QueryResult<ArticleBody> {
+pub fn body(conn: &mut Conn, id: i32) -> QueryResult<ArticleBody> {
     article_bodies::table.find(id).select(ArticleBody::as_select()).first(conn)
 }
 
 /// The indexed text of an article as stored now.
-fn indexed_text(conn: &mut SqliteConnection, id: i32) -> QueryResult<(String, String, String)> {
+fn indexed_text(conn: &mut Conn, id: i32) -> QueryResult<(String, String, String)> {
     articles::table
         .inner_join(article_bodies::table)
         .filter(articles::id.eq(id))
@@ -213,7 +214,7 @@ fn indexed_text(conn: &mut SqliteConnection, id: i32) -> QueryResult<(String, St
 }
 
 /// True when no article has, or had, `slug`.
-fn slug_is_free(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
+fn slug_is_free(conn: &mut Conn, slug: &str) -> QueryResult<bool> {
     let current: i64 = articles::table.filter(articles::slug.eq(slug)).count().get_result(conn)?;
     let former: i64 = article_slugs::table.filter(article_slugs::slug.eq(slug)).count().get_result(conn)?;
     Ok(current == 0 && former == 0)
@@ -221,7 +222,7 @@ fn slug_is_free(conn: &mut SqliteConnection, slug: &str) -> QueryResult<bool> {
 
 /// `base`, or the first free `base-2`, `base-3`…
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn unique_slug(conn: &mut SqliteConnection, base: &str) -> QueryResult<String> {
+pub fn unique_slug(conn: &mut Conn, base: &str) -> QueryResult<String> {
     if slug_is_free(conn, base)? {
         return Ok(base.to_owned());
     }
@@ -238,7 +239,7 @@ pub fn unique_slug(conn: &mut SqliteConnection, base: &str) -> QueryResult<Strin
 /// Whether a client's explicit slug can be used by `article_id` (its own
 /// former slugs included).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn slug_available_for(conn: &mut SqliteConnection, slug: &str, article_id: Option<i32>) -> QueryResult<bool> {
+pub fn slug_available_for(conn: &mut Conn, slug: &str, article_id: Option<i32>) -> QueryResult<bool> {
     let current: Option<i32> =
         articles::table.filter(articles::slug.eq(slug)).select(articles::id).first(conn).optional()?;
     let former: Option<i32> = article_slugs::table
@@ -251,11 +252,12 @@ pub fn slug_available_for(conn: &mut SqliteConnection, slug: &str, article_id: O
 
 /// Moves an article to a new slug; the old one keeps resolving.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn rename(conn: &mut SqliteConnection, id: i32, old_slug: &str) -> QueryResult<()> {
-    diesel::insert_into(article_slugs::table)
-        .values((article_slugs::slug.eq(old_slug), article_slugs::article_id.eq(id)))
+pub fn rename(conn: &mut Conn, id: i32, old_slug: &str) -> QueryResult<()> {
+    let former = (article_slugs::slug.eq(old_slug), article_slugs::article_id.eq(id));
+    on_backend!(conn, |conn| diesel::insert_into(article_slugs::table)
+        .values(former)
         .on_conflict_do_nothing()
-        .execute(conn)?;
+        .execute(conn))?;
     Ok(())
 }
 
@@ -270,7 +272,7 @@ pub struct TagRef {
 
 /// The tags of each article in `ids`, by name: one query for a whole page.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
+pub fn tags_of(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<TagRef>>> {
     let rows: Vec<(i32, String, String)> = article_tags::table
         .inner_join(tags::table)
         .filter(article_tags::article_id.eq_any(ids))
@@ -286,7 +288,7 @@ pub fn tags_of(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<
 
 /// Display names of the authors in `ids`: one query for a whole page.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn author_names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, String>> {
+pub fn author_names(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, String>> {
     let rows: Vec<(i32, String)> =
         users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
     Ok(rows.into_iter().collect())
@@ -295,27 +297,29 @@ pub fn author_names(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<Has
 /// Replaces the tags of an article with `names` (created when new; slugs
 /// made from the names, so "Libya" and "libya" are one tag).
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn set_tags(conn: &mut SqliteConnection, article_id: i32, names: &[String]) -> QueryResult<()> {
+pub fn set_tags(conn: &mut Conn, article_id: i32, names: &[String]) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id))).execute(conn)?;
     for name in names {
         let tag_slug = slug::slugify(name);
-        diesel::insert_into(tags::table)
-            .values((tags::slug.eq(&tag_slug), tags::name.eq(name)))
+        let tag = (tags::slug.eq(&tag_slug), tags::name.eq(name));
+        on_backend!(conn, |conn| diesel::insert_into(tags::table)
+            .values(tag)
             .on_conflict(tags::slug)
             .do_nothing()
-            .execute(conn)?;
+            .execute(conn))?;
         let tag_id: i32 = tags::table.filter(tags::slug.eq(&tag_slug)).select(tags::id).first(conn)?;
-        diesel::insert_into(article_tags::table)
-            .values((article_tags::article_id.eq(article_id), article_tags::tag_id.eq(tag_id)))
+        let link = (article_tags::article_id.eq(article_id), article_tags::tag_id.eq(tag_id));
+        on_backend!(conn, |conn| diesel::insert_into(article_tags::table)
+            .values(link)
             .on_conflict_do_nothing()
-            .execute(conn)?;
+            .execute(conn))?;
     }
     Ok(())
 }
 
 /// Inserts an article with its body, indexes it and ranks it; returns its id.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleBody) -> QueryResult<i32> {
+pub fn insert(conn: &mut Conn, new: &NewArticle<'_>, body: &ArticleBody) -> QueryResult<i32> {
     let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
     diesel::insert_into(article_bodies::table)
         .values((
@@ -331,7 +335,7 @@ pub fn insert(conn: &mut SqliteConnection, new: &NewArticle<'_>, body: &ArticleB
 
 /// The caller's votes on `article_ids`: one query for a whole page.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn votes_by(conn: &mut SqliteConnection, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
+pub fn votes_by(conn: &mut Conn, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
     let rows: Vec<(i32, i32)> = article_votes::table
         .filter(article_votes::user_id.eq(user_id))
         .filter(article_votes::article_id.eq_any(article_ids))
@@ -344,9 +348,12 @@ pub fn votes_by(conn: &mut SqliteConnection, user_id: i32, article_ids: &[i32]) 
 /// and search entries; returns their ids in order. Their hot ranks are left
 /// to [`super::rank::refresh_hot_ranks`], once after the whole load.
 #[tracing::instrument(level = "debug", skip_all, fields(articles = articles.len()))]
-pub fn insert_many(conn: &mut SqliteConnection, articles: &[(NewArticle<'_>, &ArticleBody)]) -> QueryResult<Vec<i32>> {
+pub fn insert_many(conn: &mut Conn, articles: &[(NewArticle<'_>, &ArticleBody)]) -> QueryResult<Vec<i32>> {
     let rows: Vec<&NewArticle<'_>> = articles.iter().map(|(new, _)| new).collect();
-    let ids: Vec<i32> = diesel::insert_into(articles::table).values(rows).returning(articles::id).get_results(conn)?;
+    let ids: Vec<i32> = on_backend!(conn, |conn| diesel::insert_into(articles::table)
+        .values(rows)
+        .returning(articles::id)
+        .get_results(conn))?;
     let bodies: Vec<_> = ids
         .iter()
         .zip(articles)
@@ -358,7 +365,7 @@ pub fn insert_many(conn: &mut SqliteConnection, articles: &[(NewArticle<'_>, &Ar
             )
         })
         .collect();
-    diesel::insert_into(article_bodies::table).values(&bodies).execute(conn)?;
+    on_backend!(conn, |conn| diesel::insert_into(article_bodies::table).values(&bodies).execute(conn))?;
     for (id, (new, body)) in ids.iter().zip(articles) {
         search::index(conn, *id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
     }
@@ -367,25 +374,20 @@ pub fn insert_many(conn: &mut SqliteConnection, articles: &[(NewArticle<'_>, &Ar
 
 /// Tags articles with existing tags, by id: `(article, tag)` pairs.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn link_tags(conn: &mut SqliteConnection, links: &[(i32, i32)]) -> QueryResult<()> {
+pub fn link_tags(conn: &mut Conn, links: &[(i32, i32)]) -> QueryResult<()> {
     for chunk in links.chunks(10_000) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|(article, tag)| (article_tags::article_id.eq(*article), article_tags::tag_id.eq(*tag)))
             .collect();
-        diesel::insert_into(article_tags::table).values(rows).execute(conn)?;
+        on_backend!(conn, |conn| diesel::insert_into(article_tags::table).values(&rows).execute(conn))?;
     }
     Ok(())
 }
 
 /// Applies changes (and a new body) and keeps the search index in step.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn update(
-    conn: &mut SqliteConnection,
-    id: i32,
-    changes: &ArticleChanges,
-    new_body: Option<&ArticleBody>,
-) -> QueryResult<()> {
+pub fn update(conn: &mut Conn, id: i32, changes: &ArticleChanges, new_body: Option<&ArticleBody>) -> QueryResult<()> {
     let (title, excerpt, body) = indexed_text(conn, id)?;
     let text_changes = changes.title.is_some() || changes.excerpt.is_some() || new_body.is_some();
     if text_changes {
@@ -414,7 +416,7 @@ pub fn update(
 /// could read it: after a write that leaves it public, its current title and
 /// slug; after one that hides it, nothing changes, so that a later retitle
 /// never shows in its owners' tombstones.
-fn remember_public_names(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+fn remember_public_names(conn: &mut Conn, id: i32) -> QueryResult<()> {
     let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
     if row.is_public(time::now()) {
         diesel::update(collection_items::table.filter(collection_items::article_id.eq(id)))
@@ -426,7 +428,7 @@ fn remember_public_names(conn: &mut SqliteConnection, id: i32) -> QueryResult<()
 
 /// Deletes an article for everyone: it leaves lists, search and look-ups.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn soft_delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<()> {
+pub fn soft_delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
     let (title, excerpt, body) = indexed_text(conn, id)?;
     search::unindex(conn, id, &search::IndexedText::new(&title, &excerpt, &body))?;
     let now = time::now();
