@@ -58,6 +58,10 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option
         return Err(invalid());
     }
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    // Cursors we issue never hold a NUL, which nothing stored can either.
+    if json.windows(6).any(|window| window == b"\\u0000") {
+        return Err(invalid());
+    }
     serde_json::from_slice(&json).map(Some).map_err(|_| invalid())
 }
 

@@ -46,6 +46,14 @@ fn within(raw: &str, trimmed: &str, min: usize, max: usize) -> Result<String, St
     }
 }
 
+/// Whether `text` could equal something stored. Nothing stored holds a NUL:
+/// every check above refuses control characters, and PostgreSQL refuses NUL
+/// outright, so a look-up for such text answers "nothing" without asking the
+/// database (which, on PostgreSQL, would fail rather than find nothing).
+pub fn can_match(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// The checks above (and those of slugs, emails and cover images) as JSON
 /// Schema patterns, for the OpenAPI document. They are written for both
 /// ECMA-262 and Python's `re`, which Schemathesis uses: no Unicode property

@@ -131,7 +131,9 @@ pub async fn list_articles(
     if !cursor_fits {
         return Err(ApiError::bad_request("invalid_cursor", "the cursor belongs to another order"));
     }
-    let (category, tag_slug, author_id) = (query.category, query.tag, query.author);
+    // A tag no tag can have matches nothing, like any unknown tag.
+    let tag_slug = query.tag.map(|tag| if crate::text::can_match(&tag) { tag } else { String::new() });
+    let (category, author_id) = (query.category, query.author);
     let viewer = user.id();
     let categories = state.categories.clone();
     let page = store::run(&state.pool, move |conn| {

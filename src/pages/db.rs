@@ -38,6 +38,9 @@ pub fn list(conn: &mut Conn, after: Option<&str>, limit: i64) -> QueryResult<Vec
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn find(conn: &mut Conn, slug: &str) -> QueryResult<Option<PageRow>> {
+    if !crate::text::can_match(slug) {
+        return Ok(None);
+    }
     pages::table.find(slug).select(PageRow::as_select()).first(conn).optional()
 }
 

@@ -8,7 +8,10 @@ use super::fields::Role;
 use crate::auth;
 use crate::schema::{refresh_tokens, users};
 use crate::store::on_backend;
+use crate::text;
 use crate::time;
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
@@ -85,6 +88,9 @@ pub fn is_enabled(conn: &mut Conn, id: i32) -> QueryResult<bool> {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option<UserRow>> {
+    if !text::can_match(email_key) {
+        return Ok(None);
+    }
     users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
 }
 
@@ -163,9 +169,16 @@ pub fn list(conn: &mut Conn, filter: &UserFilter) -> QueryResult<Vec<UserRow>> {
         query = query.filter(users::role.eq(role));
     }
     if let Some(text) = filter.query.as_deref() {
+        if !text::can_match(text) {
+            return Ok(Vec::new());
+        }
+        // lower() on both sides: PostgreSQL's LIKE minds case, SQLite's does not.
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         query = query.filter(
-            users::email_key.like(pattern.clone()).escape('\\').or(users::display_name.like(pattern).escape('\\')),
+            users::email_key
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::display_name).like(pattern).escape('\\')),
         );
     }
     if let Some(before) = filter.before_id {

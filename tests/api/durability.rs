@@ -12,18 +12,18 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::helpers::{JWT_SECRET, PASSWORD};
+use crate::helpers::{JWT_SECRET, PASSWORD, TestDatabase};
 
 struct Server {
     child: Child,
     base: String,
 }
 
-/// Starts `newsroom serve` on `dir`'s database and waits for its address.
-fn start(dir: &TempDir) -> Server {
+/// Starts `newsroom serve` on `database` and waits for its address.
+fn start(dir: &TempDir, database: &TestDatabase) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsroom"))
         .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("NEWSROOM_DATABASE_URL", dir.path().join("durable.db"))
+        .env("NEWSROOM_DATABASE_URL", database.url())
         .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
         .env("NEWSROOM_MAIL_OUTBOX", dir.path().join("outbox"))
         .env("NEWSROOM_AUTH_RATE_LIMIT", "0")
@@ -50,7 +50,8 @@ async fn token(client: &reqwest::Client, base: &str, email: &str, register: bool
 #[tokio::test]
 async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let dir = TempDir::new().unwrap();
-    let mut server = start(&dir);
+    let database = TestDatabase::create(&dir);
+    let mut server = start(&dir, &database);
     let client = reqwest::Client::new();
     let access = token(&client, &server.base, "writer@example.com", true).await;
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -83,7 +84,7 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(acknowledged.len() > 10, "the load ran: {} writes", acknowledged.len());
 
-    let restarted = start(&dir);
+    let restarted = start(&dir, &database);
     let access = token(&client, &restarted.base, "writer@example.com", false).await;
     let mut stored = Vec::new();
     let mut path = format!("{}/api/v1/collections?limit=100", restarted.base);
@@ -98,15 +99,17 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     for name in &acknowledged {
         assert!(stored.contains(name), "{name} was acknowledged but is gone");
     }
-    let mut db = SqliteConnection::establish(&dir.path().join("durable.db").display().to_string()).unwrap();
-    db.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        integrity_check: String,
+    if let TestDatabase::Sqlite(path) = &database {
+        let mut db = SqliteConnection::establish(path).unwrap();
+        db.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut db).unwrap();
+        assert_eq!(checks.iter().map(|c| c.integrity_check.as_str()).collect::<Vec<_>>(), ["ok"]);
     }
-    let checks: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(&mut db).unwrap();
-    assert_eq!(checks.iter().map(|c| c.integrity_check.as_str()).collect::<Vec<_>>(), ["ok"]);
     let mut restarted = restarted;
     restarted.child.kill().unwrap();
     restarted.child.wait().unwrap();
@@ -117,7 +120,8 @@ async fn sigterm_lets_requests_in_flight_finish() {
     use std::io::{Read, Write};
 
     let dir = TempDir::new().unwrap();
-    let mut server = start(&dir);
+    let database = TestDatabase::create(&dir);
+    let mut server = start(&dir, &database);
     let address = server.base.trim_start_matches("http://").to_owned();
     // Requests whose bodies are half sent are surely in flight when the signal comes.
     let body = json!({"email": "late@example.com", "password": PASSWORD, "display_name": "Late"}).to_string();

@@ -1,10 +1,9 @@
 //! The test harness: `spawn_app()` and one helper per common step.
 
-use std::path::PathBuf;
-
-use diesel::{Connection, SqliteConnection};
+use diesel::Connection;
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
+use newsroom::store::Conn;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -16,7 +15,60 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub dir: TempDir,
+    database: TestDatabase,
     args: Vec<String>,
+}
+
+/// Where a test's data lives: a SQLite file in its temporary folder, or,
+/// in the `api_postgres` suite, a PostgreSQL database of its own, dropped
+/// when the test ends.
+pub enum TestDatabase {
+    Sqlite(String),
+    Postgres { url: String, name: String, server: String },
+}
+
+/// The server the `api_postgres` suite runs on, or `None` in the SQLite suite.
+fn postgres_server() -> Option<String> {
+    if !module_path!().starts_with("api_postgres") {
+        return None;
+    }
+    let url = std::env::var("NEWSROOM_TEST_POSTGRES_URL")
+        .expect("the PostgreSQL suite was built with NEWSROOM_TEST_POSTGRES_URL set; set it again to run it");
+    Some(url)
+}
+
+impl TestDatabase {
+    pub fn create(dir: &TempDir) -> Self {
+        let Some(server) = postgres_server() else {
+            return Self::Sqlite(dir.path().join("newsroom.db").display().to_string());
+        };
+        let name = format!("newsroom_test_{}", uuid_like());
+        let mut admin = diesel::PgConnection::establish(&server).expect("the test PostgreSQL server answers");
+        diesel::connection::SimpleConnection::batch_execute(&mut admin, &format!("CREATE DATABASE {name}"))
+            .expect("a database for the test");
+        let mut url = url::Url::parse(&server).expect("NEWSROOM_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        Self::Postgres { url: url.to_string(), name, server }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite(path) => path,
+            Self::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { name, server, .. } = self
+            && let Ok(mut admin) = diesel::PgConnection::establish(server)
+        {
+            // FORCE: the test's server still holds its pool's connections.
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = diesel::connection::SimpleConnection::batch_execute(&mut admin, &drop);
+        }
+    }
 }
 
 /// A registered user and the session registration gave them.
@@ -35,8 +87,9 @@ pub async fn spawn_app() -> TestApp {
 /// Starts an app with extra `--flag value` settings on top of the test defaults.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let dir = TempDir::new().expect("temp dir");
+    let database = TestDatabase::create(&dir);
     let defaults: Vec<(&str, String)> = vec![
-        ("--database-url", dir.path().join("newsroom.db").display().to_string()),
+        ("--database-url", database.url().to_owned()),
         ("--bind", "127.0.0.1:0".into()),
         ("--jwt-secret", JWT_SECRET.into()),
         ("--mail-outbox", dir.path().join("outbox").display().to_string()),
@@ -56,7 +109,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let application = Application::build(config_from(&args)).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::builder().build().expect("client"), dir, args }
+    TestApp { address, client: reqwest::Client::builder().build().expect("client"), dir, database, args }
 }
 
 fn config_from(args: &[String]) -> Config {
@@ -73,13 +126,14 @@ impl TestApp {
         config_from(&self.args)
     }
 
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("newsroom.db")
+    /// `NEWSROOM_DATABASE_URL` of the app, for the commands a test runs.
+    pub fn database_url(&self) -> &str {
+        self.database.url()
     }
 
     /// A direct connection to the app's database, to check what was stored.
-    pub fn db(&self) -> SqliteConnection {
-        SqliteConnection::establish(&self.db_path().display().to_string()).expect("open the test database")
+    pub fn db(&self) -> Conn {
+        self.config().database.establish().expect("open the test database")
     }
 
     pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {

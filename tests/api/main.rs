@@ -1,5 +1,6 @@
 //! Black-box tests: each test starts the real HTTP app on port 0 against its
-//! own SQLite file in a temporary folder and talks to it over HTTP.
+//! own SQLite file in a temporary folder and talks to it over HTTP. The same
+//! tests run on PostgreSQL from `tests/api_postgres.rs`.
 
 #![allow(
     clippy::unwrap_used,

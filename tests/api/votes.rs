@@ -300,7 +300,7 @@ async fn the_check_command_finds_a_wrong_tally() {
     let binary = env!("CARGO_BIN_EXE_newsroom");
     let check = || {
         std::process::Command::new(binary)
-            .args(["check", "--database-url", &app.db_path().display().to_string(), "--log", "warn"])
+            .args(["check", "--database-url", app.database_url(), "--log", "warn"])
             .env("NEWSROOM_JWT_SECRET", crate::helpers::JWT_SECRET)
             .output()
             .unwrap()

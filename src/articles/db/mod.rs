@@ -21,6 +21,7 @@ use crate::schema::{
     article_bodies, article_slugs, article_tags, article_votes, articles, collection_items, tags, users,
 };
 use crate::store::on_backend;
+use crate::text;
 use crate::time;
 
 /// Where an article is in its life.
@@ -165,6 +166,11 @@ impl<'de> Deserialize<'de> for ArticleRef {
 /// Finds a live article by id, slug, or a slug it had before.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn resolve(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+    if let ArticleRef::Slug(slug) = article
+        && !text::can_match(slug)
+    {
+        return Ok(None);
+    }
     let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
     match article {
         ArticleRef::Id(id) => query.filter(articles::id.eq(id)).first(conn).optional(),

@@ -1,0 +1,49 @@
+//! The API suite of `tests/api`, run again on PostgreSQL, each test in a
+//! database of its own, dropped when it ends. It is built only when
+//! `NEWSROOM_TEST_POSTGRES_URL` names a server (see `build.rs`): for example
+//! `NEWSROOM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test`.
+//! What only SQLite has (its files, its WAL) is tested in `tests/api/cli.rs`
+//! alone.
+
+#![cfg(postgres_tests)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::string_slice,
+    reason = "a test fails loudly at the first surprise"
+)]
+
+#[path = "api/articles.rs"]
+mod articles;
+#[path = "api/auth.rs"]
+mod auth;
+#[path = "api/categories.rs"]
+mod categories;
+#[path = "api/collections.rs"]
+mod collections;
+#[path = "api/durability.rs"]
+mod durability;
+#[path = "api/errors.rs"]
+mod errors;
+#[path = "api/helpers.rs"]
+mod helpers;
+#[path = "api/hostile.rs"]
+mod hostile;
+#[path = "api/ids.rs"]
+mod ids;
+#[path = "api/openapi.rs"]
+mod openapi;
+#[path = "api/ops.rs"]
+mod ops;
+#[path = "api/password_reset.rs"]
+mod password_reset;
+#[path = "api/postgres.rs"]
+mod postgres;
+#[path = "api/preconditions.rs"]
+mod preconditions;
+#[path = "api/users.rs"]
+mod users;
+#[path = "api/votes.rs"]
+mod votes;
