@@ -235,6 +235,16 @@ pub fn optimize(conn: &mut Conn) -> diesel::QueryResult<()> {
     }
 }
 
+/// After a bulk load: fresh planner statistics for the new sizes, and on
+/// SQLite a compact file with an empty WAL; on PostgreSQL a vacuum, which
+/// also marks the new rows all-visible so index-only scans skip the heap.
+pub fn settle_after_bulk_load(conn: &mut Conn) -> diesel::QueryResult<()> {
+    match conn {
+        Conn::Sqlite(sqlite) => sqlite.batch_execute("ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);"),
+        Conn::Postgres(postgres) => postgres.batch_execute("VACUUM (ANALYZE);"),
+    }
+}
+
 /// SQLite lets one connection write at a time. Writers queue here, in order,
 /// instead of in SQLite's busy handler, which sleeps in growing steps and
 /// wastes most of the time the lock is free.

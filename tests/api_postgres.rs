@@ -2,8 +2,7 @@
 //! database of its own, dropped when it ends. It is built only when
 //! `NEWSROOM_TEST_POSTGRES_URL` names a server (see `build.rs`): for example
 //! `NEWSROOM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test`.
-//! What only SQLite has (its files, its WAL) is tested in `tests/api/cli.rs`
-//! alone.
+//! What only SQLite has (its files, its WAL) is tested on SQLite alone.
 
 #![cfg(postgres_tests)]
 #![allow(
@@ -21,6 +20,8 @@ mod articles;
 mod auth;
 #[path = "api/categories.rs"]
 mod categories;
+#[path = "api/cli.rs"]
+mod cli;
 #[path = "api/collections.rs"]
 mod collections;
 #[path = "api/durability.rs"]

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use crate::store::Conn;
 use chrono::{Duration, NaiveDateTime};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -108,8 +107,7 @@ pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> 
     let refreshing = bar(1, "hot ranks");
     crate::articles::rank::refresh_hot_ranks(&mut conn)?;
     refreshing.finish();
-    // Tell the planner about the new sizes, and leave a compact file behind.
-    conn.batch_execute("ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store::settle_after_bulk_load(&mut conn)?;
     Ok(BenchReport {
         users: user_ids.len(),
         categories: category_ids.len(),

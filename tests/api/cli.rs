@@ -5,20 +5,42 @@ use std::process::{Command, Stdio};
 
 use tempfile::TempDir;
 
-fn newsroom(dir: &TempDir) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_newsroom"));
-    command
-        .current_dir(dir.path())
-        .env_remove("NEWSROOM_JWT_SECRET")
-        .env("NEWSROOM_DATABASE_URL", dir.path().join("cli.db"))
-        .env("NEWSROOM_LOG", "warn");
-    command
+use crate::helpers::{JWT_SECRET, TestDatabase};
+
+/// A folder to run commands in and the database they work on. Declared in
+/// this order so that a PostgreSQL database is dropped before the folder.
+pub struct Site {
+    pub database: TestDatabase,
+    dir: TempDir,
+}
+
+impl Site {
+    pub fn new() -> Self {
+        let dir = TempDir::new().unwrap();
+        Self { database: TestDatabase::create(&dir), dir }
+    }
+
+    pub fn newsroom(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_newsroom"));
+        command
+            .current_dir(self.dir.path())
+            .env("NEWSROOM_DATABASE_URL", self.database.url())
+            .env("NEWSROOM_LOG", "warn");
+        match self.database {
+            // On SQLite the secret is generated beside the database, which
+            // one test checks.
+            TestDatabase::Sqlite(_) => command.env_remove("NEWSROOM_JWT_SECRET"),
+            TestDatabase::Postgres { .. } => command.env("NEWSROOM_JWT_SECRET", JWT_SECRET),
+        };
+        command
+    }
 }
 
 #[test]
 fn create_user_reads_the_password_from_stdin_and_prints_the_id() {
-    let dir = TempDir::new().unwrap();
-    let mut child = newsroom(&dir)
+    let site = Site::new();
+    let mut child = site
+        .newsroom()
         .args(["create-user", "--email", "chief@example.com", "--display-name", "Chief", "--role", "admin"])
         .arg("--password-stdin")
         .stdin(Stdio::piped())
@@ -30,7 +52,8 @@ fn create_user_reads_the_password_from_stdin_and_prints_the_id() {
 
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "1\n");
-    let secret = dir.path().join("jwt-secret");
+    let TestDatabase::Sqlite(path) = &site.database else { return };
+    let secret = std::path::Path::new(path).with_file_name("jwt-secret");
     assert!(secret.exists(), "a secret is generated beside the database");
     #[cfg(unix)]
     {
@@ -41,9 +64,10 @@ fn create_user_reads_the_password_from_stdin_and_prints_the_id() {
 
 #[test]
 fn create_user_refuses_weak_passwords_and_duplicates() {
-    let dir = TempDir::new().unwrap();
+    let site = Site::new();
     let create = |password: &str| {
-        let mut child = newsroom(&dir)
+        let mut child = site
+            .newsroom()
             .args(["create-user", "--email", "a@example.com", "--display-name", "A", "--password-stdin"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -63,7 +87,7 @@ fn create_user_refuses_weak_passwords_and_duplicates() {
 
 #[test]
 fn bad_configuration_exits_2_naming_the_variable() {
-    let dir = TempDir::new().unwrap();
+    let site = Site::new();
     let cases = [
         ("NEWSROOM_JWT_SECRET", "too-short"),
         ("NEWSROOM_PUBLIC_URL", "not a url"),
@@ -74,7 +98,7 @@ fn bad_configuration_exits_2_naming_the_variable() {
         ("NEWSROOM_LOG", "[[["),
     ];
     for (variable, value) in cases {
-        let output = newsroom(&dir).arg("migrate").env(variable, value).output().unwrap();
+        let output = site.newsroom().arg("migrate").env(variable, value).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{variable}={value}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(variable), "{variable} named in: {stderr}");
@@ -83,45 +107,18 @@ fn bad_configuration_exits_2_naming_the_variable() {
 
 #[test]
 fn migrate_applies_migrations_once() {
-    let dir = TempDir::new().unwrap();
-    let first = newsroom(&dir).arg("migrate").output().unwrap();
+    let site = Site::new();
+    let first = site.newsroom().arg("migrate").output().unwrap();
     assert!(first.status.success(), "{first:?}");
     assert!(String::from_utf8_lossy(&first.stdout).starts_with("applied "));
-    let again = newsroom(&dir).arg("migrate").output().unwrap();
+    let again = site.newsroom().arg("migrate").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&again.stdout), "applied 0 migration(s)\n");
 }
 
 #[test]
-fn migrate_empties_a_wal_left_behind() {
-    use diesel::connection::SimpleConnection;
-    use diesel::{Connection, SqliteConnection};
-
-    let dir = TempDir::new().unwrap();
-    assert!(newsroom(&dir).arg("migrate").output().unwrap().status.success());
-    // An open connection keeps SQLite from folding the WAL away on close, as
-    // a crashed writer would.
-    let mut holder = SqliteConnection::establish(&dir.path().join("cli.db").display().to_string()).unwrap();
-    holder
-        .batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
-             CREATE TABLE filler (x BLOB);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
-             INSERT INTO filler SELECT randomblob(4000) FROM n;",
-        )
-        .unwrap();
-    let wal = dir.path().join("cli.db-wal");
-    assert!(std::fs::metadata(&wal).unwrap().len() > 2_000_000, "the WAL holds the writes");
-
-    assert!(newsroom(&dir).arg("migrate").output().unwrap().status.success());
-
-    assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "checkpointed into the database and truncated");
-    drop(holder);
-}
-
-#[test]
 fn openapi_prints_the_document() {
-    let dir = TempDir::new().unwrap();
-    let output = newsroom(&dir).arg("openapi").output().unwrap();
+    let site = Site::new();
+    let output = site.newsroom().arg("openapi").output().unwrap();
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).unwrap();
     assert!(printed == include_str!("../../openapi/openapi.json"), "`newsroom openapi` prints the committed document");
@@ -129,14 +126,33 @@ fn openapi_prints_the_document() {
 
 #[test]
 fn seed_demo_loads_a_living_site_once() {
-    let dir = TempDir::new().unwrap();
-    let first = newsroom(&dir).arg("seed-demo").output().unwrap();
+    let site = Site::new();
+    let first = site.newsroom().arg("seed-demo").output().unwrap();
     assert!(first.status.success(), "{first:?}");
     let stdout = String::from_utf8(first.stdout).unwrap();
     assert!(stdout.starts_with("added 8 categories, 30 articles, 1 pages\n"), "{stdout}");
     assert!(stdout.contains("demo editor: editor@example.com / demo-"), "{stdout}");
 
-    let again = newsroom(&dir).arg("seed-demo").output().unwrap();
+    let again = site.newsroom().arg("seed-demo").output().unwrap();
     let stdout = String::from_utf8(again.stdout).unwrap();
     assert!(stdout.starts_with("added 0 categories, 0 articles, 0 pages\n"), "idempotent: {stdout}");
+}
+
+#[test]
+fn seed_bench_fills_an_empty_database_whose_tallies_check_out() {
+    let site = Site::new();
+    let seeded = site.newsroom().args(["seed-bench", "--scale", "0.01"]).output().unwrap();
+    assert!(seeded.status.success(), "{seeded:?}");
+    let stdout = String::from_utf8(seeded.stdout).unwrap();
+    assert!(
+        stdout.starts_with("100 users, 5 categories, 50 tags, 1000 articles, 10000 votes, 500 collection items in "),
+        "{stdout}"
+    );
+
+    let check = site.newsroom().arg("check").output().unwrap();
+    assert!(check.status.success(), "{check:?}");
+    assert_eq!(String::from_utf8(check.stdout).unwrap(), "all vote tallies match the votes table\n");
+
+    let again = site.newsroom().args(["seed-bench", "--scale", "0.01"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "only an empty database is seeded: {again:?}");
 }

@@ -25,5 +25,6 @@ mod openapi;
 mod ops;
 mod password_reset;
 mod preconditions;
+mod sqlite;
 mod users;
 mod votes;
