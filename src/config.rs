@@ -15,6 +15,7 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::proxy::TrustedProxies;
 use crate::store::Database;
 
 /// The shortest HMAC key we accept: HS256 is only as strong as its key.
@@ -91,6 +92,17 @@ pub struct Settings {
         global = true
     )]
     pub mail_from: String,
+
+    /// Comma-separated addresses and CIDR networks of reverse proxies whose
+    /// `X-Forwarded-For` / `Forwarded` headers name the client.
+    #[arg(
+        long,
+        env = "NEWSROOM_TRUSTED_PROXIES",
+        value_name = "NEWSROOM_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
 
     /// Comma-separated allowed CORS origins, or `*`.
     #[arg(
@@ -244,6 +256,7 @@ pub struct Config {
     pub mail_outbox: PathBuf,
     pub mail_from: Mailbox,
     pub cors_origins: CorsOrigins,
+    pub trusted_proxies: TrustedProxies,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub reset_token_ttl: Duration,
@@ -265,6 +278,7 @@ impl fmt::Debug for Config {
             .field("smtp", &self.smtp_url.is_some())
             .field("mail_outbox", &self.mail_outbox)
             .field("cors_origins", &self.cors_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -309,6 +323,8 @@ impl Settings {
             })
             .transpose()?;
         let cors_origins = cors_origins(&self.cors_origins)?;
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|reason| ConfigError::new("NEWSROOM_TRUSTED_PROXIES", reason))?;
         let mail_from: Mailbox = self.mail_from.parse().map_err(|e| {
             ConfigError::new(
                 "NEWSROOM_MAIL_FROM",
@@ -353,6 +369,7 @@ impl Settings {
             mail_outbox: self.mail_outbox,
             mail_from,
             cors_origins,
+            trusted_proxies,
             access_token_ttl: seconds("NEWSROOM_ACCESS_TOKEN_TTL", self.access_token_ttl)?,
             refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,
             reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,

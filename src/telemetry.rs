@@ -135,6 +135,7 @@ impl RootSpanBuilder for RequestSpan {
             http.method = %request.method(),
             http.route = request.match_pattern().unwrap_or_default(),
             request_id = %request_id,
+            client.address = crate::proxy::client_address(request.request()).map(tracing::field::display),
             http.status_code = tracing::field::Empty,
         )
     }

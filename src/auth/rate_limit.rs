@@ -2,8 +2,9 @@
 //! requests a minute): a burst of the whole minute's allowance, refilled
 //! evenly ([`crate::limiter`]).
 //!
-//! The client is the TCP peer. Behind a reverse proxy every client shares the
-//! proxy's address, so rate-limit at the proxy instead and set the limit to 0.
+//! The client is the TCP peer, or behind the proxies named in
+//! `NEWSROOM_TRUSTED_PROXIES` the address they forward ([`crate::proxy`]).
+//! Each instance counts its own requests.
 
 use std::net::IpAddr;
 
@@ -14,12 +15,12 @@ use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError, web};
 
 use crate::error::ApiError;
-use crate::limiter;
 use crate::state::AppState;
+use crate::{limiter, proxy};
 
 /// The client address a request is counted against.
 pub fn client_ip(req: &ServiceRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|peer| limiter::client_key(peer.ip()))
+    proxy::client_address(req.request()).map(limiter::client_key)
 }
 
 /// Middleware for the auth scope: 429 `rate_limited` with `Retry-After` past

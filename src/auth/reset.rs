@@ -19,6 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
 use crate::limiter::{self, TextKey};
 use crate::mail;
+use crate::proxy;
 use crate::state::AppState;
 use crate::store;
 use crate::time;
@@ -97,8 +98,8 @@ pub async fn forgot_password(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
-    if let (Some(limit), Some(peer)) = (&state.limits.reset_requests_by_ip, request.peer_addr()) {
-        limit.hit(limiter::client_key(peer.ip()))?;
+    if let (Some(limit), Some(client)) = (&state.limits.reset_requests_by_ip, proxy::client_address(&request)) {
+        limit.hit(limiter::client_key(client))?;
     }
     state.limits.reset_requests.hit(TextKey::of(&email.key()))?;
     let ttl = chrono::Duration::from_std(state.config.reset_token_ttl).unwrap_or(chrono::Duration::MAX);

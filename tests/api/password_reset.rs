@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use newsroom::schema::password_resets;
-use reqwest::StatusCode;
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -279,4 +279,41 @@ async fn reset_requests_are_limited_per_client_ip_too() {
     let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=1200).contains(&retry_after), "{retry_after}");
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+async fn login_from(app: &TestApp, forwarded_for: &str) -> Response {
+    app.request(Method::POST, "/api/v1/auth/login", None)
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "email": "nobody@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = spawn_app_with(&[("--auth-rate-limit", "2"), ("--trusted-proxies", "127.0.0.0/8, ::1")]).await;
+    for _ in 0..2 {
+        assert_eq!(login_from(&app, "198.51.100.1").await.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let limited = login_from(&app, "198.51.100.1").await;
+    // The client forged a first hop; the proxy appended the address it saw.
+    let other_client = login_from(&app, "198.51.100.1, 203.0.113.9").await;
+
+    assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(other_client.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(other_client.headers()["ratelimit"].to_str().unwrap().split(',').nth(1), Some(" remaining=1"));
+}
+
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn_app_with(&[("--auth-rate-limit", "2"), ("--trusted-proxies", "192.0.2.0/24")]).await;
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        assert_eq!(login_from(&app, client).await.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let forged = login_from(&app, "198.51.100.3").await;
+
+    assert_problem(forged, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
