@@ -1,6 +1,7 @@
 //! [`Limiter`]: at most `max` events per key in any `window`, the one shape of
-//! every in-process limit (requests per client IP, failed password checks per
-//! account, reset mails per address and per IP, votes per user).
+//! every in-process limit (requests per client IP, reset mails per IP, votes
+//! per user). The limits every instance must share count the same way in
+//! the database ([`crate::auth::attempts`]).
 //!
 //! It is GCRA, the algorithm of `governor`: each key has a theoretical arrival
 //! time (TAT) that every event pushes `window / max` further, so a key may
@@ -16,24 +17,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use crate::error::ApiError;
-
-/// A fixed-size key for free text such as an email: the first 128 bits of its
-/// SHA-256, so that a client choosing long keys cannot choose how much memory
-/// each one takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TextKey([u8; 16]);
-
-impl TextKey {
-    pub fn of(text: &str) -> Self {
-        let digest = Sha256::digest(text.as_bytes());
-        let mut key = [0u8; 16];
-        key.copy_from_slice(digest.get(..16).unwrap_or_default());
-        Self(key)
-    }
-}
 
 /// The key of a client address: an IPv6 client usually holds a whole /64, so
 /// that is what one client is; an IPv4 address is one client.
@@ -79,12 +63,45 @@ struct Keys<K> {
     by_tat: BTreeSet<(Instant, K)>,
 }
 
-/// At most `max` events per key in any `window`.
-pub struct Limiter<K> {
+/// At most `max` events in any `window`, as GCRA counts them: what a key has
+/// spent is its backlog, how far its TAT is ahead of now.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
     max: u32,
     window: Duration,
     /// `window / max`: how long one event's allowance takes to come back.
     interval: Duration,
+}
+
+impl Rate {
+    /// `max` (at least 1) events per `window`.
+    pub fn new(max: u32, window: Duration) -> Self {
+        let max = max.max(1);
+        Self { max, window, interval: window / max }
+    }
+
+    /// The backlog after one more event on top of `backlog`, if it fits.
+    pub fn spend(&self, backlog: Duration) -> Result<Duration, Limited> {
+        let next = backlog + self.interval;
+        if next > self.window {
+            let wait = next - self.window;
+            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(Limited { retry_after_secs: retry_after_secs.max(1) });
+        }
+        Ok(next)
+    }
+
+    /// What is left with `backlog` spent.
+    pub fn allowance(&self, backlog: Duration) -> Allowance {
+        let spent = backlog.as_nanos().div_ceil(self.interval.as_nanos().max(1));
+        let remaining = u128::from(self.max).saturating_sub(spent);
+        Allowance { remaining: u32::try_from(remaining).unwrap_or(0), reset: backlog }
+    }
+}
+
+/// At most `max` events per key in any `window`.
+pub struct Limiter<K> {
+    rate: Rate,
     capacity: usize,
     keys: Mutex<Keys<K>>,
 }
@@ -96,11 +113,8 @@ impl<K: Copy + Eq + Ord + Hash> Limiter<K> {
     /// A limit of `max` (at least 1) events per `window`, tracking at most
     /// `capacity` keys.
     pub fn new(max: u32, window: Duration, capacity: usize) -> Self {
-        let max = max.max(1);
         Self {
-            max,
-            window,
-            interval: window / max,
+            rate: Rate::new(max, window),
             capacity: capacity.max(1),
             keys: Mutex::new(Keys { tat: HashMap::new(), by_tat: BTreeSet::new() }),
         }
@@ -112,24 +126,17 @@ impl<K: Copy + Eq + Ord + Hash> Limiter<K> {
     }
 
     pub fn max(&self) -> u32 {
-        self.max
+        self.rate.max
     }
 
     pub fn window(&self) -> Duration {
-        self.window
+        self.rate.window
     }
 
     /// The TAT of `key` when an event happens at `now`, if the event fits.
     fn next_tat(&self, keys: &Keys<K>, key: &K, now: Instant) -> Result<Instant, Limited> {
-        let tat = keys.tat.get(key).copied().filter(|tat| *tat > now).unwrap_or(now);
-        let next = tat + self.interval;
-        let ahead = next.saturating_duration_since(now);
-        if ahead > self.window {
-            let wait = ahead - self.window;
-            let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err(Limited { retry_after_secs: retry_after_secs.max(1) });
-        }
-        Ok(next)
+        let backlog = keys.tat.get(key).map_or(Duration::ZERO, |tat| tat.saturating_duration_since(now));
+        Ok(now + self.rate.spend(backlog)?)
     }
 
     /// 429 when one more event for `key` would not fit; spends nothing.
@@ -152,10 +159,7 @@ impl<K: Copy + Eq + Ord + Hash> Limiter<K> {
             let Some((_, oldest)) = keys.by_tat.pop_first() else { break };
             keys.tat.remove(&oldest);
         }
-        let ahead = next.saturating_duration_since(now);
-        let spent = ahead.as_nanos().div_ceil(self.interval.as_nanos().max(1));
-        let remaining = u128::from(self.max).saturating_sub(spent);
-        Ok(Allowance { remaining: u32::try_from(remaining).unwrap_or(0), reset: ahead })
+        Ok(self.rate.allowance(next.saturating_duration_since(now)))
     }
 
     /// Gives `key` its whole allowance back (a successful login, say).
@@ -247,13 +251,6 @@ mod tests {
     fn a_zero_limit_is_no_limit() {
         assert!(Limiter::<u32>::unless_zero(0, Duration::from_secs(1)).is_none());
         assert!(Limiter::<u32>::unless_zero(1, Duration::from_secs(1)).is_some());
-    }
-
-    #[test]
-    fn text_keys_are_fixed_size_and_distinct() {
-        assert_eq!(TextKey::of("a"), TextKey::of("a"));
-        assert_ne!(TextKey::of("a"), TextKey::of("b"));
-        assert_eq!(std::mem::size_of::<TextKey>(), 16);
     }
 
     #[test]

@@ -55,6 +55,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_limits (limit_name, subject) {
+        limit_name -> Text,
+        subject -> Text,
+        tat_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> Integer,
         slug -> Text,
@@ -167,6 +175,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_votes,
     articles,
+    attempt_limits,
     categories,
     collection_items,
     collections,

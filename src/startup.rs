@@ -32,7 +32,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long in-flight requests may run after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
 
-/// How often expired tokens and reset links are deleted.
+/// How often expired tokens, reset links and spent attempt counts are deleted.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// How often the stored hot ranks are recomputed so that age decay shows.
@@ -192,7 +192,9 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         loop {
             interval.tick().await;
             let deleted = store::run(&state.pool, |conn| {
-                let deleted = auth::db::delete_expired_sessions(conn)? + auth::db::delete_expired_resets(conn)?;
+                let deleted = auth::db::delete_expired_sessions(conn)?
+                    + auth::db::delete_expired_resets(conn)?
+                    + auth::attempts::delete_refilled(conn)?;
                 store::optimize(conn)?;
                 Ok::<_, diesel::result::Error>(deleted)
             })

@@ -5,29 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::articles::cache::PublicCache;
+use crate::auth::attempts::RESET_REQUEST_WINDOW;
 use crate::auth::tokens::JwtKeys;
 use crate::categories::TreeCache;
 use crate::config::Config;
-use crate::limiter::{KEYS_PER_LIMIT, Limiter, TextKey};
+use crate::limiter::Limiter;
 use crate::mail::{Mail, Mailer, Recipient};
 use crate::store::DbPool;
 use crate::users::db::UserRow;
 
-/// Wrong passwords allowed per account in [`PASSWORD_FAILURE_WINDOW`], counted
-/// across login, password change and account deletion.
-pub const PASSWORD_FAILURES_ALLOWED: u32 = 10;
-pub const PASSWORD_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Reset mails asked per address (known or not) in [`RESET_REQUEST_WINDOW`];
-/// also how many of a user's links stay valid at once.
-pub const RESET_REQUESTS_ALLOWED: u32 = 5;
-pub const RESET_REQUEST_WINDOW: Duration = Duration::from_secs(60 * 60);
-
-/// Every in-process limit, each bounded in the keys it remembers.
+/// Every in-process limit, each bounded in the keys it remembers; each
+/// instance counts its own. Those all instances share are in
+/// [`crate::auth::attempts`].
 pub struct Limits {
-    /// Wrong passwords per account (its email key), spent before the check.
-    pub password_failures: Limiter<TextKey>,
-    /// Reset requests per email key.
-    pub reset_requests: Limiter<TextKey>,
     /// Reset requests per client IP; `None` when disabled.
     pub reset_requests_by_ip: Option<Limiter<IpAddr>>,
     /// Requests per client IP on `/api/v1/auth/*`; `None` when disabled.
@@ -40,8 +30,6 @@ impl Limits {
     pub fn new(config: &Config) -> Self {
         const MINUTE: Duration = Duration::from_secs(60);
         Self {
-            password_failures: Limiter::new(PASSWORD_FAILURES_ALLOWED, PASSWORD_FAILURE_WINDOW, KEYS_PER_LIMIT),
-            reset_requests: Limiter::new(RESET_REQUESTS_ALLOWED, RESET_REQUEST_WINDOW, KEYS_PER_LIMIT),
             reset_requests_by_ip: Limiter::unless_zero(config.reset_rate_limit, RESET_REQUEST_WINDOW),
             auth_requests: Limiter::unless_zero(config.auth_rate_limit, MINUTE),
             votes: Limiter::unless_zero(config.vote_rate_limit, MINUTE),

@@ -9,9 +9,9 @@ use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::attempts::RESET_REQUESTS_ALLOWED;
 use super::tokens::{HashedToken, PlainToken};
 use crate::schema::{password_resets, refresh_tokens, users};
-use crate::state::RESET_REQUESTS_ALLOWED;
 use crate::time;
 use crate::users::db::UserRow;
 

@@ -1,5 +1,6 @@
 //! Authentication: sessions, tokens, passwords and the request extractors.
 
+pub mod attempts;
 pub mod db;
 pub mod extract;
 pub mod password;

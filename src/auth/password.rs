@@ -11,8 +11,9 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::attempts::PASSWORD_FAILURES;
 use crate::error::{ApiError, FieldError};
-use crate::limiter::{Limiter, TextKey};
+use crate::store::DbPool;
 
 /// The longest password accepted: enough for any passphrase, small enough
 /// that hashing stays cheap.
@@ -177,20 +178,20 @@ pub async fn verify(candidate: SecretString, stored: Option<String>) -> Result<b
 
 /// [`verify`] under the per-account limit on wrong passwords that login,
 /// password change and account deletion share, keyed by the account's email
-/// key. The attempt is counted before Argon2 runs, so that guesses sent at
-/// once cannot all start before the first failure is counted; a right
-/// password gives the whole allowance back.
+/// key and counted in the database for every instance. The attempt is
+/// counted before Argon2 runs, so that guesses sent at once cannot all start
+/// before the first failure is counted; a right password gives the whole
+/// allowance back.
 pub async fn verify_limited(
-    failures: &Limiter<TextKey>,
+    pool: &DbPool,
     email_key: &str,
     candidate: SecretString,
     stored: Option<String>,
 ) -> Result<bool, ApiError> {
-    let key = TextKey::of(email_key);
-    failures.hit(key)?;
+    PASSWORD_FAILURES.spend(pool, email_key).await?;
     let matched = verify(candidate, stored).await?;
     if matched {
-        failures.forget(&key);
+        PASSWORD_FAILURES.restore(pool, email_key).await?;
     }
     Ok(matched)
 }

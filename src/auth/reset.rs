@@ -3,7 +3,7 @@
 //! Links carry a 256-bit token stored only as its SHA-256, valid for
 //! `NEWSROOM_RESET_TOKEN_TTL`, and consumed by the statement that checks it.
 //! Asking again does not cancel the links already mailed: the newest
-//! [`RESET_REQUESTS_ALLOWED`] stay valid, so that nobody can keep a user from
+//! [`RESET_REQUESTS_ALLOWED`](super::attempts::RESET_REQUESTS_ALLOWED) stay valid, so that nobody can keep a user from
 //! resetting by asking for links in their name. Using one drops them all.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -12,12 +12,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::attempts::RESET_REQUESTS;
 use super::db::{consume_reset, find_reset, store_reset};
 use super::password::{self, Password};
 use super::tokens::{HashedToken, PlainToken};
 use crate::error::{ApiError, Problem};
 use crate::http::JsonBody;
-use crate::limiter::{self, TextKey};
+use crate::limiter;
 use crate::mail;
 use crate::proxy;
 use crate::state::AppState;
@@ -101,7 +102,7 @@ pub async fn forgot_password(
     if let (Some(limit), Some(client)) = (&state.limits.reset_requests_by_ip, proxy::client_address(&request)) {
         limit.hit(limiter::client_key(client))?;
     }
-    state.limits.reset_requests.hit(TextKey::of(&email.key()))?;
+    RESET_REQUESTS.spend(&state.pool, &email.key()).await?;
     let ttl = chrono::Duration::from_std(state.config.reset_token_ttl).unwrap_or(chrono::Duration::MAX);
     let background = state.clone();
     actix_web::rt::spawn(async move {

@@ -170,7 +170,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     let lookup = key.clone();
     let user = store::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    let matched = password::verify_limited(&state.limits.password_failures, &key, body.password, stored_hash).await?;
+    let matched = password::verify_limited(&state.pool, &key, body.password, stored_hash).await?;
     let (Some(user), true) = (user, matched) else {
         return Err(ApiError::Unauthorized(AuthFailure::InvalidCredentials));
     };

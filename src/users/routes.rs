@@ -220,9 +220,8 @@ pub async fn change_password(
     let new_password =
         Password::parse_field(body.new_password, &row.email, state.config.password_min_length, "new_password")
             .map_err(|e| ApiError::Validation(vec![e]))?;
-    let failures = &state.limits.password_failures;
     if !password::verify_limited(
-        failures,
+        &state.pool,
         &Email::key_of(&row.email),
         body.current_password,
         Some(row.password_hash.clone()),
@@ -270,9 +269,8 @@ pub async fn delete_me(
     let if_match = http::if_match(&request)?;
     let row = load_account(&state, user.id).await?;
     http::check_if_match(if_match.as_deref(), &Account::from(row.clone()))?;
-    let failures = &state.limits.password_failures;
     if !password::verify_limited(
-        failures,
+        &state.pool,
         &Email::key_of(&row.email),
         body.into_inner().password,
         Some(row.password_hash),
