@@ -6,7 +6,9 @@
 //! failing server never delays a request, and a failure is logged, never shown.
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
@@ -19,7 +21,8 @@ pub use messages::{Recipient, password_changed, reset_link, reset_url};
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Outbox(AsyncFileTransport<Tokio1Executor>),
+    /// The outbox folder.
+    Outbox(PathBuf),
 }
 
 /// A mail ready to send: plain text with an HTML alternative.
@@ -46,7 +49,7 @@ impl Mailer {
             None => {
                 std::fs::create_dir_all(&config.mail_outbox)
                     .map_err(|e| MailError::Outbox(config.mail_outbox.display().to_string(), e))?;
-                Ok(Self::Outbox(AsyncFileTransport::new(&config.mail_outbox)))
+                Ok(Self::Outbox(config.mail_outbox.clone()))
             }
         }
     }
@@ -74,8 +77,13 @@ impl Mailer {
             Self::Smtp(transport) => {
                 transport.send(message).await?;
             }
-            Self::Outbox(transport) => {
-                transport.send(message).await?;
+            Self::Outbox(folder) => {
+                // Written under a hidden name, then renamed: whoever watches
+                // the outbox never reads half a mail.
+                let name = uuid::Uuid::new_v4();
+                let partial = folder.join(format!(".{name}.eml.partial"));
+                tokio::fs::write(&partial, message.formatted()).await?;
+                tokio::fs::rename(&partial, folder.join(format!("{name}.eml"))).await?;
             }
         }
         Ok(())
