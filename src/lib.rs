@@ -16,9 +16,11 @@ pub mod auth;
 pub mod categories;
 /// Command-line tasks (create-user).
 pub mod cli;
+/// Settings from flags and the environment.
+/// Several instances sharing one PostgreSQL database keep their caches in step.
+pub mod cluster;
 /// Readers' collections of saved articles.
 pub mod collections;
-/// Settings from flags and the environment.
 pub mod config;
 /// Cross-origin requests from browsers.
 pub mod cors;

@@ -22,7 +22,7 @@ use crate::http::KnownRoutes;
 use crate::mail::{MailError, Mailer};
 use crate::ops::PoolCollector;
 use crate::state::AppState;
-use crate::store::{self, DbPool};
+use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
 use crate::{api, auth, cors, openapi};
 
@@ -54,6 +54,8 @@ pub enum StartupError {
     Metrics(String),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error("cannot start listening for other instances' changes: {0}")]
+    Listener(std::io::Error),
 }
 
 /// A bound, ready-to-run server.
@@ -78,6 +80,9 @@ impl Application {
         let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
         let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
+        if let (Some(announcer), Database::Postgres(url)) = (&state.announcer, &config.database) {
+            announcer.listen(url.clone(), &state.caches).map_err(StartupError::Listener)?;
+        }
         spawn_housekeeping(state.clone());
         spawn_hot_rank_refresh(state.clone());
         spawn_checkpoints(state.clone());

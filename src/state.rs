@@ -4,10 +4,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::articles::cache::PublicCache;
 use crate::auth::attempts::RESET_REQUEST_WINDOW;
 use crate::auth::tokens::JwtKeys;
-use crate::categories::TreeCache;
+use crate::cluster::{Announcer, Caches, Change};
 use crate::config::Config;
 use crate::limiter::Limiter;
 use crate::mail::{Mail, Mailer, Recipient};
@@ -43,10 +42,12 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub limits: Limits,
     pub mailer: Mailer,
-    /// The category tree, shared briefly between requests.
-    pub categories: Arc<TreeCache>,
-    /// What anonymous readers get, shared briefly between requests.
-    pub public_cache: PublicCache,
+    /// The category tree and what anonymous readers get, shared briefly
+    /// between requests.
+    pub caches: Arc<Caches>,
+    /// Tells the other instances on the same PostgreSQL database what
+    /// changed; `None` on SQLite.
+    pub announcer: Option<Announcer>,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
 }
@@ -61,17 +62,26 @@ impl AppState {
         Ok(Self {
             jwt: JwtKeys::new(&config.jwt_secret)?,
             limits: Limits::new(&config),
+            announcer: config.database.is_postgres().then(|| Announcer::start(pool.clone())),
             pool,
             config,
             mailer,
-            categories: Arc::default(),
-            public_cache: PublicCache::default(),
+            caches: Caches::new(),
             metrics,
         })
     }
 }
 
 impl AppState {
+    /// After a write that makes cached responses wrong: clears them here at
+    /// once, and on the other instances as soon as they hear of it.
+    pub fn changed(&self, change: Change) {
+        self.caches.apply(change);
+        if let Some(announcer) = &self.announcer {
+            announcer.announce(change);
+        }
+    }
+
     /// Sends `mail` from the configured sender, after the answer.
     pub fn send_mail(&self, mail: Mail) {
         self.mailer.send_later(self.config.mail_from.clone(), mail);

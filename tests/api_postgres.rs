@@ -34,6 +34,8 @@ mod helpers;
 mod hostile;
 #[path = "api/ids.rs"]
 mod ids;
+#[path = "api/instances.rs"]
+mod instances;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/ops.rs"]

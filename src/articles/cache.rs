@@ -2,13 +2,14 @@
 //! public articles, article lists and "Check Also". News traffic is mostly
 //! anonymous readers asking for the same few things at once.
 //!
-//! Writes made through this process take effect at once: a written, edited
+//! Writes take effect at once ([`crate::cluster::Change`]): a written, edited
 //! or deleted article is dropped with every list, a voted-on article alone,
-//! and category or author changes clear everything. Writes made by another instance behind the same load balancer
-//! show once an entry is older than its freshness: [`ARTICLE_FRESH`] for
-//! articles, [`LIST_FRESH`] for lists (which are not cleared on every vote, or
-//! a busy site would never hit). Both are far below the `max-age=60` these
-//! responses already carry.
+//! and category or author changes clear everything; on PostgreSQL the other
+//! instances do the same when they hear of it. Entries also age out:
+//! [`ARTICLE_FRESH`] for articles, [`LIST_FRESH`] for lists (which are not
+//! cleared on every vote, or a busy site would never hit), which bounds how
+//! long a missed announcement can show. Both are far below the `max-age=60`
+//! these responses already carry.
 //!
 //! A stale entry is refreshed by exactly one request while the others keep
 //! getting it, so that expiry never sends every waiting client to the
@@ -117,14 +118,12 @@ impl PublicCache {
         self.lists.insert(key.to_owned(), Entry::new(response, LIST_FRESH));
     }
 
-    /// After a vote on an article here. Lists keep their copies: they show
-    /// tallies too, but votes are too frequent to clear them for.
+    /// After a vote on an article ([`crate::cluster::Change::Vote`]).
     pub fn forget_article(&self, id: i32) {
         self.articles.invalidate(&id);
     }
 
-    /// After an article was written, edited or deleted here: it may enter,
-    /// leave or move in any list.
+    /// After an article was written, edited or deleted ([`crate::cluster::Change::Article`]).
     pub fn forget_article_and_lists(&self, id: i32) {
         self.articles.invalidate(&id);
         self.lists.invalidate_all();

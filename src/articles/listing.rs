@@ -89,7 +89,7 @@ pub async fn list_articles(
     // Only what anonymous readers see is shared between requests.
     let cache_key =
         (user.0.is_none() && query.status.is_none()).then(|| format!("{}?{}", request.path(), request.query_string()));
-    if let Some(hit) = cache_key.as_deref().and_then(|key| state.public_cache.list(key)) {
+    if let Some(hit) = cache_key.as_deref().and_then(|key| state.caches.public.list(key)) {
         return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
     }
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
@@ -135,7 +135,7 @@ pub async fn list_articles(
     let tag_slug = query.tag.map(|tag| if crate::text::can_match(&tag) { tag } else { String::new() });
     let (category, author_id) = (query.category, query.author);
     let viewer = user.id();
-    let categories = state.categories.clone();
+    let categories = state.caches.categories.clone();
     let page = store::run(&state.pool, move |conn| {
         let tree = categories.tree(conn)?;
         let nothing = || Ok(Page { items: Vec::new(), next_cursor: None });
@@ -160,7 +160,7 @@ pub async fn list_articles(
     let tagged = Tagged::page(&page, &request)?;
     let response = tagged.respond(None, cacheable(user.0.as_ref(), true));
     if let Some(key) = cache_key {
-        state.public_cache.keep_list(&key, tagged);
+        state.caches.public.keep_list(&key, tagged);
     }
     Ok(response)
 }

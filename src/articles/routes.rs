@@ -13,6 +13,7 @@ use super::write::{self, Draft, Edit, Text};
 use super::{fields, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
+use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, Problem};
 use crate::http::{self, JsonBody, Patch, Tagged};
 use crate::pagination::{Limit, Page};
@@ -131,13 +132,13 @@ pub async fn get_article(
 ) -> Result<HttpResponse, ApiError> {
     let segment = article.into_inner();
     if user.0.is_none()
-        && let Some(hit) = state.public_cache.article(&segment)
+        && let Some(hit) = state.caches.public.article(&segment)
     {
         return Ok(hit.respond(Some(&request), http::public(HttpResponse::Ok())));
     }
     let article = ArticleRef::parse(&segment).ok_or(ApiError::NotFound)?;
     let viewer = user.0.clone();
-    let categories = state.categories.clone();
+    let categories = state.caches.categories.clone();
     let found = store::run(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
@@ -149,14 +150,14 @@ pub async fn get_article(
     })
     .await?;
     let Some((response, public)) = found else {
-        state.public_cache.forget_segment(&segment);
+        state.caches.public.forget_segment(&segment);
         return Err(ApiError::NotFound);
     };
     let tagged = Tagged::of(&response)?;
     let answer = tagged.respond(Some(&request), cacheable(user.0.as_ref(), public));
     // Anonymous readers only ever get public articles.
     if user.0.is_none() {
-        state.public_cache.keep_article(&segment, response.article.id, tagged);
+        state.caches.public.keep_article(&segment, response.article.id, tagged);
     }
     Ok(answer)
 }
@@ -211,7 +212,7 @@ pub async fn create_article(
         view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })
     .await?;
-    state.public_cache.forget_article_and_lists(created.article.id);
+    state.changed(Change::Article(created.article.id));
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", created.article.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -277,7 +278,7 @@ pub async fn update_article(
         view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
     })
     .await?;
-    state.public_cache.forget_article_and_lists(updated.article.id);
+    state.changed(Change::Article(updated.article.id));
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
 }
 
@@ -316,7 +317,7 @@ pub async fn delete_article(
         Ok::<_, ApiError>(row.id)
     })
     .await?;
-    state.public_cache.forget_article_and_lists(deleted);
+    state.changed(Change::Article(deleted));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -339,12 +340,12 @@ pub async fn related_articles(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let cache_key = format!("{}?{}", request.path(), request.query_string());
-    if let Some(hit) = state.public_cache.list(&cache_key) {
+    if let Some(hit) = state.caches.public.list(&cache_key) {
         return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
     }
     let article = article.into_inner();
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
-    let categories = state.categories.clone();
+    let categories = state.caches.categories.clone();
     let items = store::run(&state.pool, move |conn| {
         let row = db::resolve_public(conn, &article)?.ok_or(ApiError::NotFound)?;
         let related = db::related(conn, &row, i64::from(limit.get()))?;
@@ -354,6 +355,6 @@ pub async fn related_articles(
     .await?;
     let tagged = Tagged::of(&Page { items, next_cursor: None })?;
     let response = tagged.respond(None, http::public(HttpResponse::Ok()));
-    state.public_cache.keep_list(&cache_key, tagged);
+    state.caches.public.keep_list(&cache_key, tagged);
     Ok(response)
 }

@@ -12,6 +12,7 @@ use super::db::{self, CategoryChanges, CategoryRow, Contents, NewCategory};
 use super::tree::{Crumb, Tree};
 use crate::articles::slug;
 use crate::auth::AuthUser;
+use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, FieldError, Problem};
 use crate::http::{self, JsonBody, Patch};
 use crate::state::AppState;
@@ -134,7 +135,7 @@ fn current<'a>(tree: &'a Tree, slug: &str) -> Result<&'a CategoryRow, ApiError> 
 #[utoipa::path(tag = "categories", responses((status = 200, description = "All categories", body = CategoryList)))]
 #[get("")]
 pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let cache = state.categories.clone();
+    let cache = state.caches.categories.clone();
     let (tree, counts) = store::run(&state.pool, move |conn| {
         Ok::<_, diesel::result::Error>((cache.tree(conn)?, db::public_article_counts(conn)?))
     })
@@ -167,7 +168,7 @@ pub async fn get_category(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let cache = state.categories.clone();
+    let cache = state.caches.categories.clone();
     let (tree, counts) = store::run(&state.pool, move |conn| {
         Ok::<_, diesel::result::Error>((cache.tree(conn)?, db::public_article_counts(conn)?))
     })
@@ -230,8 +231,7 @@ pub async fn create_category(
         Ok::<_, ApiError>(response(&tree, row, &HashMap::new()))
     })
     .await?;
-    state.categories.invalidate();
-    state.public_cache.forget_all();
+    state.changed(Change::Everything);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/categories/{}", created.slug)))
         .json(created))
@@ -302,8 +302,7 @@ pub async fn update_category(
         Ok::<_, ApiError>(response(&tree, row, &counts))
     })
     .await?;
-    state.categories.invalidate();
-    state.public_cache.forget_all();
+    state.changed(Change::Everything);
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -348,7 +347,6 @@ pub async fn delete_category(
         }
     })
     .await?;
-    state.categories.invalidate();
-    state.public_cache.forget_all();
+    state.changed(Change::Everything);
     Ok(HttpResponse::NoContent().finish())
 }

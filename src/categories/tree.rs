@@ -114,8 +114,9 @@ impl Tree {
 
 /// The tree as last read, shared by requests for a few seconds: every article
 /// and list shows breadcrumbs, and reading all categories each time was most
-/// of their cost. Category writes here clear it at once; a write made by
-/// another instance shows within [`TREE_TTL`].
+/// of their cost. Category writes clear it at once, on every instance
+/// ([`crate::cluster`]); [`TREE_TTL`] bounds how long a missed announcement
+/// can show.
 #[derive(Default)]
 pub struct TreeCache {
     cached: Mutex<Option<(Instant, Arc<Tree>)>>,

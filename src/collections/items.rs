@@ -112,7 +112,7 @@ pub async fn list_collection_articles(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
     let (id, viewer) = (id.into_inner(), user.id());
-    let categories = state.categories.clone();
+    let categories = state.caches.categories.clone();
     let page = store::run(&state.pool, move |conn| {
         let (collection, _) = visible(conn, id, viewer)?.ok_or(ApiError::NotFound)?;
         let owner_view = viewer == Some(collection.owner_id);

@@ -10,6 +10,7 @@ use super::db::{self, ProfileChanges, UserRow};
 use super::fields::{Bio, DisplayName, Email, Role};
 use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
+use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
@@ -189,7 +190,7 @@ pub async fn update_me(
     })
     .await?;
     // Articles show their author's display name.
-    state.public_cache.forget_all();
+    state.changed(Change::Everything);
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
@@ -286,7 +287,7 @@ pub async fn delete_me(
     })
     .await?;
     // Their articles lose their author, and their votes leave the tallies.
-    state.public_cache.forget_all();
+    state.changed(Change::Everything);
     Ok(HttpResponse::NoContent().finish())
 }
 

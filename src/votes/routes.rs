@@ -8,6 +8,7 @@ use super::db::{self, votable};
 use super::{Tally, VoteValue};
 use crate::articles::db::ArticleRef;
 use crate::auth::AuthUser;
+use crate::cluster::Change;
 use crate::error::ApiError;
 use crate::http::{self, JsonBody};
 use crate::state::AppState;
@@ -37,7 +38,7 @@ async fn change_vote(
     })
     .await?
     .ok_or(ApiError::NotFound)?;
-    state.public_cache.forget_article(article_id);
+    state.changed(Change::Vote(article_id));
     Ok(http::private(HttpResponse::Ok()).json(tally))
 }
 

@@ -1,5 +1,7 @@
 //! The test harness: `spawn_app()` and one helper per common step.
 
+use std::sync::Arc;
+
 use diesel::Connection;
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
@@ -15,7 +17,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub dir: TempDir,
-    database: TestDatabase,
+    /// Shared by the instances of one site ([`TestApp::another_instance`]).
+    database: Arc<TestDatabase>,
     args: Vec<String>,
 }
 
@@ -88,6 +91,11 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let dir = TempDir::new().expect("temp dir");
     let database = TestDatabase::create(&dir);
+    let args = default_args(&dir, &database, extra);
+    start(args, dir, Arc::new(database)).await
+}
+
+fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) -> Vec<String> {
     let defaults: Vec<(&str, String)> = vec![
         ("--database-url", database.url().to_owned()),
         ("--bind", "127.0.0.1:0".into()),
@@ -106,6 +114,25 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     for (flag, value) in extra {
         args.extend([flag.to_string(), value.to_string()]);
     }
+    args
+}
+
+/// `count` servers of one site on one new database: the same settings, each
+/// with its own port, caches and in-process limits, as instances behind a
+/// proxy are.
+#[allow(dead_code, reason = "several instances share a database on PostgreSQL; the SQLite suite has no use for it")]
+pub async fn spawn_instances(count: usize) -> Vec<TestApp> {
+    let first = TempDir::new().expect("temp dir");
+    let database = Arc::new(TestDatabase::create(&first));
+    let args = default_args(&first, &database, &[]);
+    let mut instances = vec![start(args.clone(), first, database.clone()).await];
+    for _ in 1..count {
+        instances.push(start(args.clone(), TempDir::new().expect("temp dir"), database.clone()).await);
+    }
+    instances
+}
+
+async fn start(args: Vec<String>, dir: TempDir, database: Arc<TestDatabase>) -> TestApp {
     let application = Application::build(config_from(&args)).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
