@@ -28,6 +28,8 @@ pub mod cors;
 pub mod error;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
+/// Timers: housekeeping, hot ranks, checkpoints, once per interval for the site.
+pub mod jobs;
 /// Bounded per-key rate limits.
 pub mod limiter;
 /// Outgoing mail: SMTP or the outbox folder.

@@ -99,6 +99,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_runs (name) {
+        name -> Text,
+        started_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     pages (slug) {
         slug -> Text,
         title -> Text,
@@ -179,6 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     collection_items,
     collections,
+    job_runs,
     pages,
     password_resets,
     refresh_tokens,

@@ -3,7 +3,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -24,22 +23,13 @@ use crate::ops::PoolCollector;
 use crate::state::AppState;
 use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
-use crate::{api, auth, cors, openapi};
+use crate::{api, cors, jobs, openapi};
 
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How long in-flight requests may run after SIGTERM or SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
-
-/// How often expired tokens, reset links and spent attempt counts are deleted.
-const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
-
-/// How often the stored hot ranks are recomputed so that age decay shows.
-pub const HOT_RANK_INTERVAL: Duration = Duration::from_secs(5 * 60);
-
-/// How often the WAL is checkpointed into the database file.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -83,9 +73,7 @@ impl Application {
         if let (Some(announcer), Database::Postgres(url)) = (&state.announcer, &config.database) {
             announcer.listen(url.clone(), &state.caches).map_err(StartupError::Listener)?;
         }
-        spawn_housekeeping(state.clone());
-        spawn_hot_rank_refresh(state.clone());
-        spawn_checkpoints(state.clone());
+        jobs::spawn_all(&state);
         let document = openapi::document();
         let known_routes = web::Data::new(KnownRoutes::from_document(&document));
         // Serialised once and shared: handing the document to SwaggerUi kept
@@ -188,55 +176,6 @@ where
         .wrap(from_fn(telemetry::catch_panics))
         .wrap(from_fn(cors::rejections_as_problems))
         .wrap(from_fn(telemetry::request_id))
-}
-
-/// Periodic clean-up on the runtime that built the server; it ends with it.
-fn spawn_housekeeping(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(HOUSEKEEPING_INTERVAL);
-        loop {
-            interval.tick().await;
-            let deleted = store::run(&state.pool, |conn| {
-                let deleted = auth::db::delete_expired_sessions(conn)?
-                    + auth::db::delete_expired_resets(conn)?
-                    + auth::attempts::delete_refilled(conn)?;
-                store::optimize(conn)?;
-                Ok::<_, diesel::result::Error>(deleted)
-            })
-            .await;
-            match deleted {
-                Ok(count) => tracing::debug!(rows = count, "expired tokens deleted"),
-                Err(error) => tracing::warn!(error = %error, "housekeeping failed"),
-            }
-        }
-    });
-}
-
-/// Checkpoints the WAL on a timer, off every request's path.
-fn spawn_checkpoints(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(CHECKPOINT_INTERVAL);
-        loop {
-            interval.tick().await;
-            if let Err(error) = store::run(&state.pool, store::checkpoint).await {
-                tracing::warn!(error = %error, "checkpoint failed");
-            }
-        }
-    });
-}
-
-/// Recomputes hot ranks on a timer; each batch is its own short transaction.
-fn spawn_hot_rank_refresh(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut interval = actix_web::rt::time::interval(HOT_RANK_INTERVAL);
-        loop {
-            interval.tick().await;
-            match store::run(&state.pool, crate::articles::rank::refresh_hot_ranks).await {
-                Ok(count) => tracing::debug!(articles = count, "hot ranks refreshed"),
-                Err(error) => tracing::warn!(error = %error, "hot rank refresh failed"),
-            }
-        }
-    });
 }
 
 fn prometheus_middleware(pool: &DbPool) -> Result<PrometheusMetrics, StartupError> {

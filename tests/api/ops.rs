@@ -1,5 +1,7 @@
 //! Health, readiness, metrics and the documentation endpoints.
 
+use diesel::prelude::*;
+use newsroom::schema::job_runs;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -54,4 +56,24 @@ async fn swagger_ui_is_served_from_the_binary() {
     let initializer = app.get("/docs/swagger-initializer.js", None).await.text().await.unwrap();
     assert!(initializer.contains("/openapi.json"));
     assert_eq!(app.get("/docs/swagger-ui-bundle.js", None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_periodic_job_runs_once_per_interval_for_all_instances_of_a_site() {
+    let app = spawn_app().await;
+    let (mut one, mut other) = (app.db(), app.db());
+    let every = std::time::Duration::from_secs(60);
+
+    assert!(newsroom::jobs::claim_turn(&mut one, "a new job", every).unwrap());
+    assert!(!newsroom::jobs::claim_turn(&mut other, "a new job", every).unwrap(), "the turn is taken");
+    assert!(newsroom::jobs::claim_turn(&mut other, "a new job", std::time::Duration::ZERO).unwrap());
+    let mut started: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        started = job_runs::table.select(job_runs::name).order(job_runs::name).load(&mut one).unwrap();
+        if started.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(started, ["a new job", "hot_ranks", "housekeeping"], "the app's own timers took their turns");
 }

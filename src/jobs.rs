@@ -1,0 +1,111 @@
+//! What runs on a timer: housekeeping (expired sessions, reset links and spent
+//! attempt counts), the hot-rank refresh, and SQLite's WAL checkpoints.
+//!
+//! Several instances on one database all have the timers, but each site-wide
+//! job runs once per interval for the whole site: the instance whose timer
+//! fires first claims the turn in `job_runs` (one row per job, with when it
+//! last started), in a write transaction that the database serialises, and
+//! the others find the turn taken and skip it. Checkpoints concern SQLite's
+//! file alone, one process, so they simply run.
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::prelude::*;
+
+use crate::articles::rank::refresh_hot_ranks;
+use crate::auth;
+use crate::schema::job_runs;
+use crate::state::AppState;
+use crate::store::{self, Conn, on_backend};
+
+/// How often expired tokens, reset links and spent attempt counts are deleted.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
+/// How often the stored hot ranks are recomputed so that age decay shows.
+pub const HOT_RANK_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// How often the WAL is checkpointed into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A timer of another instance that fired a little earlier than ours still
+/// counts as this interval's run.
+const TIMER_SLACK: Duration = Duration::from_secs(5);
+
+/// Starts every timer on the runtime that built the server; they end with it.
+pub fn spawn_all(state: &web::Data<AppState>) {
+    spawn_site_wide(state.clone(), "housekeeping", HOUSEKEEPING_INTERVAL, |conn| {
+        let deleted = auth::db::delete_expired_sessions(conn)?
+            + auth::db::delete_expired_resets(conn)?
+            + auth::attempts::delete_refilled(conn)?;
+        store::optimize(conn)?;
+        Ok(deleted)
+    });
+    spawn_site_wide(state.clone(), "hot_ranks", HOT_RANK_INTERVAL, refresh_hot_ranks);
+    spawn_checkpoints(state.clone());
+}
+
+/// Runs `job` every `every`, unless another instance already ran it in this interval.
+fn spawn_site_wide(
+    state: web::Data<AppState>,
+    name: &'static str,
+    every: Duration,
+    job: fn(&mut Conn) -> QueryResult<usize>,
+) {
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(every);
+        loop {
+            interval.tick().await;
+            let outcome =
+                store::run(
+                    &state.pool,
+                    move |conn| {
+                        if claim_turn(conn, name, every)? { job(conn).map(Some) } else { Ok(None) }
+                    },
+                )
+                .await;
+            match outcome {
+                Ok(Some(rows)) => tracing::debug!(job = name, rows, "periodic job ran"),
+                Ok(None) => tracing::debug!(job = name, "periodic job ran on another instance"),
+                Err(error) => tracing::warn!(job = name, error = %error, "periodic job failed"),
+            }
+        }
+    });
+}
+
+/// Takes this interval's turn at job `name`: false when another instance took
+/// it less than `every` ago.
+pub fn claim_turn(conn: &mut Conn, name: &str, every: Duration) -> QueryResult<bool> {
+    store::write_on(conn, |conn| {
+        let now = chrono::Utc::now().timestamp_millis();
+        let last: Option<i64> = job_runs::table.find(name).select(job_runs::started_at_ms).first(conn).optional()?;
+        let due_after = i64::try_from(every.saturating_sub(TIMER_SLACK).as_millis()).unwrap_or(i64::MAX);
+        if last.is_some_and(|last| now.saturating_sub(last) < due_after) {
+            return Ok(false);
+        }
+        let turn = (job_runs::name.eq(name), job_runs::started_at_ms.eq(now));
+        on_backend!(conn, |conn| diesel::insert_into(job_runs::table)
+            .values(turn)
+            .on_conflict(job_runs::name)
+            .do_update()
+            .set(job_runs::started_at_ms.eq(now))
+            .execute(conn))?;
+        Ok(true)
+    })
+}
+
+/// Checkpoints the WAL on a timer, off every request's path.
+fn spawn_checkpoints(state: web::Data<AppState>) {
+    if state.pool.is_postgres() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(CHECKPOINT_INTERVAL);
+        loop {
+            interval.tick().await;
+            if let Err(error) = store::run(&state.pool, store::checkpoint).await {
+                tracing::warn!(error = %error, "checkpoint failed");
+            }
+        }
+    });
+}
