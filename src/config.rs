@@ -303,7 +303,7 @@ impl Settings {
     /// Validates every setting. When no JWT secret is given, one is generated
     /// once and kept next to the database, so tokens survive restarts.
     pub fn into_config(self) -> Result<Config, ConfigError> {
-        let database = database(&self.database_url)?;
+        let database = database(&self.database_url, "NEWSROOM_DATABASE_URL")?;
         if !(1..=1000).contains(&self.database_pool_size) {
             return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
         }
@@ -383,18 +383,19 @@ impl Settings {
     }
 }
 
-fn database(url: &str) -> Result<Database, ConfigError> {
-    const VARIABLE: &str = "NEWSROOM_DATABASE_URL";
+/// A database URL as `NEWSROOM_DATABASE_URL` (or `--from`, `--to`, named
+/// `name` in errors) takes it: a `postgres://` URL or a SQLite path.
+pub fn database(url: &str, name: &'static str) -> Result<Database, ConfigError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let parsed = Url::parse(url).map_err(|e| ConfigError::new(VARIABLE, format!("not a URL: {e}")))?;
+        let parsed = Url::parse(url).map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
         if parsed.host().is_none() && !parsed.query().is_some_and(|query| query.contains("host=")) {
-            return Err(ConfigError::new(VARIABLE, "a PostgreSQL URL needs a host"));
+            return Err(ConfigError::new(name, "a PostgreSQL URL needs a host"));
         }
         return Ok(Database::Postgres(SecretString::from(url.to_owned())));
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
     if path.is_empty() || path.contains('\0') {
-        return Err(ConfigError::new(VARIABLE, "must be a file path or a postgres:// URL"));
+        return Err(ConfigError::new(name, "must be a file path or a postgres:// URL"));
     }
     Ok(Database::Sqlite(PathBuf::from(path)))
 }
@@ -453,13 +454,13 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend() {
-        assert!(database("postgres://localhost/newsroom").unwrap().is_postgres());
-        assert!(database("postgresql://user:pw@db.example:5432/news").unwrap().is_postgres());
-        assert!(!database("data/newsroom.db").unwrap().is_postgres());
-        assert!(!database("sqlite://data/newsroom.db").unwrap().is_postgres());
-        let err = database("postgres:///newsroom").unwrap_err();
+        assert!(database("postgres://localhost/newsroom", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(database("postgresql://user:pw@db.example:5432/news", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(!database("data/newsroom.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(!database("sqlite://data/newsroom.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        let err = database("postgres:///newsroom", "NEWSROOM_DATABASE_URL").unwrap_err();
         assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"), "{err}");
-        assert!(database("").is_err());
+        assert!(database("", "NEWSROOM_DATABASE_URL").is_err());
     }
 
     #[test]

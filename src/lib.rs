@@ -22,6 +22,8 @@ pub mod cluster;
 /// Readers' collections of saved articles.
 pub mod collections;
 pub mod config;
+/// `newsroom copy-database`: a site moves between SQLite and PostgreSQL.
+pub mod copy;
 /// Cross-origin requests from browsers.
 pub mod cors;
 /// `ApiError` and the problem+json envelope.

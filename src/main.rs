@@ -1,12 +1,12 @@
 //! The `newsroom` binary: parses the command line, then hands over to the library.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, openapi, seed, seed_bench, startup, store, telemetry};
+use newsroom::{cli, config, copy, openapi, seed, seed_bench, startup, store, telemetry};
 
 /// mimalloc keeps less of the memory a burst of requests freed than glibc's
 /// per-thread arenas, and is faster on the write path (BENCHMARKS.md).
@@ -52,6 +52,16 @@ enum Command {
     },
     /// Recount every vote tally from the votes table; exit 1 on any difference.
     Check,
+    /// Copy every table of one database into another, empty one: SQLite to
+    /// PostgreSQL or the other way, ids, sequences, passwords and sessions kept.
+    CopyDatabase {
+        /// The database to copy: a SQLite path or a `postgres://` URL.
+        #[arg(long)]
+        from: String,
+        /// The empty database to fill: a SQLite path or a `postgres://` URL.
+        #[arg(long)]
+        to: String,
+    },
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -66,9 +76,14 @@ fn main() -> ExitCode {
         return ExitCode::from(EXIT_CONFIG);
     }
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Openapi = command {
-        print!("{}", openapi::to_json(&openapi::document()));
-        return ExitCode::SUCCESS;
+    // Neither needs the site's configuration.
+    match &command {
+        Command::Openapi => {
+            print!("{}", openapi::to_json(&openapi::document()));
+            return ExitCode::SUCCESS;
+        }
+        Command::CopyDatabase { from, to } => return finish(copy_database(from, to)),
+        _ => {}
     }
     let config = match cli.settings.into_config() {
         Ok(config) => config,
@@ -86,23 +101,29 @@ fn main() -> ExitCode {
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { scale } => seed_bench(&config, scale),
         Command::Check => check(&config),
-        Command::Openapi => Ok(()),
+        Command::Openapi | Command::CopyDatabase { .. } => Ok(()),
     };
+    finish(outcome)
+}
+
+/// The exit code of a command's outcome, with its error on stderr.
+fn finish(outcome: cli::CliResult<()>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(if unreachable_database(e.as_ref()) { EXIT_CONFIG } else { 1 })
+            ExitCode::from(if is_configuration_error(e.as_ref()) { EXIT_CONFIG } else { 1 })
         }
     }
 }
 
-/// A database that cannot be opened (refused, unknown, wrong credentials) is a
-/// configuration problem, like any other unusable setting.
-fn unreachable_database(error: &(dyn std::error::Error + 'static)) -> bool {
+/// An unusable setting (a `--from` that is no database URL, say) or a
+/// database that cannot be opened (refused, unknown, wrong credentials).
+fn is_configuration_error(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(error) = next {
-        let open = matches!(error.downcast_ref::<store::SetupError>(), Some(store::SetupError::Open(_)))
+        let open = error.is::<config::ConfigError>()
+            || matches!(error.downcast_ref::<store::SetupError>(), Some(store::SetupError::Open(_)))
             || matches!(
                 error.downcast_ref::<startup::StartupError>(),
                 Some(startup::StartupError::Database(store::SetupError::Open(_)))
@@ -165,6 +186,22 @@ fn check(config: &Config) -> cli::CliResult<()> {
     } else {
         Err(format!("{} article(s) with a wrong tally", mismatches.len()).into())
     }
+}
+
+fn copy_database(from: &str, to: &str) -> cli::CliResult<()> {
+    let from = config::database(from, "--from")?;
+    let to = config::database(to, "--to")?;
+    let started = std::time::Instant::now();
+    let report = copy::copy_database(&from, &to, std::io::stderr().is_terminal())?;
+    for (table, rows) in &report.tables {
+        println!("{table:>16}  {rows} rows");
+    }
+    let mismatches = copy::check_copy(&from, &to)?;
+    if !mismatches.is_empty() {
+        return Err(format!("the copy differs from the source: {}", mismatches.join("; ")).into());
+    }
+    println!("copied in {:.1} s; row counts match and every vote tally checks out", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 fn seed_bench(config: &Config, scale: f64) -> cli::CliResult<()> {

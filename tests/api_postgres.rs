@@ -24,6 +24,8 @@ mod categories;
 mod cli;
 #[path = "api/collections.rs"]
 mod collections;
+#[path = "api/copy.rs"]
+mod copy;
 #[path = "api/durability.rs"]
 mod durability;
 #[path = "api/errors.rs"]

@@ -69,7 +69,7 @@ pub struct BenchReport {
     pub seconds: f64,
 }
 
-fn bar(length: usize, phase: &'static str) -> ProgressBar {
+pub(crate) fn bar(length: usize, phase: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(u64::try_from(length).unwrap_or(u64::MAX));
     if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
         bar.set_style(style.progress_chars("=> "));
