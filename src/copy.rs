@@ -8,7 +8,8 @@
 //! its ids in keyset batches; then the id sequences are set to continue
 //! where the source's left off (never below a deleted id), and the search
 //! index, whose form differs between the backends, is rebuilt from the
-//! copied text. Password hashes, sessions and reset links are rows like any
+//! copied text; the planner's statistics are refreshed at the end, as after
+//! any bulk load. Password hashes, sessions and reset links are rows like any
 //! other, so users sign in with the same passwords and stay signed in.
 
 use chrono::NaiveDateTime;
@@ -139,6 +140,13 @@ fn count_rows(conn: &mut Conn, table: &str) -> QueryResult<usize> {
 
 /// Copies every table of `from` into `to`, which must hold no rows.
 pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> CliResult<CopyReport> {
+    // Opening a SQLite path creates the file: a mistyped source would be
+    // copied as an empty site.
+    if let Database::Sqlite(path) = from
+        && !path.exists()
+    {
+        return Err(format!("--from: there is no SQLite database at {}", path.display()).into());
+    }
     let source = store::connect(from, 1)?;
     let target = store::connect(to, 1)?;
     store::migrate(&source)?;
@@ -170,6 +178,8 @@ pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> Cli
             rebuild_search_index(to)?;
             Ok::<_, diesel::result::Error>(report)
         })?;
+        progress.set_message("statistics");
+        store::settle_after_bulk_load(&mut to)?;
         progress.finish_and_clear();
         Ok(report)
     })

@@ -196,4 +196,9 @@ async fn a_target_that_holds_anything_is_refused_untouched() {
     assert_eq!(users["email"], someone.email.as_str());
     let bad = copy(&site, "postgres://", site.database.url());
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    let missing = dir.path().join("typo.db");
+    let mistyped = copy(&site, &missing.display().to_string(), site.database.url());
+    assert_eq!(mistyped.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&mistyped.stderr).contains("there is no SQLite database at"));
+    assert!(!missing.exists(), "no file is created");
 }
