@@ -25,6 +25,12 @@ SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
 POSTGRES_URL = os.environ.get("NEWSROOM_DATABASE_URL", "")
 POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
 BACKEND = "PostgreSQL" if POSTGRES else "SQLite"
+# Two instances of one site behind nginx, as deploy/nginx.conf runs them.
+INSTANCES = int(os.environ.get("BENCH_INSTANCES", "1"))
+if INSTANCES not in (1, 2) or (INSTANCES == 2 and not POSTGRES):
+    sys.exit("BENCH_INSTANCES is 1, or 2 with a postgres:// NEWSROOM_DATABASE_URL (deploy/nginx.conf has two upstreams)")
+PROXY = "http://127.0.0.1:8080"
+NGINX = next((n for n in ("nginx", "/usr/sbin/nginx") if subprocess.run(["sh", "-c", f"command -v {n}"], capture_output=True).returncode == 0), "nginx")
 DB = POSTGRES_URL if POSTGRES else str(DATA / f"bench-{SCALE:g}.db")
 
 ENV = dict(
@@ -64,14 +70,40 @@ def seed():
     print(f"seeded in {time.time() - started:.0f} s")
 
 
-def start():
-    server = subprocess.Popen([BIN, "serve", "--bind", "127.0.0.1:0"], env=ENV, stdout=subprocess.PIPE, text=True)
+def serve(bind, **env):
+    server = subprocess.Popen([BIN, "serve", "--bind", bind], env=dict(ENV, **env), stdout=subprocess.PIPE, text=True)
     line = server.stdout.readline()
     match = re.search(r"listening on (http://\S+)", line)
     if not match:
         server.kill()
         sys.exit(f"the server did not start: {line!r}")
     return server, match.group(1)
+
+
+def start():
+    """The processes under test (servers first) and the base URL to load."""
+    if INSTANCES == 1:
+        server, base = serve("127.0.0.1:0")
+        return [server], base
+    servers = [serve(f"127.0.0.1:808{n}", NEWSROOM_TRUSTED_PROXIES="127.0.0.1")[0] for n in (1, 2)]
+    prefix = DATA / "nginx"
+    prefix.mkdir(parents=True, exist_ok=True)
+    proxy = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(ROOT / "deploy" / "nginx.conf")])
+    for _ in range(100):
+        try:
+            call(PROXY, "/readyz")
+            return servers + [proxy], PROXY
+        except OSError:
+            time.sleep(0.05)
+    stop(servers + [proxy])
+    sys.exit(f"nginx did not answer on {PROXY}; see {prefix / 'nginx-error.log'}")
+
+
+def stop(processes):
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait()
 
 
 def prepare(base):
@@ -132,11 +164,14 @@ def lua_script(name, paths, tokens, method="GET", max_id=1):
     return script
 
 
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+def rss_kib(pids):
+    """Resident memory of the newsroom processes, together."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
 
 
 def unit_ms(text):
@@ -144,13 +179,13 @@ def unit_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(base, script, pid, seconds=SECONDS):
-    peak = [rss_kib(pid)]
+def wrk(base, script, pids, seconds=SECONDS):
+    peak = [rss_kib(pids)]
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], rss_kib(pid))
+            peak[0] = max(peak[0], rss_kib(pids))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample)
@@ -162,6 +197,8 @@ def wrk(base, script, pid, seconds=SECONDS):
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors += sum(int(n) for n in socket.groups()) if socket else 0
+    if errors:
+        print("  " + "; ".join(line.strip() for line in output.splitlines() if "Non-2xx" in line or "Socket errors" in line))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": unit_ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
@@ -173,7 +210,8 @@ def wrk(base, script, pid, seconds=SECONDS):
 
 def main():
     seed()
-    server, base = start()
+    processes, base = start()
+    servers = [p.pid for p in processes[:INSTANCES]]
     try:
         setup = prepare(base)
         tokens, slugs = setup["tokens"], setup["slugs"]
@@ -190,13 +228,12 @@ def main():
         ]
         results = []
         for name, script in scenarios:
-            wrk(base, script, server.pid, seconds=3)
-            result = wrk(base, script, server.pid)
+            wrk(base, script, servers, seconds=3)
+            result = wrk(base, script, servers)
             results.append((name, result))
             print(f"{name:36} {result['rps']:>9.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  errors {result['errors']}  RSS {result['rss_mib']:.0f} MiB", flush=True)
     finally:
-        server.terminate()
-        server.wait()
+        stop(processes)
     check = subprocess.run([BIN, "check"], env=ENV, capture_output=True, text=True)
     tallies = "exact" if check.returncode == 0 else "WRONG: " + check.stdout.strip()
     print(f"vote tallies after the run: {tallies}")
@@ -214,7 +251,8 @@ def report(results, tallies):
     ceiling = results[0][1]["rps"]
     page1 = next(r for n, r in results if n == "list page 1")
     lines = [
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {BACKEND}, scale {SCALE:g} "
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {BACKEND}"
+        f"{', two instances behind nginx' if INSTANCES == 2 else ''}, scale {SCALE:g} "
         f"({int(100_000 * SCALE):,} articles, {int(1_000_000 * SCALE):,} votes), "
         f"`wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s` after a 3 s warm-up per scenario.",
         "",
@@ -230,7 +268,7 @@ def report(results, tallies):
     table = "\n".join(lines)
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text()
-    marker = "bench:postgres" if POSTGRES else "bench"
+    marker = ("bench:postgres-2" if INSTANCES == 2 else "bench:postgres") if POSTGRES else "bench"
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
