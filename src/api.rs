@@ -2,7 +2,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, collections, ops, pages, tags, users, votes};
+use crate::{articles, auth, categories, collections, feeds, ops, pages, tags, users, votes};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
@@ -14,4 +14,5 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     tags::configure(cfg);
     pages::configure(cfg);
     collections::configure(cfg);
+    feeds::configure(cfg);
 }

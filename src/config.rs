@@ -69,6 +69,37 @@ pub struct Settings {
     )]
     pub public_url: String,
 
+    /// How the public site links an article: a URL with `{slug}` (or `{id}`),
+    /// and `{PUBLIC_URL}` for `NEWSROOM_PUBLIC_URL`.
+    #[arg(
+        long,
+        env = "NEWSROOM_ARTICLE_URL",
+        value_name = "NEWSROOM_ARTICLE_URL",
+        default_value = "{PUBLIC_URL}/articles/{slug}",
+        global = true
+    )]
+    pub article_url: String,
+
+    /// The publication's name, in feeds and the news sitemap.
+    #[arg(
+        long,
+        env = "NEWSROOM_SITE_NAME",
+        value_name = "NEWSROOM_SITE_NAME",
+        default_value = "newsroom",
+        global = true
+    )]
+    pub site_name: String,
+
+    /// Article URLs per sitemap file (the protocol allows 50,000).
+    #[arg(
+        long,
+        env = "NEWSROOM_SITEMAP_URLS_PER_FILE",
+        value_name = "NEWSROOM_SITEMAP_URLS_PER_FILE",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub sitemap_urls_per_file: usize,
+
     /// SMTP server URL, e.g. `smtps://user:pass@host:465` or `smtp://user:pass@host:587?tls=required`.
     #[arg(long, env = "NEWSROOM_SMTP_URL", value_name = "NEWSROOM_SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
@@ -222,6 +253,35 @@ pub enum LogFormat {
     Json,
 }
 
+/// `NEWSROOM_ARTICLE_URL` with `{PUBLIC_URL}` filled in: where the public
+/// site shows an article, by its `{slug}` or `{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleUrl(String);
+
+impl ArticleUrl {
+    fn parse(pattern: &str, public_url: &Url) -> Result<Self, ConfigError> {
+        const VARIABLE: &str = "NEWSROOM_ARTICLE_URL";
+        if !pattern.contains("{slug}") && !pattern.contains("{id}") {
+            return Err(ConfigError::new(VARIABLE, "must contain {slug} or {id}"));
+        }
+        let base = public_url.as_str().trim_end_matches('/');
+        let filled = pattern.replace("{PUBLIC_URL}", base);
+        let example = Url::parse(&filled.replace("{slug}", "slug").replace("{id}", "1"))
+            .map_err(|e| ConfigError::new(VARIABLE, format!("not a URL once filled in: {e}")))?;
+        if !matches!(example.scheme(), "http" | "https") || example.host().is_none() {
+            return Err(ConfigError::new(VARIABLE, "must be an http(s) URL with a host"));
+        }
+        Ok(Self(filled))
+    }
+
+    /// The public URL of an article; the slug is percent-encoded as a path
+    /// segment, so an Arabic slug stays a valid URL.
+    pub fn of(&self, id: i32, slug: &str) -> String {
+        let slug: String = url::form_urlencoded::byte_serialize(slug.as_bytes()).collect();
+        self.0.replace("{slug}", &slug).replace("{id}", &id.to_string())
+    }
+}
+
 /// A setting that cannot be used, named by its variable.
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {reason}")]
@@ -252,6 +312,9 @@ pub struct Config {
     pub bind: SocketAddr,
     pub jwt_secret: SecretString,
     pub public_url: Url,
+    pub article_url: ArticleUrl,
+    pub site_name: String,
+    pub sitemap_urls_per_file: usize,
     pub smtp_url: Option<SecretString>,
     pub mail_outbox: PathBuf,
     pub mail_from: Mailbox,
@@ -313,6 +376,17 @@ impl Settings {
                 "http" | "https" if url.host().is_some() => Ok(url),
                 _ => Err(ConfigError::new("NEWSROOM_PUBLIC_URL", "must be an http(s) URL with a host")),
             })?;
+        let article_url = ArticleUrl::parse(&self.article_url, &public_url)?;
+        let site_name = self.site_name.trim().to_owned();
+        if site_name.is_empty() || site_name.chars().any(char::is_control) || site_name.chars().count() > 200 {
+            return Err(ConfigError::new(
+                "NEWSROOM_SITE_NAME",
+                "must be 1 to 200 characters, none of them control characters",
+            ));
+        }
+        if !(1..=50_000).contains(&self.sitemap_urls_per_file) {
+            return Err(ConfigError::new("NEWSROOM_SITEMAP_URLS_PER_FILE", "must be between 1 and 50000"));
+        }
         let smtp_url = self
             .smtp_url
             .filter(|url| !url.is_empty())
@@ -365,6 +439,9 @@ impl Settings {
             bind: self.bind,
             jwt_secret,
             public_url,
+            article_url,
+            site_name,
+            sitemap_urls_per_file: self.sitemap_urls_per_file,
             smtp_url,
             mail_outbox: self.mail_outbox,
             mail_from,

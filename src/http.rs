@@ -73,18 +73,46 @@ pub fn with_link<T>(mut response: HttpResponseBuilder, page: &Page<T>, request: 
 
 /// The documented routes, to tell an unknown path (404) from a known path
 /// asked with the wrong method (405 with `Allow`).
-pub struct KnownRoutes(Vec<(Vec<Option<String>>, Vec<Method>)>);
+pub struct KnownRoutes(Vec<(Vec<Segment>, Vec<Method>)>);
+
+/// A path segment of the document: literal text, or a parameter between a
+/// literal prefix and suffix (`{id}`, `articles-{n}.xml`).
+enum Segment {
+    Literal(String),
+    Parameter { prefix: String, suffix: String },
+}
+
+impl Segment {
+    fn parse(segment: &str) -> Self {
+        match (segment.split_once('{'), segment.rsplit_once('}')) {
+            (Some((prefix, _)), Some((_, suffix))) => {
+                Self::Parameter { prefix: prefix.to_owned(), suffix: suffix.to_owned() }
+            }
+            _ => Self::Literal(segment.to_owned()),
+        }
+    }
+
+    fn matches(&self, part: &str) -> bool {
+        match self {
+            Self::Literal(literal) => literal == part,
+            Self::Parameter { prefix, suffix } => {
+                part.len() > prefix.len() + suffix.len()
+                    && part.starts_with(prefix.as_str())
+                    && part.ends_with(suffix.as_str())
+            }
+        }
+    }
+}
 
 impl KnownRoutes {
-    /// Reads the paths of the OpenAPI document; `{param}` segments match anything.
+    /// Reads the paths of the OpenAPI document; parameters match any text.
     pub fn from_document(document: &utoipa::openapi::OpenApi) -> Self {
         let routes = document
             .paths
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments =
-                    path.split('/').map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned())).collect();
+                let segments = path.split('/').map(Segment::parse).collect();
                 let methods = [
                     (Method::GET, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
@@ -106,10 +134,7 @@ impl KnownRoutes {
         let mut methods: Vec<Method> = Vec::new();
         for (segments, route_methods) in &self.0 {
             let matches = segments.len() == requested.len()
-                && segments
-                    .iter()
-                    .zip(&requested)
-                    .all(|(segment, part)| segment.as_deref().is_none_or(|literal| literal == *part));
+                && segments.iter().zip(&requested).all(|(segment, part)| segment.matches(part));
             if matches {
                 methods.extend(route_methods.iter().filter(|m| !methods.contains(m)).cloned().collect::<Vec<_>>());
             }
@@ -136,19 +161,31 @@ fn listed_tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|tag| !tag.is_empty())
 }
 
-/// A JSON body with its strong ETag (and `Link`, for lists): what is sent,
-/// and what the public cache keeps.
+/// A body with its strong ETag (and `Link`, for lists; `Last-Modified`, for
+/// feeds): what is sent, and what the public cache keeps.
 #[derive(Debug, Clone)]
 pub struct Tagged {
     pub etag: String,
     pub body: web::Bytes,
     pub link: Option<HeaderValue>,
+    pub content_type: &'static str,
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Tagged {
     pub fn of(value: &impl serde::Serialize) -> Result<Self, ApiError> {
-        let body = web::Bytes::from(serde_json::to_vec(value).map_err(ApiError::internal)?);
-        Ok(Self { etag: etag_of(&body), body, link: None })
+        let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        Ok(Self::document(body, "application/json", None))
+    }
+
+    /// Any other representation: a feed, a sitemap.
+    pub fn document(
+        body: Vec<u8>,
+        content_type: &'static str,
+        last_modified: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        let body = web::Bytes::from(body);
+        Self { etag: etag_of(&body), body, link: None, content_type, last_modified }
     }
 
     /// A page, with its `Link` to the next one.
@@ -159,21 +196,41 @@ impl Tagged {
     }
 
     /// The response; for a GET (`conditional` given), 304 when
-    /// `If-None-Match` already names the ETag (weak comparison, as RFC 9110 asks).
+    /// `If-None-Match` already names the ETag (weak comparison, as RFC 9110
+    /// asks), or, without `If-None-Match`, when `If-Modified-Since` is not
+    /// older than `Last-Modified`.
     pub fn respond(&self, conditional: Option<&HttpRequest>, mut response: HttpResponseBuilder) -> HttpResponse {
         response.insert_header((header::ETAG, self.etag.clone()));
         if let Some(link) = &self.link {
             response.insert_header((header::LINK, link.clone()));
         }
-        let cached = conditional
-            .and_then(|request| request.headers().get(header::IF_NONE_MATCH))
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| listed_tags(value).any(|tag| tag == "*" || tag.trim_start_matches("W/") == self.etag));
+        if let Some(modified) = self.last_modified {
+            response
+                .insert_header((header::LAST_MODIFIED, header::HttpDate::from(std::time::SystemTime::from(modified))));
+        }
+        let headers = conditional.map(HttpRequest::headers);
+        let cached = match headers.and_then(|headers| headers.get(header::IF_NONE_MATCH)) {
+            Some(value) => value.to_str().is_ok_and(|value| {
+                listed_tags(value).any(|tag| tag == "*" || tag.trim_start_matches("W/") == self.etag)
+            }),
+            None => headers
+                .and_then(|headers| headers.get(header::IF_MODIFIED_SINCE))
+                .and_then(|value| value.to_str().ok()?.parse::<header::HttpDate>().ok())
+                .zip(self.last_modified)
+                .is_some_and(|(since, modified)| unchanged_since(since, modified)),
+        };
         if cached {
             return response.status(actix_web::http::StatusCode::NOT_MODIFIED).finish();
         }
-        response.content_type("application/json").body(self.body.clone())
+        response.content_type(self.content_type).body(self.body.clone())
     }
+}
+
+/// True when `modified` is not later than `since`, to the second that HTTP
+/// dates have.
+fn unchanged_since(since: header::HttpDate, modified: chrono::DateTime<chrono::Utc>) -> bool {
+    let since = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::from(since));
+    modified.timestamp() <= since.timestamp()
 }
 
 /// Answers a JSON representation with its `ETag` (see [`Tagged::respond`]).

@@ -28,6 +28,8 @@ pub mod copy;
 pub mod cors;
 /// `ApiError` and the problem+json envelope.
 pub mod error;
+/// Feeds, sitemaps and robots.txt.
+pub mod feeds;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
 /// Timers: housekeeping, hot ranks, checkpoints, once per interval for the site.

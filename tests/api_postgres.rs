@@ -30,6 +30,8 @@ mod copy;
 mod durability;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/feeds.rs"]
+mod feeds;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "api/hostile.rs"]

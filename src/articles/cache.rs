@@ -141,7 +141,7 @@ mod tests {
     use super::*;
 
     fn tagged(body: &str) -> Tagged {
-        Tagged { etag: format!("\"{body}\""), body: body.as_bytes().to_vec().into(), link: None }
+        Tagged::document(body.as_bytes().to_vec(), "application/json", None)
     }
 
     #[test]

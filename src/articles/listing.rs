@@ -11,6 +11,7 @@ use super::search;
 use super::view::{ArticleListItem, hydrate};
 use crate::auth::MaybeAuthUser;
 use crate::error::ApiError;
+use crate::feeds;
 use crate::http::{self, Tagged};
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
@@ -132,8 +133,10 @@ pub async fn list_articles(
         return Err(ApiError::bad_request("invalid_cursor", "the cursor belongs to another order"));
     }
     // A tag no tag can have matches nothing, like any unknown tag.
+    let query_tag = query.tag.clone();
     let tag_slug = query.tag.map(|tag| if crate::text::can_match(&tag) { tag } else { String::new() });
     let (category, author_id) = (query.category, query.author);
+    let (feed_category, feed_tag) = (category.clone(), query_tag.clone());
     let viewer = user.id();
     let categories = state.caches.categories.clone();
     let page = store::run(&state.pool, move |conn| {
@@ -157,7 +160,11 @@ pub async fn list_articles(
         page.try_map_items(|rows| hydrate(conn, rows, viewer, &tree))
     })
     .await?;
-    let tagged = Tagged::page(&page, &request)?;
+    let mut tagged = Tagged::page(&page, &request)?;
+    feeds::add_links(
+        &mut tagged,
+        &feeds::alternate_links(&state.config, feed_category.as_deref(), feed_tag.as_deref(), author_id),
+    );
     let response = tagged.respond(None, cacheable(user.0.as_ref(), true));
     if let Some(key) = cache_key {
         state.caches.public.keep_list(&key, tagged);

@@ -45,6 +45,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         (name = "tags", description = "Tags with article counts."),
         (name = "pages", description = "Static pages such as the privacy policy."),
         (name = "collections", description = "\"Add to Collection\": readers' named lists of saved articles."),
+        (name = "feeds", description = "RSS, Atom and JSON feeds, sitemaps and robots.txt, at the site root."),
         (name = "ops", description = "Health, readiness and metrics."),
     ),
     components(

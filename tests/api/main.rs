@@ -18,6 +18,7 @@ mod cli;
 mod collections;
 mod durability;
 mod errors;
+mod feeds;
 mod helpers;
 mod hostile;
 mod ids;
