@@ -223,6 +223,7 @@ def main():
             ("list by category + subs", lua_script("category", [f"/api/v1/articles?category={setup['category']}"], [])),
             ("search q=market", lua_script("search", ["/api/v1/articles?q=market"], [])),
             ("related (Check Also)", lua_script("related", [f"/api/v1/articles/{s}/related" for s in slugs[:100]], [])),
+            ("site RSS feed (50 articles)", lua_script("rss", ["/feeds/rss.xml"], [])),
             ("article, signed in (my_vote)", lua_script("article_auth", [f"/api/v1/articles/{s}" for s in slugs], tokens)),
             ("PUT vote (64 users, all articles)", lua_script("vote", [], tokens, "PUT", setup["max_article_id"])),
         ]
