@@ -29,6 +29,39 @@ use crate::{store, time};
 
 pub use render::{language_of, xml_text};
 
+/// The answers feed and sitemap operations share, named in their
+/// `#[utoipa::path]`s.
+pub mod responses {
+    use utoipa::ToResponse;
+
+    /// The feed, in the format its file name names.
+    #[derive(ToResponse)]
+    #[response(headers(
+        ("ETag" = String, description = "Strong entity tag"),
+        ("Last-Modified" = String, description = "The newest change among the entries"),
+    ))]
+    pub enum Feed {
+        Rss(#[content("application/rss+xml")] String),
+        Atom(#[content("application/atom+xml")] String),
+        Json(#[content("application/feed+json")] String),
+    }
+
+    /// A sitemap or sitemap index (sitemaps.org 0.9).
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/xml",
+        headers(
+            ("ETag" = String, description = "Strong entity tag"),
+            ("Last-Modified" = String, description = "The newest change listed"),
+        )
+    )]
+    pub struct Sitemap(pub String);
+
+    /// Not modified since the `If-None-Match` or `If-Modified-Since` given.
+    #[derive(ToResponse)]
+    pub struct NotModified;
+}
+
 /// Articles per feed.
 const FEED_LENGTH: i64 = 50;
 
@@ -144,10 +177,8 @@ fn authority(config: &Config) -> String {
     tag = "feeds",
     params(("format" = inline(FeedFormat), Path, description = "`rss.xml`, `atom.xml` or `feed.json`")),
     responses(
-        (status = 200, description = "The feed", content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change among the entries"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = responses::Feed),
+        (status = 304, response = responses::NotModified),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
@@ -171,10 +202,8 @@ pub async fn site_feed(
         ("format" = inline(FeedFormat), Path, description = "`rss.xml`, `atom.xml` or `feed.json`"),
     ),
     responses(
-        (status = 200, description = "The feed", content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change among the entries"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = responses::Feed),
+        (status = 304, response = responses::NotModified),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
@@ -199,10 +228,8 @@ pub async fn category_feed(
         ("format" = inline(FeedFormat), Path, description = "`rss.xml`, `atom.xml` or `feed.json`"),
     ),
     responses(
-        (status = 200, description = "The feed", content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change among the entries"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = responses::Feed),
+        (status = 304, response = responses::NotModified),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
@@ -226,10 +253,8 @@ pub async fn tag_feed(
         ("format" = inline(FeedFormat), Path, description = "`rss.xml`, `atom.xml` or `feed.json`"),
     ),
     responses(
-        (status = 200, description = "The feed", content(
-            (String = "application/rss+xml"), (String = "application/atom+xml"), (String = "application/feed+json")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change among the entries"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = responses::Feed),
+        (status = 304, response = responses::NotModified),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]

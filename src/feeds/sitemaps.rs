@@ -103,9 +103,8 @@ fn category_url(config: &Config, slug: &str) -> String {
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "The sitemap index", content((String = "application/xml")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change listed"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = super::responses::Sitemap),
+        (status = 304, response = super::responses::NotModified),
     ),
 )]
 #[get("/sitemap.xml")]
@@ -157,9 +156,8 @@ pub async fn sitemap_index(request: HttpRequest, state: web::Data<AppState>) -> 
     tag = "feeds",
     params(("n" = u32, Path, description = "File number, from 1", minimum = 1)),
     responses(
-        (status = 200, description = "A sitemap", content((String = "application/xml")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change listed"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = super::responses::Sitemap),
+        (status = 304, response = super::responses::NotModified),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
@@ -191,12 +189,13 @@ pub async fn article_sitemap(
 }
 
 /// The static pages' sitemap.
+///
+/// Every page at `{PUBLIC_URL}/{slug}`, with its last change.
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemap", content((String = "application/xml")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change listed"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = super::responses::Sitemap),
+        (status = 304, response = super::responses::NotModified),
     ),
 )]
 #[get("/sitemaps/pages.xml")]
@@ -213,12 +212,13 @@ pub async fn page_sitemap(request: HttpRequest, state: web::Data<AppState>) -> R
 }
 
 /// The categories' sitemap.
+///
+/// Every category at `{PUBLIC_URL}/categories/{slug}`, with its last change.
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A sitemap", content((String = "application/xml")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change listed"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = super::responses::Sitemap),
+        (status = 304, response = super::responses::NotModified),
     ),
 )]
 #[get("/sitemaps/categories.xml")]
@@ -247,9 +247,8 @@ pub async fn category_sitemap(request: HttpRequest, state: web::Data<AppState>) 
 #[utoipa::path(
     tag = "feeds",
     responses(
-        (status = 200, description = "A news sitemap", content((String = "application/xml")),
-            headers(("ETag" = String, description = "Strong entity tag"), ("Last-Modified" = String, description = "The newest change listed"))),
-        (status = 304, description = "Not modified since `If-None-Match` or `If-Modified-Since`"),
+        (status = 200, response = super::responses::Sitemap),
+        (status = 304, response = super::responses::NotModified),
     ),
 )]
 #[get("/sitemaps/news.xml")]
@@ -283,6 +282,8 @@ pub async fn news_sitemap(request: HttpRequest, state: web::Data<AppState>) -> R
 }
 
 /// Rules for crawlers, naming the sitemap index.
+///
+/// Allows everything and gives the sitemap index's public URL.
 #[utoipa::path(
     tag = "feeds",
     responses((status = 200, description = "robots.txt", content((String = "text/plain")))),

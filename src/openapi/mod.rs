@@ -54,6 +54,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
+            crate::feeds::responses::Feed, crate::feeds::responses::Sitemap, crate::feeds::responses::NotModified,
         ),
     ),
 )]
