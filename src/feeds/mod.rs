@@ -27,7 +27,7 @@ use crate::state::AppState;
 use crate::users::db as users_db;
 use crate::{store, time};
 
-pub use render::{language_of, xml_text};
+pub use render::{JsonFeed, language_of, xml_text};
 
 /// The answers feed and sitemap operations share, named in their
 /// `#[utoipa::path]`s.
@@ -43,7 +43,7 @@ pub mod responses {
     pub enum Feed {
         Rss(#[content("application/rss+xml")] String),
         Atom(#[content("application/atom+xml")] String),
-        Json(#[content("application/feed+json")] String),
+        Json(#[content("application/feed+json")] super::JsonFeed),
     }
 
     /// A sitemap or sitemap index (sitemaps.org 0.9).

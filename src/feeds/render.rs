@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An article as a feed shows it.
 #[derive(Debug, Clone)]
@@ -170,59 +171,62 @@ pub fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
     feed.to_string().into_bytes()
 }
 
-/// JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
-#[derive(Serialize)]
-struct JsonFeed<'a> {
+/// A JSON Feed 1.1 document (<https://jsonfeed.org/version/1.1>).
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeed {
+    /// `https://jsonfeed.org/version/1.1`
     version: &'static str,
-    title: &'a str,
-    home_page_url: &'a str,
-    feed_url: &'a str,
-    description: &'a str,
-    language: &'a str,
-    items: Vec<JsonItem<'a>>,
+    title: String,
+    home_page_url: String,
+    feed_url: String,
+    description: String,
+    language: &'static str,
+    items: Vec<JsonFeedItem>,
 }
 
-#[derive(Serialize)]
-struct JsonItem<'a> {
+/// One article of a JSON Feed.
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedItem {
     id: String,
-    url: &'a str,
-    title: &'a str,
-    summary: &'a str,
-    content_html: &'a str,
+    url: String,
+    title: String,
+    summary: String,
+    content_html: String,
     date_published: String,
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    authors: Vec<JsonAuthor<'a>>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    tags: &'a [String],
-    language: &'a str,
+    authors: Vec<JsonFeedAuthor>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    language: &'static str,
 }
 
-#[derive(Serialize)]
-struct JsonAuthor<'a> {
-    name: &'a str,
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedAuthor {
+    name: String,
 }
 
 pub fn json(info: &FeedInfo, entries: &[FeedEntry]) -> Result<Vec<u8>, serde_json::Error> {
+    let time = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
-        title: &info.title,
-        home_page_url: &info.home,
-        feed_url: &info.url,
-        description: &info.description,
+        title: info.title.clone(),
+        home_page_url: info.home.clone(),
+        feed_url: info.url.clone(),
+        description: info.description.clone(),
         language: info.language,
         items: entries
             .iter()
-            .map(|entry| JsonItem {
+            .map(|entry| JsonFeedItem {
                 id: info.entry_id(entry),
-                url: &entry.url,
-                title: &entry.title,
-                summary: &entry.summary,
-                content_html: &entry.html,
-                date_published: entry.published.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                date_modified: entry.updated.max(entry.published).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                authors: entry.author.iter().map(|name| JsonAuthor { name }).collect(),
-                tags: &entry.categories,
+                url: entry.url.clone(),
+                title: entry.title.clone(),
+                summary: entry.summary.clone(),
+                content_html: entry.html.clone(),
+                date_published: time(entry.published),
+                date_modified: time(entry.updated.max(entry.published)),
+                authors: entry.author.iter().map(|name| JsonFeedAuthor { name: name.clone() }).collect(),
+                tags: entry.categories.clone(),
                 language: entry.language,
             })
             .collect(),

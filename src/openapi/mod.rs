@@ -50,7 +50,7 @@ header is sent too. Every response carries `X-Request-Id`.",
     ),
     components(
         // Schemas that only query parameters use are not collected with the routes.
-        schemas(Problem, FieldError, SortParam, ArticleStatus, Role, Visibility),
+        schemas(Problem, FieldError, SortParam, ArticleStatus, Role, Visibility, crate::feeds::JsonFeed),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
