@@ -123,6 +123,9 @@ fn tables() -> Vec<(&'static str, CopyFn)> {
             tat_ms: i64,
         ]),
         copy_table!(job_runs, key: [name: String = String::new()], columns: [started_at_ms: i64]),
+        copy_table!(wordpress_imports, key: [kind: String = String::new(), wordpress_id: String = String::new()], columns: [
+            target: String, fingerprint: String,
+        ]),
     ]
 }
 

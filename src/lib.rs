@@ -72,3 +72,5 @@ pub mod time;
 pub mod users;
 /// Votes and exact tallies.
 pub mod votes;
+/// `newsroom import-wordpress`: a WordPress export in, a newsroom out.
+pub mod wordpress;

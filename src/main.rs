@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use newsroom::config::{Config, Settings};
 use newsroom::startup::Application;
-use newsroom::{cli, config, copy, openapi, seed, seed_bench, startup, store, telemetry};
+use newsroom::{cli, config, copy, openapi, seed, seed_bench, startup, store, telemetry, wordpress};
 
 /// mimalloc keeps less of the memory a burst of requests freed than glibc's
 /// per-thread arenas, and is faster on the write path (BENCHMARKS.md).
@@ -62,6 +62,17 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Import a WordPress export (WXR: Tools → Export → All content); safe to run twice.
+    ImportWordpress {
+        /// The export file.
+        file: std::path::PathBuf,
+        /// Report what would happen, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Make every post this existing account's, instead of importing the authors.
+        #[arg(long)]
+        author_email: Option<String>,
+    },
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -101,6 +112,10 @@ fn main() -> ExitCode {
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { scale } => seed_bench(&config, scale),
         Command::Check => check(&config),
+        Command::ImportWordpress { file, dry_run, author_email } => {
+            let options = wordpress::ImportOptions { dry_run, author_email, progress: std::io::stderr().is_terminal() };
+            import_wordpress(&config, &file, &options)
+        }
         Command::Openapi | Command::CopyDatabase { .. } => Ok(()),
     };
     finish(outcome)
@@ -201,6 +216,23 @@ fn copy_database(from: &str, to: &str) -> cli::CliResult<()> {
         return Err(format!("the copy differs from the source: {}", mismatches.join("; ")).into());
     }
     println!("copied in {:.1} s; row counts match and every vote tally checks out", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn import_wordpress(config: &Config, file: &std::path::Path, options: &wordpress::ImportOptions) -> cli::CliResult<()> {
+    let report = wordpress::import_wordpress(config, file, options)?;
+    let line = |counts: &std::collections::BTreeMap<&str, usize>| {
+        counts.iter().map(|(kind, count)| format!("{count} {kind}")).collect::<Vec<_>>().join(", ")
+    };
+    if report.dry_run {
+        println!("dry run: nothing was written; an import would do this:");
+    }
+    println!("imported: {}", line(&report.imported));
+    println!("updated: {}", line(&report.updated));
+    println!("unchanged: {}", line(&report.unchanged));
+    for (reason, count) in &report.skipped {
+        println!("skipped: {count} {reason}");
+    }
     Ok(())
 }
 

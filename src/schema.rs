@@ -162,6 +162,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wordpress_imports (kind, wordpress_id) {
+        kind -> Text,
+        wordpress_id -> Text,
+        target -> Text,
+        fingerprint -> Text,
+    }
+}
+
 diesel::joinable!(article_bodies -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -192,4 +201,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     tags,
     users,
+    wordpress_imports,
 );

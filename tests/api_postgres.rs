@@ -54,3 +54,5 @@ mod preconditions;
 mod users;
 #[path = "api/votes.rs"]
 mod votes;
+#[path = "api/wordpress.rs"]
+mod wordpress;

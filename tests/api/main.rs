@@ -29,3 +29,4 @@ mod preconditions;
 mod sqlite;
 mod users;
 mod votes;
+mod wordpress;

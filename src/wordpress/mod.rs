@@ -1,0 +1,659 @@
+//! `newsroom import-wordpress FILE`: a WordPress site (its WXR export) in,
+//! a working newsroom out.
+//!
+//! What maps to what: categories keep their hierarchy, names, descriptions
+//! and slugs; authors become accounts with the author role and no usable
+//! password (they use "Forgot password?"), or all map to `--author-email`;
+//! posts become articles (HTML turned into Markdown by `htmd`; the deepest
+//! category is the article's, the other categories and the tags are its
+//! tags; `publish` → published, `future` → scheduled, `draft`, `pending`,
+//! `private` → draft; the featured image is the cover); published pages
+//! become pages. Everything else is counted as skipped, with the reason.
+//!
+//! The whole import is one transaction: a bad file changes nothing, and
+//! `--dry-run` runs everything and rolls it back. Each WordPress object is
+//! remembered with a fingerprint of what it was imported from, so importing
+//! the same file again changes nothing and an updated export updates what
+//! changed.
+
+mod db;
+mod wxr;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use indicatif::ProgressBar;
+use sha2::{Digest, Sha256};
+
+use crate::articles::db::{self as articles_db, ArticleChanges, ArticleStatus};
+use crate::articles::write::{self, Draft, Edit, Text};
+use crate::articles::{markdown, slug};
+use crate::categories::Tree;
+use crate::categories::db::{self as categories_db, CategoryChanges, NewCategory};
+use crate::cli::CliResult;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::pages::db::{self as pages_db, PageRow};
+use crate::seed_bench::bar;
+use crate::store::{self, AsDieselError, Conn};
+use crate::time;
+use crate::users::db::{self as users_db, NewUser};
+use crate::users::{Email, Role};
+use wxr::{Item, Record, WxrError, WxrReader};
+
+/// A stored password hash no password matches: imported authors sign in
+/// after choosing one by "Forgot password?".
+const NO_PASSWORD: &str = "!imported-from-wordpress";
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    /// Every post's author, instead of one account per WordPress author.
+    pub author_email: Option<String>,
+    pub progress: bool,
+}
+
+/// Counts by kind (category, author, post, page) and outcome.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub imported: BTreeMap<&'static str, usize>,
+    pub updated: BTreeMap<&'static str, usize>,
+    pub unchanged: BTreeMap<&'static str, usize>,
+    /// Skipped objects by reason.
+    pub skipped: BTreeMap<String, usize>,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    fn count(&mut self, kind: &'static str, outcome: Outcome) {
+        let counts = match outcome {
+            Outcome::Imported => &mut self.imported,
+            Outcome::Updated => &mut self.updated,
+            Outcome::Unchanged => &mut self.unchanged,
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+
+    fn skip(&mut self, reason: impl Into<String>, count: usize) {
+        if count > 0 {
+            *self.skipped.entry(reason.into()).or_default() += count;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Imported,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("item {title:?} (WordPress id {id}): {problem}")]
+    Item { title: String, id: String, offset: u64, problem: String },
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// Not an error: a dry run rolls back what it did.
+    #[error("dry run")]
+    DryRun(ImportReport),
+}
+
+impl AsDieselError for ImportError {
+    fn as_diesel(&self) -> Option<&diesel::result::Error> {
+        match self {
+            Self::Database(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for ImportError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Internal(cause) => match cause.downcast::<diesel::result::Error>() {
+                Ok(database) => Self::Database(*database),
+                Err(other) => Self::Refused(other.to_string()),
+            },
+            other => Self::Refused(other.to_string()),
+        }
+    }
+}
+
+/// Imports the export at `path`; see the module documentation.
+pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -> CliResult<ImportReport> {
+    let size = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+    let pool = store::connect(&config.database, config.database_pool_size)?;
+    store::migrate(&pool)?;
+    let mut conn = pool.get()?;
+    let progress = if options.progress {
+        bar(usize::try_from(size).unwrap_or(usize::MAX), "importing")
+    } else {
+        ProgressBar::hidden()
+    };
+    let outcome = store::write_on(&mut conn, |conn| {
+        progress.set_position(0);
+        let file = File::open(path).map_err(|e| ImportError::Refused(format!("{}: {e}", path.display())))?;
+        let mut importer = Importer::new(conn, options)?;
+        let mut reader = WxrReader::new(BufReader::new(file));
+        loop {
+            let record = reader.next_record().map_err(|error| ImportError::Refused(located(path, &error)))?;
+            progress.set_position(reader.position());
+            match record {
+                Some(record) => importer.take(record)?,
+                None => break,
+            }
+        }
+        let report = importer.finish()?;
+        if options.dry_run { Err(ImportError::DryRun(report)) } else { Ok(report) }
+    });
+    progress.finish_and_clear();
+    match outcome {
+        Ok(report) => Ok(report),
+        Err(ImportError::DryRun(report)) => Ok(ImportReport { dry_run: true, ..report }),
+        Err(error @ ImportError::Item { offset, .. }) => {
+            Err(format!("{}, line {}: {error}", path.display(), line_at(path, offset)).into())
+        }
+        Err(error) => Err(error.to_string().into()),
+    }
+}
+
+/// A reader error with the line it happened on.
+fn located(path: &Path, error: &WxrError) -> String {
+    match error {
+        WxrError::Xml { offset, .. } => format!("{}, line {}: {error}", path.display(), line_at(path, *offset)),
+        other => format!("{}: {other}", path.display()),
+    }
+}
+
+/// The line of byte `offset` of the file at `path`.
+fn line_at(path: &Path, offset: u64) -> usize {
+    use std::io::Read;
+    let mut prefix = Vec::new();
+    let read = File::open(path).and_then(|file| file.take(offset).read_to_end(&mut prefix));
+    match read {
+        Ok(_) => prefix.iter().filter(|byte| **byte == b'\n').count() + 1,
+        Err(_) => 0,
+    }
+}
+
+fn item_error(item: &Item, problem: impl std::fmt::Display) -> ImportError {
+    ImportError::Item {
+        title: item.title.clone(),
+        id: item.post_id.clone(),
+        offset: item.offset,
+        problem: problem.to_string(),
+    }
+}
+
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.len().to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+struct Importer<'c> {
+    conn: &'c mut Conn,
+    options: &'c ImportOptions,
+    report: ImportReport,
+    /// Categories are read first and created together, parents first.
+    pending_categories: Vec<wxr::Category>,
+    pending_authors: Vec<wxr::Author>,
+    categories: HashMap<String, i32>,
+    authors: HashMap<String, i32>,
+    tree: Tree,
+    attachments: HashMap<String, String>,
+    /// Articles written now whose cover is a featured image, by attachment id.
+    covers: Vec<(i32, String)>,
+}
+
+impl<'c> Importer<'c> {
+    fn new(conn: &'c mut Conn, options: &'c ImportOptions) -> Result<Self, ImportError> {
+        let tree = Tree::from_rows(categories_db::all(conn)?);
+        Ok(Self {
+            conn,
+            options,
+            report: ImportReport::default(),
+            pending_categories: Vec::new(),
+            pending_authors: Vec::new(),
+            categories: HashMap::new(),
+            authors: HashMap::new(),
+            tree,
+            attachments: HashMap::new(),
+            covers: Vec::new(),
+        })
+    }
+
+    fn take(&mut self, record: Record) -> Result<(), ImportError> {
+        match record {
+            Record::Category(category) => self.pending_categories.push(category),
+            Record::Author(author) => self.pending_authors.push(author),
+            // Tags are created with the articles that carry them.
+            Record::Tag { .. } => {}
+            Record::Item(item) => {
+                self.settle()?;
+                self.item(*item)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the categories and authors read so far.
+    fn settle(&mut self) -> Result<(), ImportError> {
+        if !self.pending_categories.is_empty() {
+            let categories = std::mem::take(&mut self.pending_categories);
+            self.import_categories(categories)?;
+            self.tree = Tree::from_rows(categories_db::all(self.conn)?);
+        }
+        if !self.pending_authors.is_empty() || (self.authors.is_empty() && self.options.author_email.is_some()) {
+            let authors = std::mem::take(&mut self.pending_authors);
+            self.import_authors(authors)?;
+        }
+        Ok(())
+    }
+
+    fn import_categories(&mut self, mut pending: Vec<wxr::Category>) -> Result<(), ImportError> {
+        let known: Vec<String> = pending.iter().map(|category| category.nicename.clone()).collect();
+        // Parents first: each pass places those whose parent is placed.
+        while !pending.is_empty() {
+            let (ready, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|category| {
+                category.parent.is_empty()
+                    || self.categories.contains_key(&category.parent)
+                    || !known.contains(&category.parent)
+            });
+            if ready.is_empty() {
+                return Err(ImportError::Refused(format!(
+                    "the categories {:?} are each other's parents",
+                    waiting.iter().map(|c| c.nicename.as_str()).collect::<Vec<_>>()
+                )));
+            }
+            for category in ready {
+                self.import_category(&category)?;
+            }
+            pending = waiting;
+        }
+        Ok(())
+    }
+
+    fn import_category(&mut self, category: &wxr::Category) -> Result<(), ImportError> {
+        let parent_id = self.categories.get(&category.parent).copied();
+        let name =
+            if category.name.trim().is_empty() { category.nicename.clone() } else { category.name.trim().to_owned() };
+        let description = Some(category.description.trim()).filter(|d| !d.is_empty()).map(str::to_owned);
+        let slug = decoded_slug(&category.nicename).unwrap_or_else(|| slug::slugify(&name));
+        let print = fingerprint(&[&name, description.as_deref().unwrap_or(""), &category.parent]);
+        let existing = db::find(self.conn, "category", &category.nicename)?
+            .map(|(id, old_print)| (id.parse::<i32>().ok(), old_print == print));
+        let (id, outcome) = match existing {
+            Some((Some(id), true)) => (id, Outcome::Unchanged),
+            Some((Some(id), false)) => {
+                let changes = CategoryChanges {
+                    name: Some(name),
+                    description: Some(description),
+                    parent_id: Some(parent_id),
+                    ..CategoryChanges::default()
+                };
+                categories_db::update(self.conn, id, &changes)?;
+                (id, Outcome::Updated)
+            }
+            _ => match self.tree.by_slug(&slug) {
+                // A newsroom category of the same slug is that category.
+                Some(same) => (same.id, Outcome::Unchanged),
+                None => {
+                    let now = time::now();
+                    let new = NewCategory {
+                        slug: &slug,
+                        name: &name,
+                        description: description.as_deref(),
+                        parent_id,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    (categories_db::insert(self.conn, &new)?, Outcome::Imported)
+                }
+            },
+        };
+        db::remember(self.conn, "category", &category.nicename, &id.to_string(), &print)?;
+        self.categories.insert(category.nicename.clone(), id);
+        self.report.count("categories", outcome);
+        Ok(())
+    }
+
+    fn import_authors(&mut self, authors: Vec<wxr::Author>) -> Result<(), ImportError> {
+        if let Some(email) = &self.options.author_email {
+            let user = users_db::find_by_email_key(self.conn, &Email::key_of(email))?
+                .ok_or_else(|| ImportError::Refused(format!("--author-email: no account has the email {email}")))?;
+            for author in authors {
+                self.authors.insert(author.login, user.id);
+            }
+            self.authors.entry(String::new()).or_insert(user.id);
+            return Ok(());
+        }
+        for author in authors {
+            let email = Email::parse(author.email.trim())
+                .or_else(|_| Email::parse(&format!("{}@wordpress.invalid", slug::slugify(&author.login))))
+                .map_err(|_| ImportError::Refused(format!("author {:?} has no usable email", author.login)))?;
+            let (id, outcome) = match users_db::find_by_email_key(self.conn, &email.key())? {
+                Some(user) => (user.id, Outcome::Unchanged),
+                None => {
+                    let name = Some(author.display_name.trim()).filter(|n| !n.is_empty()).unwrap_or(&author.login);
+                    let now = time::now();
+                    let new = NewUser {
+                        email: email.as_ref(),
+                        email_key: &email.key(),
+                        display_name: name,
+                        password_hash: NO_PASSWORD,
+                        role: Role::Author,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    let user = users_db::insert(self.conn, &new)?.ok_or_else(|| {
+                        ImportError::Refused(format!("author {:?}: the email is taken", author.login))
+                    })?;
+                    (user.id, Outcome::Imported)
+                }
+            };
+            db::remember(self.conn, "author", &author.login, &id.to_string(), email.as_ref())?;
+            self.authors.insert(author.login, id);
+            self.report.count("authors", outcome);
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, item: Item) -> Result<(), ImportError> {
+        self.report.skip("comments", item.comments);
+        match item.post_type.as_str() {
+            "post" => self.post(item),
+            "page" => self.page(item),
+            "attachment" => {
+                self.attachments.insert(item.post_id.clone(), item.attachment_url.clone());
+                self.report.skip("attachments (kept only as featured images)", 1);
+                Ok(())
+            }
+            other => {
+                self.report.skip(format!("post type {other}"), 1);
+                Ok(())
+            }
+        }
+    }
+
+    fn post(&mut self, item: Item) -> Result<(), ImportError> {
+        let status = match item.status.as_str() {
+            "publish" | "future" => ArticleStatus::Published,
+            "draft" | "pending" | "private" => ArticleStatus::Draft,
+            skipped @ ("trash" | "auto-draft" | "inherit") => {
+                let reason = match skipped {
+                    "trash" => "posts in the trash",
+                    "auto-draft" => "auto-drafts",
+                    _ => "revisions",
+                };
+                self.report.skip(reason, 1);
+                return Ok(());
+            }
+            other => return Err(item_error(&item, format!("unknown status {other:?}"))),
+        };
+        let date = post_date(&item)?;
+        let published_at = (status == ArticleStatus::Published).then_some(date);
+        if item.is_sticky {
+            self.report.skip("sticky flags (newsroom has no sticky articles)", 1);
+        }
+        let categories: Vec<i32> = item
+            .terms
+            .iter()
+            .filter(|term| term.domain == "category")
+            .filter_map(|term| self.categories.get(&term.nicename).copied())
+            .collect();
+        let deepest = categories.iter().copied().max_by_key(|id| self.tree.path(*id).len());
+        let mut tags: Vec<String> = item
+            .terms
+            .iter()
+            .filter(|term| {
+                term.domain == "post_tag"
+                    || (term.domain == "category" && self.categories.get(&term.nicename).copied() != deepest)
+            })
+            .map(|term| term.name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect();
+        tags.dedup();
+        let title = clipped(item.title.trim(), 200).unwrap_or_else(|| "(untitled)".to_owned());
+        let body = markdown_of(&item.content);
+        let excerpt = clipped(&plain_text(&item.excerpt), 300);
+        let author_id = self.authors.get(&item.creator).or_else(|| self.authors.get("")).copied();
+        let thumbnail = item.meta.get("_thumbnail_id").cloned();
+        let print = fingerprint(&[
+            &title,
+            &item.content,
+            &item.excerpt,
+            &item.status,
+            &date.to_string(),
+            &item.post_name,
+            &format!("{:?}", item.terms),
+            thumbnail.as_deref().unwrap_or(""),
+            &item.creator,
+        ]);
+        let category = deepest.and_then(|id| self.tree.get(id)).map(|c| c.slug.clone());
+        let existing = db::find(self.conn, "post", &item.post_id)?;
+        let (id, outcome) = match existing.and_then(|(id, old)| Some((id.parse::<i32>().ok()?, old))) {
+            Some((id, old)) if old == print => (id, Outcome::Unchanged),
+            Some((id, _)) => {
+                let row = articles_db::reload(self.conn, id)?;
+                let wanted = decoded_slug(&item.post_name);
+                let slug = match wanted {
+                    Some(wanted) if wanted != row.slug => Some(self.free_slug(&wanted, Some(id))?),
+                    _ => None,
+                };
+                let edit = Edit {
+                    title: Some(title),
+                    text: Some(Text::new(body)),
+                    excerpt: Some(excerpt),
+                    slug,
+                    category: Some(category),
+                    tags: Some(tags),
+                    status: Some(status),
+                    published_at: Some(published_at),
+                    cover_image_url: None,
+                };
+                write::apply_update(self.conn, &self.tree, &row, edit)?;
+                (id, Outcome::Updated)
+            }
+            None => {
+                let slug = match decoded_slug(&item.post_name) {
+                    Some(wanted) => Some(self.free_slug(&wanted, None)?),
+                    None => None,
+                };
+                let draft = Draft {
+                    title,
+                    text: Text::new(body),
+                    excerpt,
+                    slug,
+                    category,
+                    tags,
+                    status,
+                    published_at,
+                    cover_image_url: None,
+                    author_id,
+                };
+                (write::create(self.conn, &self.tree, draft)?, Outcome::Imported)
+            }
+        };
+        if outcome != Outcome::Unchanged
+            && let Some(thumbnail) = thumbnail
+        {
+            self.covers.push((id, thumbnail));
+        }
+        db::remember(self.conn, "post", &item.post_id, &id.to_string(), &print)?;
+        self.report.count("posts", outcome);
+        Ok(())
+    }
+
+    /// `wanted`, or the first `wanted-2`, `wanted-3`… no other article has or had.
+    fn free_slug(&mut self, wanted: &str, article: Option<i32>) -> Result<String, ImportError> {
+        if articles_db::slug_available_for(self.conn, wanted, article)? {
+            return Ok(wanted.to_owned());
+        }
+        Ok(articles_db::unique_slug(self.conn, wanted)?)
+    }
+
+    fn page(&mut self, item: Item) -> Result<(), ImportError> {
+        if item.status != "publish" {
+            self.report.skip(format!("pages with status {}", item.status), 1);
+            return Ok(());
+        }
+        let Some(slug) =
+            decoded_slug(&item.post_name).or_else(|| Some(slug::slugify(&item.title)).filter(|s| !s.is_empty()))
+        else {
+            return Err(item_error(&item, "a page without a usable slug"));
+        };
+        let title = clipped(item.title.trim(), 200).unwrap_or_else(|| slug.clone());
+        let print = fingerprint(&[&title, &item.content, &slug]);
+        let outcome = match db::find(self.conn, "page", &item.post_id)? {
+            Some((_, old)) if old == print => Outcome::Unchanged,
+            Some(_) => Outcome::Updated,
+            None => Outcome::Imported,
+        };
+        if outcome != Outcome::Unchanged {
+            let body = markdown_of(&item.content);
+            let now = time::now();
+            let created_at = pages_db::find(self.conn, &slug)?.map_or(post_date(&item)?, |page| page.created_at);
+            let row = PageRow {
+                body_html: markdown::render(&body),
+                body,
+                slug: slug.clone(),
+                title,
+                created_at,
+                updated_at: now,
+            };
+            pages_db::put(self.conn, &row)?;
+        }
+        db::remember(self.conn, "page", &item.post_id, &slug, &print)?;
+        self.report.count("pages", outcome);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<ImportReport, ImportError> {
+        self.settle()?;
+        for (article, thumbnail) in std::mem::take(&mut self.covers) {
+            if let Some(url) = self.attachments.get(&thumbnail).filter(|url| !url.is_empty()) {
+                let changes = ArticleChanges { cover_image_url: Some(Some(url.clone())), ..ArticleChanges::default() };
+                articles_db::update(self.conn, article, &changes, None)?;
+            }
+        }
+        Ok(self.report)
+    }
+}
+
+/// A post's publication time: `post_date_gmt`, or `post_date` when the GMT
+/// date is WordPress's zero date (drafts have it), read as UTC.
+fn post_date(item: &Item) -> Result<NaiveDateTime, ImportError> {
+    let zero = |date: &str| date.is_empty() || date.starts_with("0000-00-00");
+    let raw = if zero(&item.post_date_gmt) { &item.post_date } else { &item.post_date_gmt };
+    if zero(raw) {
+        return Ok(time::now());
+    }
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
+        .map_err(|_| item_error(item, format!("invalid date {raw:?}")))
+}
+
+/// A WordPress slug as newsroom keeps it: percent-decoded (Arabic slugs stay
+/// Arabic), if it is a valid newsroom slug.
+fn decoded_slug(raw: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(raw.trim()).decode_utf8().ok()?.to_lowercase();
+    slug::parse(&decoded, "slug").ok()
+}
+
+/// `text` cut to `max` characters on a character boundary; `None` when empty.
+fn clipped(text: &str, max: usize) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.chars().take(max).collect::<String>().trim_end().to_owned())
+}
+
+/// The text of an HTML excerpt, without its markup.
+fn plain_text(html: &str) -> String {
+    let markdown = markdown_of(html);
+    markdown::excerpt(&markdown)
+}
+
+/// A post's HTML as Markdown. Gutenberg's block comments go; a classic post
+/// written without `<p>` tags gets its blank lines back as paragraphs, as
+/// WordPress's own `wpautop` shows it.
+fn markdown_of(html: &str) -> String {
+    let mut content = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<!-- wp:").or_else(|| rest.find("<!-- /wp:")) {
+        content.push_str(rest.get(..start).unwrap_or_default());
+        rest = rest
+            .get(start..)
+            .and_then(|tail| tail.find("-->").map(|end| tail.get(end + 3..).unwrap_or_default()))
+            .unwrap_or_default();
+    }
+    content.push_str(rest);
+    let blocks = [
+        "<p",
+        "<div",
+        "<h1",
+        "<h2",
+        "<h3",
+        "<h4",
+        "<h5",
+        "<h6",
+        "<ul",
+        "<ol",
+        "<blockquote",
+        "<pre",
+        "<table",
+        "<figure",
+    ];
+    let lowered = content.to_lowercase();
+    let html = if blocks.iter().any(|tag| lowered.contains(tag)) {
+        content
+    } else {
+        content
+            .replace("\r\n", "\n")
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|paragraph| !paragraph.is_empty())
+            .map(|paragraph| format!("<p>{}</p>", paragraph.replace('\n', "<br />")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // CommonMark's `- item` and fenced code, as the API's writers use.
+    let options = htmd::options::Options {
+        bullet_list_marker: htmd::options::BulletListMarker::Dash,
+        ul_bullet_spacing: 1,
+        ol_number_spacing: 1,
+        ..htmd::options::Options::default()
+    };
+    let converter = htmd::HtmlToMarkdown::builder().options(options).build();
+    converter.convert(&html).unwrap_or_default().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_posts_get_their_paragraphs_and_block_comments_go() {
+        assert_eq!(
+            markdown_of("One line\nand the next.\n\nA second paragraph."),
+            "One line  \nand the next.\n\nA second paragraph."
+        );
+        let gutenberg = "<!-- wp:heading -->\n<h2>Title</h2>\n<!-- /wp:heading -->\n<!-- wp:paragraph -->\n<p>Text <a href=\"https://x.example/\">link</a>.</p>\n<!-- /wp:paragraph -->";
+        assert_eq!(markdown_of(gutenberg), "## Title\n\nText [link](https://x.example/).");
+    }
+
+    #[test]
+    fn slugs_are_percent_decoded_and_checked() {
+        assert_eq!(decoded_slug("%d9%84%d9%8a%d8%a8%d9%8a%d8%a7"), Some("ليبيا".to_owned()));
+        assert_eq!(decoded_slug("hello-world"), Some("hello-world".to_owned()));
+        assert_eq!(decoded_slug("Has Spaces"), None);
+        assert_eq!(decoded_slug(""), None);
+    }
+}

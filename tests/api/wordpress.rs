@@ -1,0 +1,249 @@
+//! `newsroom import-wordpress`: a WordPress export (WXR) becomes a newsroom
+//! the API serves; a second import changes nothing; bad files change nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use diesel::prelude::*;
+use newsroom::schema::{articles, categories, users};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, spawn_app};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress/site.xml")
+}
+
+fn import(app: &TestApp, file: &Path, flags: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .arg("import-wordpress")
+        .arg(file)
+        .args(flags)
+        .current_dir(app.dir.path())
+        .env("NEWSROOM_DATABASE_URL", app.database_url())
+        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
+        .env("NEWSROOM_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn counts(app: &TestApp) -> (i64, i64, i64) {
+    let mut conn = app.db();
+    (
+        articles::table.count().get_result(&mut conn).unwrap(),
+        categories::table.count().get_result(&mut conn).unwrap(),
+        users::table.count().get_result(&mut conn).unwrap(),
+    )
+}
+
+fn with_file(app: &TestApp, name: &str, text: &str) -> PathBuf {
+    let path = app.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn encoded(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_wordpress_export_becomes_a_site_the_api_serves() {
+    let app = spawn_app().await;
+
+    let report = stdout(&import(&app, &fixture(), &[]));
+
+    assert!(report.contains("imported: 2 authors, 4 categories, 1 pages, 5 posts"), "{report}");
+    for skipped in [
+        "skipped: 1 attachments (kept only as featured images)",
+        "skipped: 1 comments",
+        "skipped: 1 post type nav_menu_item",
+        "skipped: 1 post type revision",
+        "skipped: 1 posts in the trash",
+        "skipped: 1 sticky flags (newsroom has no sticky articles)",
+    ] {
+        assert!(report.contains(skipped), "{skipped}: {report}");
+    }
+    let libya = app.get_json("/api/v1/categories/libya", None).await;
+    assert_eq!(libya["parent"], "politics");
+    assert_eq!(app.get_json("/api/v1/categories/politics", None).await["description"], "Power & policy");
+
+    let article = app.get_json("/api/v1/articles/parliament-sets-the-election-date", None).await;
+    let crumbs: Vec<&str> =
+        article["category"]["path"].as_array().unwrap().iter().map(|crumb| crumb["slug"].as_str().unwrap()).collect();
+    assert_eq!(crumbs, ["news", "politics", "libya"], "the deepest category is the article's");
+    let tags: Vec<&str> = article["tags"].as_array().unwrap().iter().map(|tag| tag["name"].as_str().unwrap()).collect();
+    assert_eq!(tags, ["Elections", "Politics"]);
+    assert_eq!(article["published_at"], "2026-11-20T12:00:00Z", "post_date_gmt");
+    assert_eq!(article["excerpt"], "The vote will be held in March.");
+    assert_eq!(article["cover_image_url"], "https://libya.example/wp-content/uploads/2026/11/ballot-box.jpg");
+    assert_eq!(article["author"]["display_name"], "Amal Saleh");
+    let body = article["body"].as_str().unwrap();
+    for markdown in [
+        "## A date at last",
+        "**March**",
+        "[commission](https://hnec.example/?a=1&b=2)",
+        "- Registration opens in January",
+        "> Every vote counts.",
+    ] {
+        assert!(body.contains(markdown), "{markdown}: {body}");
+    }
+    assert!(!body.contains("wp:"), "block comments go: {body}");
+    let html = article["body_html"].as_str().unwrap();
+    assert!(html.contains("<h2>A date at last</h2>") && html.contains("<blockquote>"), "{html}");
+
+    let classic = app.get_json("/api/v1/articles/classic-post", None).await;
+    assert_eq!(classic["title"], "Classic post & old habits");
+    assert!(classic["body_html"].as_str().unwrap().contains("<p>The second paragraph.</p>"), "{classic}");
+    assert_eq!(classic["author"]["display_name"], "Omar");
+    let arabic = app.get_json(&format!("/api/v1/articles/{}", encoded("الاقتصاد-ينمو")), None).await;
+    assert_eq!(arabic["title"], "الاقتصاد الليبي ينمو");
+    assert_eq!(arabic["category"]["slug"], "اقتصاد");
+
+    let public: Vec<i64> = app.ids("/api/v1/articles", None).await;
+    assert_eq!(public.len(), 3, "the scheduled post and the draft are not public");
+    assert_eq!(app.get("/api/v1/articles/results-night-live", None).await.status(), StatusCode::NOT_FOUND);
+    let related = app.get("/api/v1/articles/parliament-sets-the-election-date/related", None).await;
+    assert_eq!(related.status(), StatusCode::OK);
+    let privacy = app.get_json("/api/v1/pages/privacy-policy", None).await;
+    assert_eq!(privacy["body"], "We keep as little about you as we can.");
+    assert_eq!(
+        app.login("amal@libya.example", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "no usable password"
+    );
+    assert_eq!(counts(&app), (5, 4, 2));
+}
+
+#[tokio::test]
+async fn importing_again_changes_nothing_and_an_updated_export_updates() {
+    let app = spawn_app().await;
+    stdout(&import(&app, &fixture(), &[]));
+    // Signed in, reads skip the public cache, which a server running
+    // during an import from another process refreshes only within 2 s.
+    let reader = app.register_user().await;
+    let before = app.get_json("/api/v1/articles/classic-post", reader.token()).await;
+
+    let again = stdout(&import(&app, &fixture(), &[]));
+
+    assert!(again.contains("imported: \n"), "{again}");
+    assert!(again.contains("unchanged: 2 authors, 4 categories, 1 pages, 5 posts"), "{again}");
+    assert_eq!(
+        app.get_json("/api/v1/articles/classic-post", reader.token()).await,
+        before,
+        "not even updated_at moved"
+    );
+    assert_eq!(counts(&app), (5, 4, 3));
+
+    let edited =
+        std::fs::read_to_string(fixture()).unwrap().replace("Classic post &amp; old habits", "Classic post, revised");
+    let changed = stdout(&import(&app, &with_file(&app, "edited.xml", &edited), &[]));
+
+    assert!(changed.contains("updated: 1 posts"), "{changed}");
+    assert_eq!(app.get_json("/api/v1/articles/classic-post", reader.token()).await["title"], "Classic post, revised");
+    assert_eq!(counts(&app), (5, 4, 3));
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_and_writes_nothing() {
+    let app = spawn_app().await;
+
+    let report = stdout(&import(&app, &fixture(), &["--dry-run"]));
+
+    assert!(report.starts_with("dry run: nothing was written"), "{report}");
+    assert!(report.contains("imported: 2 authors, 4 categories, 1 pages, 5 posts"), "{report}");
+    assert_eq!(counts(&app), (0, 0, 0));
+}
+
+#[tokio::test]
+async fn every_post_can_go_to_one_existing_account() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+
+    stdout(&import(&app, &fixture(), &["--author-email", &editor.email]));
+
+    let article = app.get_json("/api/v1/articles/classic-post", None).await;
+    assert_eq!(article["author"]["id"], editor.id);
+    assert_eq!(counts(&app).2, 1, "no account was made");
+    let unknown = import(&app, &fixture(), &["--author-email", "nobody@example.com"]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn bad_files_say_what_is_wrong_and_change_nothing() {
+    let app = spawn_app().await;
+    let site = std::fs::read_to_string(fixture()).unwrap();
+    let cut = site.find("<title>Classic post").unwrap();
+    let cases = [
+        ("page.html", "<html><body>not an export</body></html>".to_owned(), "not a WordPress export"),
+        ("truncated.xml", site.get(..cut).unwrap().to_owned(), "truncated"),
+        (
+            "future.xml",
+            site.replace("<wp:wxr_version>1.2</wp:wxr_version>", "<wp:wxr_version>2.0</wp:wxr_version>"),
+            "WXR version 2.0",
+        ),
+        (
+            "date.xml",
+            site.replace("<![CDATA[2026-11-21 07:30:00]]>", "<![CDATA[2026-13-45 07:30:00]]>"),
+            "item \"Classic post & old habits\" (WordPress id 11): invalid date \"2026-13-45 07:30:00\"",
+        ),
+        ("broken.xml", site.replace("</wp:post_type>", "</wp:post_typo>"), "not well-formed XML"),
+    ];
+    for (name, text, expected) in cases {
+        let output = import(&app, &with_file(&app, name, &text), &[]);
+
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(counts(&app), (0, 0, 0), "{name} changed nothing");
+    }
+    let dated = import(
+        &app,
+        &with_file(&app, "again.xml", &site.replace("<![CDATA[2026-11-21 07:30:00]]>", "<![CDATA[yesterday]]>")),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&dated.stderr);
+    let title = site.lines().position(|line| line.contains("<title>Classic post")).unwrap();
+    let line =
+        site.lines().take(title).collect::<Vec<_>>().iter().rposition(|line| line.contains("<item>")).unwrap() + 1;
+    assert!(
+        stderr.contains(&format!("line {line}: item")),
+        "the message names the line the item starts on, {line}: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn older_exports_with_other_namespace_uris_are_read() {
+    let app = spawn_app().await;
+    let older = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("https://wordpress.org/export/1.2/", "http://wordpress.org/export/1.1/")
+        .replace("http://wordpress.org/export/1.2/excerpt/", "http://wordpress.org/export/1.1/excerpt/")
+        .replace("<wp:wxr_version>1.2</wp:wxr_version>", "<wp:wxr_version>1.1</wp:wxr_version>");
+
+    let report = stdout(&import(&app, &with_file(&app, "older.xml", &older), &[]));
+
+    assert!(report.contains("imported: 2 authors, 4 categories, 1 pages, 5 posts"), "{report}");
+    let article: Value = app.get_json("/api/v1/articles/parliament-sets-the-election-date", None).await;
+    assert_eq!(
+        article["excerpt"], "The vote will be held in March.",
+        "the excerpt namespace is read from the document"
+    );
+}
+
+#[tokio::test]
+async fn a_slug_newsroom_already_has_gets_a_suffix() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let ours = app.publish(&editor, "Ours", serde_json::json!({"slug": "classic-post"})).await;
+
+    stdout(&import(&app, &fixture(), &[]));
+
+    assert_eq!(app.get_json("/api/v1/articles/classic-post", None).await["id"], ours["id"]);
+    assert_eq!(app.get_json("/api/v1/articles/classic-post-2", None).await["title"], "Classic post & old habits");
+}
