@@ -235,6 +235,17 @@ pub fn optimize(conn: &mut Conn) -> diesel::QueryResult<()> {
     }
 }
 
+/// Before a long bulk write on this connection (an import): on SQLite, a
+/// page cache of up to 128 MiB instead of a serving connection's 1 MiB. With
+/// the small one, a transaction bigger than the cache reads its own pages
+/// back from the WAL for every row it adds (BENCHMARKS.md, 9).
+pub fn prepare_bulk_write(conn: &mut Conn) -> diesel::QueryResult<()> {
+    match conn {
+        Conn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA cache_size = -131072;"),
+        Conn::Postgres(_) => Ok(()),
+    }
+}
+
 /// After a bulk load: fresh planner statistics for the new sizes, and on
 /// SQLite a compact file with an empty WAL; on PostgreSQL a vacuum, which
 /// also marks the new rows all-visible so index-only scans skip the heap.

@@ -131,6 +131,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
+    store::prepare_bulk_write(&mut conn)?;
     let progress = if options.progress {
         bar(usize::try_from(size).unwrap_or(usize::MAX), "importing")
     } else {
