@@ -51,6 +51,8 @@ pub enum Change {
     /// An article was written, edited or deleted: it may enter, leave or move
     /// in any list.
     Article(i32),
+    /// A static page was written or deleted: the pages' sitemap lists it.
+    Pages,
     /// Something many responses show changed: a category, an author's name.
     Everything,
 }
@@ -70,6 +72,7 @@ impl Caches {
         match change {
             Change::Vote(article) => self.public.forget_article(article),
             Change::Article(article) => self.public.forget_article_and_lists(article),
+            Change::Pages => self.public.forget_lists(),
             Change::Everything => {
                 self.categories.invalidate();
                 self.public.forget_all();
@@ -128,7 +131,7 @@ impl Announcer {
     }
 }
 
-/// `instance;item,item,…` where an item is `v<id>`, `a<id>` or `*`.
+/// `instance;item,item,…` where an item is `v<id>`, `a<id>`, `p` or `*`.
 fn encode(instance: &str, changes: &[Change]) -> String {
     let items: Vec<String> = if changes.contains(&Change::Everything) {
         vec!["*".to_owned()]
@@ -138,6 +141,7 @@ fn encode(instance: &str, changes: &[Change]) -> String {
             .map(|change| match change {
                 Change::Vote(id) => format!("v{id}"),
                 Change::Article(id) => format!("a{id}"),
+                Change::Pages => "p".to_owned(),
                 Change::Everything => "*".to_owned(),
             })
             .collect()
@@ -159,6 +163,7 @@ fn decode(payload: &str, instance: &str) -> Option<Vec<Change>> {
             .map(|item| {
                 let id = item.get(1..).and_then(|id| id.parse::<i32>().ok());
                 match (item.get(..1), id) {
+                    _ if item == "p" => Change::Pages,
                     (Some("v"), Some(id)) => Change::Vote(id),
                     (Some("a"), Some(id)) => Change::Article(id),
                     _ => Change::Everything,
@@ -247,8 +252,8 @@ mod tests {
 
     #[test]
     fn announcements_round_trip_and_skip_their_sender() {
-        let payload = encode("me", &[Change::Vote(7), Change::Article(9)]);
-        assert_eq!(decode(&payload, "other"), Some(vec![Change::Vote(7), Change::Article(9)]));
+        let payload = encode("me", &[Change::Vote(7), Change::Article(9), Change::Pages]);
+        assert_eq!(decode(&payload, "other"), Some(vec![Change::Vote(7), Change::Article(9), Change::Pages]));
         assert_eq!(decode(&payload, "me"), None);
     }
 

@@ -129,6 +129,11 @@ impl PublicCache {
         self.lists.invalidate_all();
     }
 
+    /// After a change that shows in lists only ([`crate::cluster::Change::Pages`]).
+    pub fn forget_lists(&self) {
+        self.lists.invalidate_all();
+    }
+
     /// After a change that shows on many articles (a category, an author's name).
     pub fn forget_all(&self) {
         self.articles.invalidate_all();

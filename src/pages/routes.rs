@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::db::{self, PageRow};
 use crate::articles::{fields, markdown, slug};
 use crate::auth::AuthUser;
+use crate::cluster::Change;
 use crate::error::{AllValid, ApiError};
 use crate::http::{self, JsonBody};
 use crate::pagination::{self, Limit, Page};
@@ -182,6 +183,7 @@ pub async fn put_page(
         Ok::<_, ApiError>((row, existing.is_none()))
     })
     .await?;
+    state.changed(Change::Pages);
     let location = format!("/api/v1/pages/{}", row.slug);
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     if created {
@@ -222,5 +224,6 @@ pub async fn delete_page(
         db::delete(conn, &slug).map_err(ApiError::from)
     })
     .await?;
+    state.changed(Change::Pages);
     Ok(HttpResponse::NoContent().finish())
 }

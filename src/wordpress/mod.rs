@@ -218,7 +218,7 @@ struct Importer<'c> {
 
 impl<'c> Importer<'c> {
     fn new(conn: &'c mut Conn, options: &'c ImportOptions) -> Result<Self, ImportError> {
-        let tree = Tree::from_rows(categories_db::all(conn)?);
+        let tree = Tree::load(conn)?;
         Ok(Self {
             conn,
             options,
@@ -252,7 +252,7 @@ impl<'c> Importer<'c> {
         if !self.pending_categories.is_empty() {
             let categories = std::mem::take(&mut self.pending_categories);
             self.import_categories(categories)?;
-            self.tree = Tree::from_rows(categories_db::all(self.conn)?);
+            self.tree = Tree::load(self.conn)?;
         }
         if !self.pending_authors.is_empty() || (self.authors.is_empty() && self.options.author_email.is_some()) {
             let authors = std::mem::take(&mut self.pending_authors);

@@ -271,6 +271,10 @@ async fn the_sitemap_index_splits_articles_and_lists_pages_and_categories() {
         locations(&fetch(&app, "/sitemaps/pages.xml").await.text().await.unwrap()),
         ["https://news.example/privacy-policy"]
     );
+    let gone = app.request(Method::DELETE, "/api/v1/pages/privacy-policy", editor.token()).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    let pages = locations(&fetch(&app, "/sitemaps/pages.xml").await.text().await.unwrap());
+    assert!(pages.is_empty(), "a page write shows at once: {pages:?}");
     let mut categories = locations(&fetch(&app, "/sitemaps/categories.xml").await.text().await.unwrap());
     categories.sort();
     assert_eq!(categories, ["https://news.example/categories/africa", "https://news.example/categories/world"]);
