@@ -18,10 +18,12 @@ pub fn description(raw: &str) -> Result<Option<String>, FieldError> {
 
 /// Requires at most `max` characters as sent (the limit the OpenAPI document
 /// publishes, so a client's own validation agrees with ours), then trims and
-/// requires at least `min` characters and no control characters.
+/// requires at least `min` characters. Control characters are refused even
+/// where trimming would remove them (a trailing tab or NEL), as the published
+/// pattern says.
 pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let value = raw.trim();
-    if value.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err("must not contain control characters or line breaks".into());
     }
     within(raw, value, min, max)
@@ -30,7 +32,7 @@ pub fn single_line(raw: &str, min: usize, max: usize) -> Result<String, String> 
 /// Like [`single_line`], but line breaks and tabs are allowed.
 pub fn multi_line(raw: &str, min: usize, max: usize) -> Result<String, String> {
     let value = raw.trim();
-    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err("must not contain control characters".into());
     }
     within(raw, value, min, max)
@@ -103,5 +105,13 @@ mod tests {
         assert!(single_line("a\nb", 1, 10).is_err());
         assert_eq!(multi_line("a\nb", 1, 10).unwrap(), "a\nb");
         assert!(multi_line("a\u{7}b", 1, 10).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_trimming_would_hide_them() {
+        assert!(single_line("X\t", 1, 10).is_err());
+        assert!(single_line("\nX", 1, 10).is_err());
+        assert!(multi_line("X\u{85}", 1, 10).is_err());
+        assert_eq!(multi_line("X\n", 1, 10).unwrap(), "X");
     }
 }

@@ -59,6 +59,8 @@ async fn patch_me_validates_and_changes_nothing_on_error() {
     let cases = [
         (json!({"display_name": ""}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"display_name": "a\u{0}b"}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        // Trimming would hide it, but the published pattern refuses a tab anywhere.
+        (json!({"display_name": "X\t"}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         (json!({"display_name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
         // The published maxLength counts what the client sent, blanks included.
         (
