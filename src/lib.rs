@@ -30,6 +30,8 @@ pub mod cors;
 pub mod error;
 /// Feeds, sitemaps and robots.txt.
 pub mod feeds;
+/// Change counters for what is remembered per user.
+pub mod generations;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
 /// Timers: housekeeping, hot ranks, checkpoints, once per interval for the site.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::attempts::RESET_REQUEST_WINDOW;
+use crate::auth::sessions::SessionCache;
 use crate::auth::tokens::JwtKeys;
 use crate::cluster::{Announcer, Caches, Change};
 use crate::config::Config;
@@ -12,6 +13,7 @@ use crate::limiter::Limiter;
 use crate::mail::{Mail, Mailer, Recipient};
 use crate::store::DbPool;
 use crate::users::db::UserRow;
+use crate::votes::mine::VoteSets;
 
 /// Every in-process limit, each bounded in the keys it remembers; each
 /// instance counts its own. Those all instances share are in
@@ -45,6 +47,11 @@ pub struct AppState {
     /// The category tree and what anonymous readers get, shared briefly
     /// between requests.
     pub caches: Arc<Caches>,
+    /// Live sessions and readers' own votes, remembered between requests
+    /// where this process sees every write to them: on SQLite; `None` on
+    /// PostgreSQL, where other instances write too.
+    pub sessions: Option<SessionCache>,
+    pub my_votes: Option<VoteSets>,
     /// Tells the other instances on the same PostgreSQL database what
     /// changed; `None` on SQLite.
     pub announcer: Option<Announcer>,
@@ -63,6 +70,8 @@ impl AppState {
             jwt: JwtKeys::new(&config.jwt_secret)?,
             limits: Limits::new(&config),
             announcer: config.database.is_postgres().then(|| Announcer::start(pool.clone())),
+            sessions: (!config.database.is_postgres()).then(SessionCache::default),
+            my_votes: (!config.database.is_postgres()).then(VoteSets::default),
             pool,
             config,
             mailer,
@@ -79,6 +88,14 @@ impl AppState {
         self.caches.apply(change);
         if let Some(announcer) = &self.announcer {
             announcer.announce(change);
+        }
+    }
+
+    /// After a committed write that ended sessions of `user_id` or changed
+    /// what their tokens may do: their next request is checked in the database.
+    pub fn sessions_ended(&self, user_id: i32) {
+        if let Some(sessions) = &self.sessions {
+            sessions.ended(user_id);
         }
     }
 

@@ -50,6 +50,8 @@ mod password_reset;
 mod postgres;
 #[path = "api/preconditions.rs"]
 mod preconditions;
+#[path = "api/signed_in.rs"]
+mod signed_in;
 #[path = "api/users.rs"]
 mod users;
 #[path = "api/votes.rs"]

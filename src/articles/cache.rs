@@ -37,33 +37,41 @@ const LIST_CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
 /// Slugs never change owner (old slugs stay reserved), so this map needs no expiry.
 const SLUG_CAPACITY: u64 = 100_000;
 
+/// A response as anonymous readers get it, with the articles it shows in the
+/// order their `"my_vote":null` appears in the body, so that a signed-in
+/// reader's votes can be written in ([`super::personal`]).
+pub struct Cached {
+    pub response: Tagged,
+    pub articles: Vec<i32>,
+}
+
 struct Entry {
-    response: Arc<Tagged>,
+    cached: Arc<Cached>,
     fresh_until: Instant,
     refreshing: AtomicBool,
 }
 
 impl Entry {
-    fn new(response: Tagged, fresh_for: Duration) -> Arc<Self> {
+    fn new(cached: Cached, fresh_for: Duration) -> Arc<Self> {
         Arc::new(Self {
-            response: Arc::new(response),
+            cached: Arc::new(cached),
             fresh_until: Instant::now() + fresh_for,
             refreshing: AtomicBool::new(false),
         })
     }
 
     /// The response, unless it is stale and this caller is the one to refresh it.
-    fn serve(&self) -> Option<Arc<Tagged>> {
+    fn serve(&self) -> Option<Arc<Cached>> {
         let stale = Instant::now() >= self.fresh_until;
         if stale && !self.refreshing.swap(true, Ordering::AcqRel) {
             return None;
         }
-        Some(self.response.clone())
+        Some(self.cached.clone())
     }
 }
 
 fn weight<K>(_: &K, entry: &Arc<Entry>) -> u32 {
-    u32::try_from(entry.response.body.len()).unwrap_or(u32::MAX)
+    u32::try_from(entry.cached.response.body.len()).unwrap_or(u32::MAX)
 }
 
 pub struct PublicCache {
@@ -91,7 +99,7 @@ impl PublicCache {
     }
 
     /// The cached article an `{article}` path segment (id or slug) names.
-    pub fn article(&self, segment: &str) -> Option<Arc<Tagged>> {
+    pub fn article(&self, segment: &str) -> Option<Arc<Cached>> {
         self.articles.get(&self.article_id(segment)?)?.serve()
     }
 
@@ -99,7 +107,7 @@ impl PublicCache {
         if segment.parse::<i32>().is_err() {
             self.slugs.insert(segment.to_owned(), id);
         }
-        self.articles.insert(id, Entry::new(response, ARTICLE_FRESH));
+        self.articles.insert(id, Entry::new(Cached { response, articles: vec![id] }, ARTICLE_FRESH));
     }
 
     /// After a read found nothing public under `segment` any more.
@@ -109,13 +117,15 @@ impl PublicCache {
         }
     }
 
-    /// A list by its path and query.
-    pub fn list(&self, key: &str) -> Option<Arc<Tagged>> {
+    /// A list (or a feed) by its path and query.
+    pub fn list(&self, key: &str) -> Option<Arc<Cached>> {
         self.lists.get(key)?.serve()
     }
 
-    pub fn keep_list(&self, key: &str, response: Tagged) {
-        self.lists.insert(key.to_owned(), Entry::new(response, LIST_FRESH));
+    /// `articles`: those whose `my_vote` the response shows, in order; empty
+    /// for responses no reader's votes change.
+    pub fn keep_list(&self, key: &str, response: Tagged, articles: Vec<i32>) {
+        self.lists.insert(key.to_owned(), Entry::new(Cached { response, articles }, LIST_FRESH));
     }
 
     /// After a vote on an article ([`crate::cluster::Change::Vote`]).
@@ -151,10 +161,11 @@ mod tests {
 
     #[test]
     fn a_stale_entry_is_refreshed_by_one_caller_while_others_get_it() {
-        let entry = Entry::new(tagged("a"), Duration::ZERO);
+        let cached = |body| Cached { response: tagged(body), articles: Vec::new() };
+        let entry = Entry::new(cached("a"), Duration::ZERO);
         assert!(entry.serve().is_none(), "the first caller refreshes");
         assert!(entry.serve().is_some(), "the next ones get the stale copy meanwhile");
-        let fresh = Entry::new(tagged("b"), Duration::from_secs(60));
+        let fresh = Entry::new(cached("b"), Duration::from_secs(60));
         assert!(fresh.serve().is_some() && fresh.serve().is_some());
     }
 

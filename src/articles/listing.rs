@@ -5,8 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::cache::Cached;
 use super::db::{self, ArticleStatus, Cursor, ListQuery, Scope, Sort};
-use super::routes::cacheable;
+use super::routes::respond_to;
 use super::search;
 use super::view::{ArticleListItem, hydrate};
 use crate::auth::MaybeAuthUser;
@@ -87,11 +88,11 @@ pub async fn list_articles(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    // Only what anonymous readers see is shared between requests.
-    let cache_key =
-        (user.0.is_none() && query.status.is_none()).then(|| format!("{}?{}", request.path(), request.query_string()));
+    // What everyone sees is shared between requests, signed-in readers' own
+    // votes written in afterwards.
+    let cache_key = query.status.is_none().then(|| format!("{}?{}", request.path(), request.query_string()));
     if let Some(hit) = cache_key.as_deref().and_then(|key| state.caches.public.list(key)) {
-        return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
+        return respond_to(user.0.as_ref(), &hit, None, &state).await;
     }
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let search = match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -137,7 +138,8 @@ pub async fn list_articles(
     let tag_slug = query.tag.map(|tag| if crate::text::can_match(&tag) { tag } else { String::new() });
     let (category, author_id) = (query.category, query.author);
     let (feed_category, feed_tag) = (category.clone(), query_tag.clone());
-    let viewer = user.id();
+    // Staff lists show the caller's votes at once; public ones get them written in.
+    let viewer = if matches!(scope, Scope::Public) { None } else { user.id() };
     let categories = state.caches.categories.clone();
     let page = store::run(&state.pool, move |conn| {
         let tree = categories.tree(conn)?;
@@ -165,9 +167,10 @@ pub async fn list_articles(
         &mut tagged,
         &feeds::alternate_links(&state.config, feed_category.as_deref(), feed_tag.as_deref(), author_id),
     );
-    let response = tagged.respond(None, cacheable(user.0.as_ref(), true));
-    if let Some(key) = cache_key {
-        state.caches.public.keep_list(&key, tagged);
-    }
-    Ok(response)
+    let Some(key) = cache_key else {
+        return Ok(tagged.respond(None, http::private(HttpResponse::Ok())));
+    };
+    let public = Cached { response: tagged, articles: page.items.iter().map(|item| item.id).collect() };
+    state.caches.public.keep_list(&key, public.response.clone(), public.articles.clone());
+    respond_to(user.0.as_ref(), &public, None, &state).await
 }

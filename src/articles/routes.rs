@@ -7,10 +7,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::{self, editable};
+use super::cache::Cached;
 use super::db::{self, ArticleRef, ArticleStatus};
 use super::view::{self, ArticleListItem, ArticleResponse, hydrate};
 use super::write::{self, Draft, Edit, Text};
-use super::{fields, slug};
+use super::{fields, personal, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
 use crate::cluster::Change;
@@ -21,6 +22,7 @@ use crate::state::AppState;
 use crate::store;
 use crate::time;
 use crate::users::Role;
+use crate::votes::mine::mine;
 
 const RELATED_DEFAULT: u32 = 4;
 const RELATED_MAX: u32 = 20;
@@ -103,11 +105,6 @@ pub struct UpdateArticleRequest {
     pub cover_image_url: Patch<String>,
 }
 
-/// Cache headers: shared caches may keep public articles read anonymously.
-pub(super) fn cacheable(user: Option<&AuthUser>, public: bool) -> actix_web::HttpResponseBuilder {
-    if user.is_none() && public { http::public(HttpResponse::Ok()) } else { http::private(HttpResponse::Ok()) }
-}
-
 /// One article by id or slug (former slugs too).
 ///
 /// Drafts, archived and scheduled articles only for their author and editors;
@@ -131,10 +128,8 @@ pub async fn get_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let segment = article.into_inner();
-    if user.0.is_none()
-        && let Some(hit) = state.caches.public.article(&segment)
-    {
-        return Ok(hit.respond(Some(&request), http::public(HttpResponse::Ok())));
+    if let Some(public) = state.caches.public.article(&segment) {
+        return respond_to(user.0.as_ref(), &public, Some(&request), &state).await;
     }
     let article = ArticleRef::parse(&segment).ok_or(ApiError::NotFound)?;
     let viewer = user.0.clone();
@@ -144,9 +139,11 @@ pub async fn get_article(
         let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
             return Ok(None);
         };
-        let public = row.is_public(now);
         let tree = categories.tree(conn)?;
-        Ok::<_, ApiError>(Some((view::full(conn, row, viewer.as_ref().map(|user| user.id), &tree)?, public)))
+        // A public article is built as anonymous readers see it, to be shared.
+        let public = row.is_public(now);
+        let reader = if public { None } else { viewer.as_ref().map(|user| user.id) };
+        Ok::<_, ApiError>(Some((view::full(conn, row, reader, &tree)?, public)))
     })
     .await?;
     let Some((response, public)) = found else {
@@ -154,12 +151,28 @@ pub async fn get_article(
         return Err(ApiError::NotFound);
     };
     let tagged = Tagged::of(&response)?;
-    let answer = tagged.respond(Some(&request), cacheable(user.0.as_ref(), public));
-    // Anonymous readers only ever get public articles.
-    if user.0.is_none() {
-        state.caches.public.keep_article(&segment, response.article.id, tagged);
+    if !public {
+        return Ok(tagged.respond(Some(&request), http::private(HttpResponse::Ok())));
     }
-    Ok(answer)
+    let id = response.article.id;
+    state.caches.public.keep_article(&segment, id, tagged.clone());
+    respond_to(user.0.as_ref(), &Cached { response: tagged, articles: vec![id] }, Some(&request), &state).await
+}
+
+/// A public response: as it is to anonymous readers, and with their own
+/// votes written in (never to be shared) for a signed-in one. `conditional`
+/// as for [`Tagged::respond`].
+pub(super) async fn respond_to(
+    user: Option<&AuthUser>,
+    public: &Cached,
+    conditional: Option<&HttpRequest>,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let Some(user) = user else {
+        return Ok(public.response.respond(conditional, http::public(HttpResponse::Ok())));
+    };
+    let votes = mine(state, user.id, public.articles.clone()).await?;
+    Ok(personal::with_votes(public, &votes).respond(conditional, http::private(HttpResponse::Ok())))
 }
 
 /// Writes an article (author, editor or admin).
@@ -341,7 +354,7 @@ pub async fn related_articles(
 ) -> Result<HttpResponse, ApiError> {
     let cache_key = format!("{}?{}", request.path(), request.query_string());
     if let Some(hit) = state.caches.public.list(&cache_key) {
-        return Ok(hit.respond(None, http::public(HttpResponse::Ok())));
+        return Ok(hit.response.respond(None, http::public(HttpResponse::Ok())));
     }
     let article = article.into_inner();
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
@@ -355,6 +368,7 @@ pub async fn related_articles(
     .await?;
     let tagged = Tagged::of(&Page { items, next_cursor: None })?;
     let response = tagged.respond(None, http::public(HttpResponse::Ok()));
-    state.caches.public.keep_list(&cache_key, tagged);
+    // "Check Also" is the same for everyone: nobody's votes are written in.
+    state.caches.public.keep_list(&cache_key, tagged, Vec::new());
     Ok(response)
 }

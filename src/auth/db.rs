@@ -71,8 +71,8 @@ pub enum Rotation {
     Rotated { user_id: i32, next: IssuedRefresh },
     /// Unknown, expired or revoked.
     Invalid,
-    /// Already used: the family has just been revoked.
-    Reused,
+    /// Already used: the family (a session of this user) has just been revoked.
+    Reused { user_id: i32 },
 }
 
 /// Rotates a refresh token. Run inside an immediate transaction so that two
@@ -93,25 +93,27 @@ pub fn rotate_refresh(conn: &mut Conn, presented: &HashedToken, ttl: chrono::Dur
     }
     if row.used_at.is_some() {
         revoke_family(conn, &row.family_id)?;
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused { user_id: row.user_id });
     }
     diesel::update(refresh_tokens::table.find(row.id)).set(refresh_tokens::used_at.eq(now)).execute(conn)?;
     let next = store_refresh(conn, row.user_id, Some(row.family_id), ttl)?;
     Ok(Rotation::Rotated { user_id: row.user_id, next })
 }
 
-/// Ends the session the token belongs to, if it is one of ours.
+/// Ends the session the token belongs to, if it is one of ours; the user
+/// whose session it was.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn revoke_family_of(conn: &mut Conn, presented: &HashedToken) -> QueryResult<()> {
-    let family: Option<String> = refresh_tokens::table
+pub fn revoke_family_of(conn: &mut Conn, presented: &HashedToken) -> QueryResult<Option<i32>> {
+    let family: Option<(String, i32)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()?;
-    match family {
-        Some(family) => revoke_family(conn, &family),
-        None => Ok(()),
-    }
+    let Some((family, user_id)) = family else {
+        return Ok(None);
+    };
+    revoke_family(conn, &family)?;
+    Ok(Some(user_id))
 }
 
 fn revoke_family(conn: &mut Conn, family_id: &str) -> QueryResult<()> {

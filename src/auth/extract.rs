@@ -69,13 +69,20 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     let user_id: i32 = claims.sub.parse().map_err(|_| invalid())?;
     let session = claims.sid;
+    if let Some(user) = state.sessions.as_ref().and_then(|sessions| sessions.check(user_id, claims.ver, &session)) {
+        return Ok(user);
+    }
+    let mark = state.sessions.as_ref().map(|sessions| sessions.mark(user_id));
     let credentials = store::run(&state.pool, {
         let session = session.clone();
         move |conn| users::db::credentials(conn, user_id, &session)
     })
     .await?;
     match credentials {
-        Some(user) if !user.disabled && user.token_version == claims.ver => {
+        Some((user, until)) if !user.disabled && user.token_version == claims.ver => {
+            if let (Some(sessions), Some(mark)) = (&state.sessions, mark) {
+                sessions.remember(mark, &session, &user, until);
+            }
             Ok(AuthUser { id: user.id, role: user.role, session })
         }
         _ => Err(invalid()),

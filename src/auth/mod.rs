@@ -7,6 +7,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod reset;
 mod routes;
+pub mod sessions;
 pub mod tokens;
 
 pub use extract::{AuthUser, MaybeAuthUser};

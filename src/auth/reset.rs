@@ -189,6 +189,7 @@ pub async fn reset_password(
     })
     .await?;
     let user = consumed.ok_or(ApiError::InvalidResetToken)?;
+    state.sessions_ended(user.id);
     state.send_mail_to(&user, mail::password_changed);
     Ok(HttpResponse::NoContent().finish())
 }

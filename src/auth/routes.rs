@@ -199,19 +199,34 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
 pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
     let ttl = refresh_ttl(&state);
-    let rotated = store::write(&state.pool, move |conn| match db::rotate_refresh(conn, &presented, ttl)? {
-        Rotation::Rotated { user_id, next } => {
-            let user = crate::users::db::find(conn, user_id)?;
-            diesel::QueryResult::Ok((!user.disabled).then_some((user, next)))
-        }
-        Rotation::Invalid => Ok(None),
-        Rotation::Reused => {
-            tracing::warn!("a used refresh token was presented again; its session is revoked");
-            Ok(None)
-        }
+    enum Refreshed {
+        Rotated(UserRow, IssuedRefresh),
+        Refused,
+        /// A reused token: this user's session was revoked.
+        Revoked(i32),
+    }
+    let refreshed = store::write(&state.pool, move |conn| {
+        Ok::<_, diesel::result::Error>(match db::rotate_refresh(conn, &presented, ttl)? {
+            Rotation::Rotated { user_id, next } => {
+                let user = crate::users::db::find(conn, user_id)?;
+                if user.disabled { Refreshed::Refused } else { Refreshed::Rotated(user, next) }
+            }
+            Rotation::Invalid => Refreshed::Refused,
+            Rotation::Reused { user_id } => {
+                tracing::warn!("a used refresh token was presented again; its session is revoked");
+                Refreshed::Revoked(user_id)
+            }
+        })
     })
     .await?;
-    let (user, next) = rotated.ok_or(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken))?;
+    let (user, next) = match refreshed {
+        Refreshed::Rotated(user, next) => (user, next),
+        Refreshed::Refused => return Err(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken)),
+        Refreshed::Revoked(user_id) => {
+            state.sessions_ended(user_id);
+            return Err(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken));
+        }
+    };
     token_response(&state, user, next)
 }
 
@@ -227,7 +242,9 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
 #[post("/logout")]
 pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
-    store::write(&state.pool, move |conn| db::revoke_family_of(conn, &presented)).await?;
+    if let Some(user_id) = store::write(&state.pool, move |conn| db::revoke_family_of(conn, &presented)).await? {
+        state.sessions_ended(user_id);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -242,5 +259,6 @@ pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) 
 #[post("/logout-all")]
 pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     store::write(&state.pool, move |conn| crate::users::db::end_sessions(conn, user.id, None)).await?;
+    state.sessions_ended(user.id);
     Ok(HttpResponse::NoContent().finish())
 }

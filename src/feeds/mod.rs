@@ -280,11 +280,11 @@ where
 {
     let key = request.path().to_owned();
     if let Some(hit) = state.caches.public.list(&key) {
-        return Ok(hit.respond(Some(request), http::public(HttpResponse::Ok())));
+        return Ok(hit.response.respond(Some(request), http::public(HttpResponse::Ok())));
     }
     let tagged = store::run(&state.pool, make).await?;
     let response = tagged.respond(Some(request), http::public(HttpResponse::Ok()));
-    state.caches.public.keep_list(&key, tagged);
+    state.caches.public.keep_list(&key, tagged, Vec::new());
     Ok(response)
 }
 

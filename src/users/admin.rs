@@ -173,5 +173,7 @@ pub async fn update_user(
         }
     })
     .await?;
+    // A new role or a disabled account applies to tokens already issued.
+    state.sessions_ended(id);
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &AdminUser::from(updated))
 }

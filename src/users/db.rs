@@ -49,7 +49,7 @@ pub struct ProfileChanges {
 }
 
 /// The slice of a user that authenticating a request needs.
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Credentials {
     pub id: i32,
@@ -94,23 +94,25 @@ pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option
     users::table.filter(users::email_key.eq(email_key)).select(UserRow::as_select()).first(conn).optional()
 }
 
-/// The user an access token names, if the session it was issued for is still
-/// live: a refresh-token family of that same user, neither revoked nor
-/// expired. Session ids are random and die with their account, so a token
-/// outlives neither its logout nor its account, even if the id came back.
+/// The user an access token names, with when its session ends, if the
+/// session it was issued for is still live: a refresh-token family of that
+/// same user, neither revoked nor expired. Session ids are random and die
+/// with their account, so a token outlives neither its logout nor its
+/// account, even if the id came back.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn credentials(conn: &mut Conn, id: i32, session: &str) -> QueryResult<Option<Credentials>> {
-    let live_session = refresh_tokens::table
+pub fn credentials(conn: &mut Conn, id: i32, session: &str) -> QueryResult<Option<(Credentials, NaiveDateTime)>> {
+    let now = time::now();
+    let until: Option<NaiveDateTime> = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session))
         .filter(refresh_tokens::user_id.eq(id))
         .filter(refresh_tokens::revoked_at.is_null())
-        .filter(refresh_tokens::expires_at.gt(time::now()));
-    users::table
-        .find(id)
-        .filter(diesel::dsl::exists(live_session))
-        .select(Credentials::as_select())
-        .first(conn)
-        .optional()
+        .select(diesel::dsl::max(refresh_tokens::expires_at))
+        .first(conn)?;
+    let Some(until) = until.filter(|until| *until > now) else {
+        return Ok(None);
+    };
+    let user = users::table.find(id).select(Credentials::as_select()).first(conn).optional()?;
+    Ok(user.map(|user| (user, until)))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

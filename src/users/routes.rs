@@ -233,6 +233,7 @@ pub async fn change_password(
     }
     let hash = password::hash(new_password).await?;
     store::write(&state.pool, move |conn| db::set_password(conn, user.id, &hash, Some(&user.session))).await?;
+    state.sessions_ended(user.id);
     state.send_mail_to(&row, mail::password_changed);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -286,6 +287,10 @@ pub async fn delete_me(
         db::delete(conn, user.id).map_err(ApiError::from)
     })
     .await?;
+    state.sessions_ended(user.id);
+    if let Some(my_votes) = &state.my_votes {
+        my_votes.forget(user.id);
+    }
     // Their articles lose their author, and their votes leave the tallies.
     state.changed(Change::Everything);
     Ok(HttpResponse::NoContent().finish())

@@ -69,6 +69,17 @@ pub fn apply(conn: &mut Conn, user_id: i32, article: &ArticleRow, vote: Option<V
     Ok(Tally { my_vote: new, up, down, score: up - down })
 }
 
+/// Every vote of `user_id` (article id to 1 or -1), at most `limit` of them.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn all_of(conn: &mut Conn, user_id: i32, limit: i64) -> QueryResult<HashMap<i32, i32>> {
+    let rows: Vec<(i32, i32)> = article_votes::table
+        .filter(article_votes::user_id.eq(user_id))
+        .select((article_votes::article_id, article_votes::value))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The tally as `user_id` sees it, without changing anything.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn read(conn: &mut Conn, user_id: i32, article: &ArticleRow) -> QueryResult<Tally> {

@@ -39,6 +39,9 @@ async fn change_vote(
     .await?
     .ok_or(ApiError::NotFound)?;
     state.changed(Change::Vote(article_id));
+    if let Some(my_votes) = &state.my_votes {
+        my_votes.voted(user.id, article_id, tally.my_vote);
+    }
     Ok(http::private(HttpResponse::Ok()).json(tally))
 }
 

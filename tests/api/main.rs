@@ -26,6 +26,7 @@ mod openapi;
 mod ops;
 mod password_reset;
 mod preconditions;
+mod signed_in;
 mod sqlite;
 mod users;
 mod votes;

@@ -10,7 +10,7 @@ use crate::helpers::{PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_wit
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
+pub(crate) async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
     app.post_json("/api/v1/auth/password/forgot", &json!({"email": email})).await
 }
 
@@ -18,7 +18,7 @@ async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/api/v1/auth/password/reset/verify", &json!({"token": token})).await
 }
 
-async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
     app.post_json("/api/v1/auth/password/reset", &json!({"token": token, "password": password})).await
 }
 
@@ -29,7 +29,7 @@ fn unfold_quoted_printable(mail: &str) -> String {
 }
 
 /// The token of the reset link in `mail`.
-fn token_in(mail: &str) -> String {
+pub(crate) fn token_in(mail: &str) -> String {
     let mail = unfold_quoted_printable(mail);
     let start = mail.find("https://news.example/reset-password?token=").expect("the link is in the mail")
         + "https://news.example/reset-password?token=".len();

@@ -42,6 +42,15 @@ fn counts(app: &TestApp) -> (i64, i64, i64) {
     )
 }
 
+/// An article's title, excerpt and last change as stored.
+fn stored(app: &TestApp, slug: &str) -> (String, String, chrono::NaiveDateTime) {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select((articles::title, articles::excerpt, articles::updated_at))
+        .first(&mut app.db())
+        .unwrap()
+}
+
 fn with_file(app: &TestApp, name: &str, text: &str) -> PathBuf {
     let path = app.dir.path().join(name);
     std::fs::write(&path, text).unwrap();
@@ -124,29 +133,25 @@ async fn a_wordpress_export_becomes_a_site_the_api_serves() {
 async fn importing_again_changes_nothing_and_an_updated_export_updates() {
     let app = spawn_app().await;
     stdout(&import(&app, &fixture(), &[]));
-    // Signed in, reads skip the public cache, which a server running
-    // during an import from another process refreshes only within 2 s.
-    let reader = app.register_user().await;
-    let before = app.get_json("/api/v1/articles/classic-post", reader.token()).await;
+    // The import runs in another process, whose writes the server's public
+    // cache (shared by signed-in readers too) picks up only as it ages out:
+    // what is stored is the thing to compare.
+    let before = stored(&app, "classic-post");
 
     let again = stdout(&import(&app, &fixture(), &[]));
 
     assert!(again.contains("imported: \n"), "{again}");
     assert!(again.contains("unchanged: 2 authors, 4 categories, 1 pages, 5 posts"), "{again}");
-    assert_eq!(
-        app.get_json("/api/v1/articles/classic-post", reader.token()).await,
-        before,
-        "not even updated_at moved"
-    );
-    assert_eq!(counts(&app), (5, 4, 3));
+    assert_eq!(stored(&app, "classic-post"), before, "not even updated_at moved");
+    assert_eq!(counts(&app), (5, 4, 2));
 
     let edited =
         std::fs::read_to_string(fixture()).unwrap().replace("Classic post &amp; old habits", "Classic post, revised");
     let changed = stdout(&import(&app, &with_file(&app, "edited.xml", &edited), &[]));
 
     assert!(changed.contains("updated: 1 posts"), "{changed}");
-    assert_eq!(app.get_json("/api/v1/articles/classic-post", reader.token()).await["title"], "Classic post, revised");
-    assert_eq!(counts(&app), (5, 4, 3));
+    assert_eq!(stored(&app, "classic-post").0, "Classic post, revised");
+    assert_eq!(counts(&app), (5, 4, 2));
 }
 
 #[tokio::test]
