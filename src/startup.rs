@@ -23,6 +23,7 @@ use crate::ops::PoolCollector;
 use crate::state::AppState;
 use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
+use crate::votes::batch::VoteWriter;
 use crate::{api, cors, jobs, openapi};
 
 /// Largest request body accepted, JSON or not.
@@ -46,6 +47,8 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error("cannot start listening for other instances' changes: {0}")]
     Listener(std::io::Error),
+    #[error("cannot start the vote writer: {0}")]
+    VoteWriter(std::io::Error),
 }
 
 /// A bound, ready-to-run server.
@@ -69,7 +72,11 @@ impl Application {
         let metrics = prometheus_middleware(&pool)?;
         let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
-        let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
+        let vote_writer = (!config.database.is_postgres())
+            .then(|| VoteWriter::start(pool.clone()))
+            .transpose()
+            .map_err(StartupError::VoteWriter)?;
+        let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone(), vote_writer)?);
         if let (Some(announcer), Database::Postgres(url)) = (&state.announcer, &config.database) {
             announcer.listen(url.clone(), &state.caches).map_err(StartupError::Listener)?;
         }

@@ -13,6 +13,7 @@ use crate::limiter::Limiter;
 use crate::mail::{Mail, Mailer, Recipient};
 use crate::store::DbPool;
 use crate::users::db::UserRow;
+use crate::votes::batch::VoteWriter;
 use crate::votes::mine::VoteSets;
 
 /// Every in-process limit, each bounded in the keys it remembers; each
@@ -52,6 +53,9 @@ pub struct AppState {
     /// PostgreSQL, where other instances write too.
     pub sessions: Option<SessionCache>,
     pub my_votes: Option<VoteSets>,
+    /// Writes votes in shared transactions (group commit); `None` on
+    /// PostgreSQL, where each vote has its own.
+    pub vote_writer: Option<VoteWriter>,
     /// Tells the other instances on the same PostgreSQL database what
     /// changed; `None` on SQLite.
     pub announcer: Option<Announcer>,
@@ -65,6 +69,7 @@ impl AppState {
         config: Arc<Config>,
         mailer: Mailer,
         metrics: prometheus::Registry,
+        vote_writer: Option<VoteWriter>,
     ) -> Result<Self, jsonwebtoken::errors::Error> {
         Ok(Self {
             jwt: JwtKeys::new(&config.jwt_secret)?,
@@ -72,6 +77,7 @@ impl AppState {
             announcer: config.database.is_postgres().then(|| Announcer::start(pool.clone())),
             sessions: (!config.database.is_postgres()).then(SessionCache::default),
             my_votes: (!config.database.is_postgres()).then(VoteSets::default),
+            vote_writer,
             pool,
             config,
             mailer,

@@ -136,6 +136,24 @@ pub fn check_tallies(conn: &mut Conn) -> QueryResult<Vec<TallyMismatch>> {
         .collect())
 }
 
+/// A vote written: the article it went to and the tally after it.
+pub struct Cast {
+    pub article_id: i32,
+    pub tally: Tally,
+}
+
+/// Sets (or with `None` withdraws) `user_id`'s vote on the public article
+/// `article` names, inside a write transaction; `None` when there is no such
+/// article to vote on.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn cast(conn: &mut Conn, user_id: i32, article: &ArticleRef, vote: Option<VoteValue>) -> QueryResult<Option<Cast>> {
+    let Some(row) = votable(conn, article)? else {
+        return Ok(None);
+    };
+    let tally = apply(conn, user_id, &row, vote)?;
+    Ok(Some(Cast { article_id: row.id, tally }))
+}
+
 /// Finds a public article for voting: anything else is a 404.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn votable(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {

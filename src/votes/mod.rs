@@ -1,6 +1,7 @@
 //! "Leave your vote": one up or down vote per reader per article, with exact
 //! tallies kept on the article and its "hot" rank refreshed.
 
+pub mod batch;
 pub mod db;
 pub mod mine;
 mod routes;

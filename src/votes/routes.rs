@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::db::{self, votable};
+use super::db::{self, Cast, votable};
 use super::{Tally, VoteValue};
 use crate::articles::db::ArticleRef;
 use crate::auth::AuthUser;
@@ -32,12 +32,11 @@ async fn change_vote(
     if let Some(limit) = &state.limits.votes {
         limit.hit(user.id)?;
     }
-    let (article_id, tally) = store::write(&state.pool, move |conn| match votable(conn, &article)? {
-        Some(row) => db::apply(conn, user.id, &row, vote).map(|tally| Some((row.id, tally))),
-        None => Ok(None),
-    })
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let cast = match &state.vote_writer {
+        Some(writer) => writer.cast(user.id, article, vote).await?,
+        None => store::write(&state.pool, move |conn| db::cast(conn, user.id, &article, vote)).await?,
+    };
+    let Cast { article_id, tally } = cast.ok_or(ApiError::NotFound)?;
     state.changed(Change::Vote(article_id));
     if let Some(my_votes) = &state.my_votes {
         my_votes.voted(user.id, article_id, tally.my_vote);

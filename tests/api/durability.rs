@@ -1,6 +1,8 @@
-//! The real binary under signals: SIGKILL during writes loses nothing that
-//! was acknowledged, and SIGTERM lets requests in flight finish.
+//! The real binary under signals: SIGKILL during writes (and during votes,
+//! which share transactions on SQLite) loses nothing that was acknowledged,
+//! and SIGTERM lets requests in flight finish.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -28,6 +30,7 @@ fn start(dir: &TempDir, database: &TestDatabase) -> Server {
         .env("NEWSROOM_MAIL_OUTBOX", dir.path().join("outbox"))
         .env("NEWSROOM_AUTH_RATE_LIMIT", "0")
         .env("NEWSROOM_MAX_COLLECTIONS", "100000")
+        .env("NEWSROOM_VOTE_RATE_LIMIT", "0")
         .env("NEWSROOM_LOG", "error")
         .stdout(Stdio::piped())
         .spawn()
@@ -113,6 +116,88 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
     let mut restarted = restarted;
     restarted.child.kill().unwrap();
     restarted.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sigkill_during_votes_loses_no_acknowledged_vote() {
+    let dir = TempDir::new().unwrap();
+    let database = TestDatabase::create(&dir);
+    let seeded = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .arg("seed-demo")
+        .env("NEWSROOM_DATABASE_URL", database.url())
+        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let mut server = start(&dir, &database);
+    let client = reqwest::Client::new();
+    let page: Value =
+        client.get(format!("{}/api/v1/articles?limit=30", server.base)).send().await.unwrap().json().await.unwrap();
+    let articles: Arc<Vec<i64>> =
+        Arc::new(page["items"].as_array().unwrap().iter().map(|item| item["id"].as_i64().unwrap()).collect());
+    assert!(articles.len() >= 10, "the demo site has articles to vote on");
+
+    // Each voter goes round the articles, up on one round and down on the
+    // next, one vote at a time: what it stored is its acknowledged votes,
+    // plus at most the one in flight when the server died.
+    let mut voters = tokio::task::JoinSet::new();
+    for voter in 0..8 {
+        let (client, base, articles) = (client.clone(), server.base.clone(), articles.clone());
+        voters.spawn(async move {
+            let email = format!("voter-{voter}@example.com");
+            let access = token(&client, &base, &email, true).await;
+            let mut acknowledged = Vec::new();
+            for step in 0.. {
+                let article = articles[step % articles.len()];
+                let value = if (step / articles.len()) % 2 == 0 { 1 } else { -1 };
+                let sent = client
+                    .put(format!("{base}/api/v1/articles/{article}/vote"))
+                    .bearer_auth(&access)
+                    .json(&json!({"value": value}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) if response.status() == StatusCode::OK => acknowledged.push((article, value)),
+                    Ok(response) => panic!("unexpected {}", response.status()),
+                    Err(_) => break,
+                }
+            }
+            (email, acknowledged)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let voted = voters.join_all().await;
+    assert!(voted.iter().map(|(_, acknowledged)| acknowledged.len()).sum::<usize>() > 50, "the load ran");
+
+    let mut restarted = start(&dir, &database);
+    for (email, acknowledged) in voted {
+        let access = token(&client, &restarted.base, &email, false).await;
+        let in_flight = articles[acknowledged.len() % articles.len()];
+        let expected: HashMap<i64, i64> = acknowledged.into_iter().collect();
+        for (article, value) in expected.into_iter().filter(|(article, _)| *article != in_flight) {
+            let tally: Value = client
+                .get(format!("{}/api/v1/articles/{article}/vote", restarted.base))
+                .bearer_auth(&access)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(tally["my_vote"], value, "{email}'s acknowledged vote on {article}");
+        }
+    }
+    restarted.child.kill().unwrap();
+    restarted.child.wait().unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .arg("check")
+        .env("NEWSROOM_DATABASE_URL", database.url())
+        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "tallies: {}", String::from_utf8_lossy(&check.stdout));
 }
 
 #[tokio::test]

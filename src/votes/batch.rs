@@ -1,0 +1,103 @@
+//! Group commit for votes on SQLite: votes that arrive while a transaction is
+//! being written wait for the next one and then go in together, one
+//! transaction for all of them, instead of queueing for the write lock one by
+//! one. Each vote is answered only after the transaction that holds it has
+//! committed, so an acknowledged vote is as durable as it was alone. When a
+//! shared transaction fails, nothing of it is kept and each of its votes is
+//! written again alone, so that one bad vote fails by itself.
+//!
+//! The votes of one transaction touch many of the same pages (the articles'
+//! score and hot-rank indexes, the votes table's), which are then written to
+//! the WAL once per transaction rather than once per vote. On PostgreSQL,
+//! where the database arbitrates concurrent writers itself, each vote keeps
+//! its own transaction.
+
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use super::VoteValue;
+use super::db::{self, Cast};
+use crate::articles::db::ArticleRef;
+use crate::error::ApiError;
+use crate::store::{self, DbPool};
+
+/// Most votes in one transaction: bounds how long the write lock is held.
+const MOST_PER_TRANSACTION: usize = 512;
+
+struct Ballot {
+    user_id: i32,
+    article: ArticleRef,
+    vote: Option<VoteValue>,
+    answer: oneshot::Sender<Result<Option<Cast>, ApiError>>,
+}
+
+/// The queue in front of the thread that writes votes.
+pub struct VoteWriter {
+    queue: mpsc::Sender<Ballot>,
+}
+
+impl VoteWriter {
+    /// Starts the writing thread; it ends when the writer is dropped.
+    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+        let (queue, ballots) = mpsc::channel();
+        std::thread::Builder::new().name("newsroom-votes".into()).spawn(move || write_all(&pool, &ballots))?;
+        Ok(Self { queue })
+    }
+
+    /// Casts `vote` (`None` withdraws) once it is committed; `None` when the
+    /// article is not there to vote on.
+    pub async fn cast(
+        &self,
+        user_id: i32,
+        article: ArticleRef,
+        vote: Option<VoteValue>,
+    ) -> Result<Option<Cast>, ApiError> {
+        let (answer, answered) = oneshot::channel();
+        self.queue
+            .send(Ballot { user_id, article, vote, answer })
+            .map_err(|_| ApiError::Internal("the vote writer has stopped".into()))?;
+        answered.await.map_err(|_| ApiError::Internal("the vote writer dropped a vote".into()))?
+    }
+}
+
+fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
+    while let Ok(first) = ballots.recv() {
+        let mut batch = vec![first];
+        batch.extend(ballots.try_iter().take(MOST_PER_TRANSACTION - 1));
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(error) => {
+                let error = ApiError::from(error);
+                for ballot in batch {
+                    let _ = ballot.answer.send(Err(ApiError::Internal(error.to_string().into())));
+                }
+                continue;
+            }
+        };
+        let together = store::write_on(&mut conn, |conn| {
+            batch
+                .iter()
+                .map(|ballot| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        match together {
+            Ok(casts) => {
+                for (ballot, cast) in batch.into_iter().zip(casts) {
+                    // A client that went away no longer waits for its answer.
+                    let _ = ballot.answer.send(Ok(cast));
+                }
+            }
+            // One bad vote (its voter deleted meanwhile, say) must not sink
+            // the others: each goes again in a transaction of its own.
+            Err(error) => {
+                tracing::warn!(error = %error, votes = batch.len(), "a batch of votes failed; writing them one by one");
+                for ballot in batch {
+                    let alone =
+                        store::write_on(&mut conn, |conn| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote));
+                    let _ = ballot.answer.send(alone.map_err(ApiError::from));
+                }
+            }
+        }
+    }
+}
