@@ -56,18 +56,21 @@ def call(base, path, method="GET", body=None, token=None):
 
 
 def seed():
+    """Seeds the bench database unless it is there; the seconds it took, or None."""
     DATA.mkdir(parents=True, exist_ok=True)
     if not POSTGRES and Path(DB).exists():
         print(f"reusing {DB}")
-        return
+        return None
     started = time.time()
     seeding = subprocess.run([BIN, "seed-bench", "--scale", str(SCALE)], env=ENV, stderr=subprocess.PIPE, text=True)
     if seeding.returncode != 0 and "seed-bench needs an empty one" in seeding.stderr:
         print(f"reusing the {BACKEND} database, already seeded")
-        return
+        return None
     if seeding.returncode != 0:
         sys.exit(seeding.stderr)
-    print(f"seeded in {time.time() - started:.0f} s")
+    took = time.time() - started
+    print(f"seeded in {took:.0f} s")
+    return took
 
 
 def serve(bind, **env):
@@ -164,14 +167,22 @@ def lua_script(name, paths, tokens, method="GET", max_id=1):
     return script
 
 
-def rss_kib(pids):
-    """Resident memory of the newsroom processes, together."""
+def rss_kib(pids, field="VmRSS"):
+    """Resident memory of the newsroom processes, together: now (VmRSS), or
+    the most they ever held (VmHWM, the kernel's high-water mark)."""
     total = 0
     for pid in pids:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 total += int(line.split()[1])
     return total
+
+
+def database_size():
+    if POSTGRES:
+        size = subprocess.run(["psql", POSTGRES_URL, "-Atc", "SELECT pg_database_size(current_database())"], capture_output=True, text=True)
+        return int(size.stdout.strip() or 0)
+    return sum(f.stat().st_size for f in DATA.glob(f"bench-{SCALE:g}.db*"))
 
 
 def unit_ms(text):
@@ -209,7 +220,7 @@ def wrk(base, script, pids, seconds=SECONDS):
 
 
 def main():
-    seed()
+    seeded = seed()
     processes, base = start()
     servers = [p.pid for p in processes[:INSTANCES]]
     try:
@@ -225,6 +236,7 @@ def main():
             ("related (Check Also)", lua_script("related", [f"/api/v1/articles/{s}/related" for s in slugs[:100]], [])),
             ("site RSS feed (50 articles)", lua_script("rss", ["/feeds/rss.xml"], [])),
             ("article, signed in (my_vote)", lua_script("article_auth", [f"/api/v1/articles/{s}" for s in slugs], tokens)),
+            ("list page 1, signed in (my_vote)", lua_script("page1_auth", ["/api/v1/articles"], tokens)),
             ("PUT vote (64 users, all articles)", lua_script("vote", [], tokens, "PUT", setup["max_article_id"])),
         ]
         results = []
@@ -233,12 +245,14 @@ def main():
             result = wrk(base, script, servers)
             results.append((name, result))
             print(f"{name:36} {result['rps']:>9.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  errors {result['errors']}  RSS {result['rss_mib']:.0f} MiB", flush=True)
+        peak_mib = rss_kib(servers, "VmHWM") / 1024
+        print(f"peak RSS over the whole run (VmHWM): {peak_mib:.0f} MiB")
     finally:
         stop(processes)
     check = subprocess.run([BIN, "check"], env=ENV, capture_output=True, text=True)
     tallies = "exact" if check.returncode == 0 else "WRONG: " + check.stdout.strip()
     print(f"vote tallies after the run: {tallies}")
-    report(results, tallies)
+    report(results, tallies, peak_mib, seeded)
 
 
 def machine():
@@ -248,7 +262,7 @@ def machine():
     return f"{os.cpu_count()} × {cpu}, {int(memory) // 1024 // 1024} GiB; {wrk_version.strip()}; load tool on the same machine"
 
 
-def report(results, tallies):
+def report(results, tallies, peak_mib, seeded):
     ceiling = results[0][1]["rps"]
     page1 = next(r for n, r in results if n == "list page 1")
     lines = [
@@ -265,12 +279,21 @@ def report(results, tallies):
     for name, r in results:
         lines.append(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss_mib']:.0f} | {100 * r['rps'] / ceiling:.0f}% |")
     deep = next(r for n, r in results if n.startswith("list page 1,001"))
-    lines += ["", f"Vote tallies after the run (`newsroom check`): {tallies}. Deep page / page 1 latency (p50): {deep['p50'] / max(page1['p50'], 1e-9):.2f}×."]
+    lines += [
+        "",
+        f"Vote tallies after the run (`newsroom check`): {tallies}. Deep page / page 1 latency (p50): {deep['p50'] / max(page1['p50'], 1e-9):.2f}×. "
+        f"Peak RSS of the server{'s' if INSTANCES == 2 else ''} over the whole run (VmHWM): {peak_mib:.0f} MiB. "
+        f"Database: {database_size() / 2**20:,.0f} MiB" + (f", seeded in {seeded:.0f} s." if seeded else "."),
+    ]
     table = "\n".join(lines)
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text()
     marker = ("bench:postgres-2" if INSTANCES == 2 else "bench:postgres") if POSTGRES else "bench"
+    if SCALE != 1:
+        marker += f":scale-{SCALE:g}"
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
     path.write_text(f"{before}{start}\n{table}\n{end}{after}")
