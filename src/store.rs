@@ -36,7 +36,7 @@ pub type Backend = MultiBackend;
 #[derive(Clone)]
 pub struct DbPool {
     pool: Pool<Manager>,
-    postgres: bool,
+    database: Database,
 }
 
 impl DbPool {
@@ -49,11 +49,26 @@ impl DbPool {
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.postgres
+        self.database.is_postgres()
     }
 
     pub fn max_size(&self) -> u32 {
         self.pool.max_size()
+    }
+
+    /// A connection of its own, outside the pool, with the pool's settings
+    /// and, on SQLite, a page cache of `cache_kib` instead of 1 MiB: for a
+    /// thread that writes all the time and would otherwise read back from
+    /// the file the pages it just wrote.
+    pub fn dedicated(&self, cache_kib: u32) -> Result<Conn, diesel::r2d2::Error> {
+        let mut conn = self.database.establish().map_err(diesel::r2d2::Error::ConnectionError)?;
+        Settings.on_acquire(&mut conn)?;
+        if let Conn::Sqlite(sqlite) = &mut conn {
+            sqlite
+                .batch_execute(&format!("PRAGMA cache_size = -{cache_kib};"))
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(conn)
     }
 }
 
@@ -183,7 +198,7 @@ pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Settings))
         .build(Manager { database: database.clone() })?;
-    Ok(DbPool { pool, postgres: database.is_postgres() })
+    Ok(DbPool { pool, database: database.clone() })
 }
 
 /// Applies pending migrations of the backend. On SQLite, then lets it refresh

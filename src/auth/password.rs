@@ -197,10 +197,17 @@ pub async fn verify_limited(
 }
 
 /// Computes the dummy hash ahead of the first login, so that its cost does not
-/// make the first unknown-email login slower than a wrong password.
+/// make the first unknown-email login slower than a wrong password. It runs
+/// beside start-up (an Argon2 hash takes tens of milliseconds, which the
+/// server need not wait for); a login that comes sooner waits for it.
 pub fn warm_up() {
-    LazyLock::force(&DUMMY_HASH);
-    LazyLock::force(&COMMON_PASSWORDS);
+    let warming = std::thread::Builder::new().name("newsroom-warm-up".into()).spawn(|| {
+        LazyLock::force(&DUMMY_HASH);
+        LazyLock::force(&COMMON_PASSWORDS);
+    });
+    if let Err(error) = warming {
+        tracing::warn!(error = %error, "cannot warm up password checks ahead of the first login");
+    }
 }
 
 #[cfg(test)]

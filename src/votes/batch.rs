@@ -20,10 +20,14 @@ use super::VoteValue;
 use super::db::{self, Cast};
 use crate::articles::db::ArticleRef;
 use crate::error::ApiError;
-use crate::store::{self, DbPool};
+use crate::store::{self, Conn, DbPool};
 
 /// Most votes in one transaction: bounds how long the write lock is held.
 const MOST_PER_TRANSACTION: usize = 512;
+/// The writer's page cache: the articles' score and hot-rank indexes and
+/// the upper levels of every tree it updates stay in it between batches,
+/// where a pooled connection's 1 MiB made it read them back from the file.
+const WRITER_CACHE_KIB: u32 = 8 * 1024;
 
 struct Ballot {
     user_id: i32,
@@ -62,20 +66,24 @@ impl VoteWriter {
 }
 
 fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
+    let mut writer: Option<Conn> = None;
     while let Ok(first) = ballots.recv() {
         let mut batch = vec![first];
         batch.extend(ballots.try_iter().take(MOST_PER_TRANSACTION - 1));
-        let mut conn = match pool.get() {
-            Ok(conn) => conn,
-            Err(error) => {
-                let error = ApiError::from(error);
-                for ballot in batch {
-                    let _ = ballot.answer.send(Err(ApiError::Internal(error.to_string().into())));
+        let conn = match &mut writer {
+            Some(conn) => conn,
+            None => match pool.dedicated(WRITER_CACHE_KIB) {
+                Ok(conn) => writer.insert(conn),
+                Err(error) => {
+                    tracing::error!(error = %error, "cannot open the vote writer's connection");
+                    for ballot in batch {
+                        let _ = ballot.answer.send(Err(ApiError::Internal("the votes could not be written".into())));
+                    }
+                    continue;
                 }
-                continue;
-            }
+            },
         };
-        let together = store::write_on(&mut conn, |conn| {
+        let together = store::write_on(conn, |conn| {
             batch
                 .iter()
                 .map(|ballot| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote))
@@ -94,9 +102,11 @@ fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
                 tracing::warn!(error = %error, votes = batch.len(), "a batch of votes failed; writing them one by one");
                 for ballot in batch {
                     let alone =
-                        store::write_on(&mut conn, |conn| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote));
+                        store::write_on(conn, |conn| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote));
                     let _ = ballot.answer.send(alone.map_err(ApiError::from));
                 }
+                // A broken connection is opened afresh for the next batch.
+                writer = None;
             }
         }
     }
