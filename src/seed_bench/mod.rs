@@ -69,6 +69,16 @@ pub struct BenchReport {
     pub seconds: f64,
 }
 
+/// One bulk transaction, then a checkpoint. Serving connections leave
+/// checkpoints to a timer, which a command does not run: without this the
+/// WAL grew to the size of the whole database (13 GB at scale 10), and every
+/// page read searched its index, so that seeding slowed down as it went.
+fn bulk_write<T>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> QueryResult<T>) -> QueryResult<T> {
+    let written = store::write_on(conn, work)?;
+    store::checkpoint(conn)?;
+    Ok(written)
+}
+
 pub(crate) fn bar(length: usize, phase: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(u64::try_from(length).unwrap_or(u64::MAX));
     if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
@@ -84,6 +94,7 @@ pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> 
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
+    store::prepare_bulk_write(&mut conn)?;
     let existing: i64 = articles::table.count().get_result(&mut conn)?;
     if existing > 0 {
         return Err(format!(
@@ -143,7 +154,7 @@ fn seed_users(conn: &mut Conn, count: usize, password_hash: &str, now: NaiveDate
                 )
             })
             .collect();
-        let inserted: Vec<i32> = crate::store::write_on(&mut *conn, |conn| {
+        let inserted: Vec<i32> = bulk_write(&mut *conn, |conn| {
             on_backend!(conn, |conn| diesel::insert_into(users::table)
                 .values(&rows)
                 .returning(users::id)
@@ -160,7 +171,7 @@ fn seed_users(conn: &mut Conn, count: usize, password_hash: &str, now: NaiveDate
 fn seed_categories(conn: &mut Conn, count: usize, now: NaiveDateTime) -> QueryResult<Vec<i32>> {
     let progress = bar(count, "categories");
     let mut ids: Vec<i32> = Vec::with_capacity(count);
-    crate::store::write_on(&mut *conn, |conn| {
+    bulk_write(&mut *conn, |conn| {
         for i in 0..count {
             let parent = match i {
                 _ if i < count.div_ceil(10) => None,
@@ -191,7 +202,7 @@ fn seed_tags(conn: &mut Conn, count: usize) -> QueryResult<Vec<i32>> {
         (0..count).map(|i| (tags::slug.eq(format!("tag-{i}")), tags::name.eq(format!("Tag {i}")))).collect();
     let mut ids = Vec::with_capacity(count);
     for chunk in rows.chunks(5000) {
-        let inserted: Vec<i32> = crate::store::write_on(&mut *conn, |conn| {
+        let inserted: Vec<i32> = bulk_write(&mut *conn, |conn| {
             on_backend!(conn, |conn| diesel::insert_into(tags::table)
                 .values(chunk)
                 .returning(tags::id)
@@ -222,7 +233,7 @@ fn seed_articles(
         let mut batch: Vec<GeneratedArticle> =
             (start..end).map(|i| generate(rng, i, category_ids, tag_ids, writers, now)).collect();
         let texts = content::render(batch.iter_mut().map(|article| std::mem::take(&mut article.markdown)).collect())?;
-        let inserted = crate::store::write_on(&mut *conn, |conn| {
+        let inserted = bulk_write(&mut *conn, |conn| {
             let rows: Vec<(NewArticle<'_>, &ArticleBody)> = batch
                 .iter()
                 .zip(&texts)
@@ -300,7 +311,7 @@ fn seed_votes(
                 ));
             }
         }
-        crate::store::write_on(&mut *conn, |conn| {
+        bulk_write(&mut *conn, |conn| {
             for chunk in rows.chunks(6000) {
                 on_backend!(conn, |conn| diesel::insert_into(article_votes::table).values(chunk).execute(conn))?;
             }
@@ -313,7 +324,7 @@ fn seed_votes(
     let tallying = bar(tallies.len(), "tallies");
     let tallies: Vec<(i32, (i32, i32))> = tallies.into_iter().collect();
     for chunk in tallies.chunks(5000) {
-        crate::store::write_on(&mut *conn, |conn| {
+        bulk_write(&mut *conn, |conn| {
             for (article, (up, down)) in chunk {
                 diesel::update(articles::table.find(article))
                     .set((articles::votes_up.eq(up), articles::votes_down.eq(down), articles::score.eq(up - down)))
@@ -339,7 +350,7 @@ fn seed_collections(
     let progress = bar(items, "collections");
     let mut written = 0;
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        crate::store::write_on(&mut *conn, |conn| {
+        bulk_write(&mut *conn, |conn| {
             for i in chunk {
                 let owner = user_ids.get(rng.random_range(0..user_ids.len().max(1))).copied().unwrap_or(0);
                 let name = format!("List {i}");
