@@ -101,18 +101,16 @@ pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option
 /// account, even if the id came back.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn credentials(conn: &mut Conn, id: i32, session: &str) -> QueryResult<Option<(Credentials, NaiveDateTime)>> {
-    let now = time::now();
-    let until: Option<NaiveDateTime> = refresh_tokens::table
+    let session_ends = refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session))
         .filter(refresh_tokens::user_id.eq(id))
         .filter(refresh_tokens::revoked_at.is_null())
         .select(diesel::dsl::max(refresh_tokens::expires_at))
-        .first(conn)?;
-    let Some(until) = until.filter(|until| *until > now) else {
-        return Ok(None);
-    };
-    let user = users::table.find(id).select(Credentials::as_select()).first(conn).optional()?;
-    Ok(user.map(|user| (user, until)))
+        .single_value();
+    let found: Option<(Credentials, Option<NaiveDateTime>)> =
+        users::table.find(id).select((Credentials::as_select(), session_ends)).first(conn).optional()?;
+    let now = time::now();
+    Ok(found.and_then(|(user, until)| until.filter(|until| *until > now).map(|until| (user, until))))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
