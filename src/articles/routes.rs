@@ -171,7 +171,7 @@ pub(super) async fn respond_to(
     let Some(user) = user else {
         return Ok(public.response.respond(conditional, http::public(HttpResponse::Ok())));
     };
-    let votes = mine(state, user.id, public.articles.clone()).await?;
+    let votes = mine(state, user.id, &public.articles).await?;
     Ok(personal::with_votes(public, &votes).respond(conditional, http::private(HttpResponse::Ok())))
 }
 

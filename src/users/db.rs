@@ -49,7 +49,7 @@ pub struct ProfileChanges {
 }
 
 /// The slice of a user that authenticating a request needs.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Credentials {
     pub id: i32,
