@@ -41,6 +41,16 @@ fn start(dir: &TempDir, database: &TestDatabase) -> Server {
     Server { child, base: address.to_owned() }
 }
 
+/// Runs a one-off `newsroom` command on `database`.
+fn command(database: &TestDatabase, name: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .arg(name)
+        .env("NEWSROOM_DATABASE_URL", database.url())
+        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
+        .output()
+        .unwrap()
+}
+
 async fn token(client: &reqwest::Client, base: &str, email: &str, register: bool) -> String {
     let path = if register { "register" } else { "login" };
     let body = json!({"email": email, "password": PASSWORD, "display_name": "Durable"});
@@ -122,12 +132,7 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
 async fn sigkill_during_votes_loses_no_acknowledged_vote() {
     let dir = TempDir::new().unwrap();
     let database = TestDatabase::create(&dir);
-    let seeded = Command::new(env!("CARGO_BIN_EXE_newsroom"))
-        .arg("seed-demo")
-        .env("NEWSROOM_DATABASE_URL", database.url())
-        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
-        .output()
-        .unwrap();
+    let seeded = command(&database, "seed-demo");
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
     let mut server = start(&dir, &database);
     let client = reqwest::Client::new();
@@ -191,12 +196,7 @@ async fn sigkill_during_votes_loses_no_acknowledged_vote() {
     }
     restarted.child.kill().unwrap();
     restarted.child.wait().unwrap();
-    let check = Command::new(env!("CARGO_BIN_EXE_newsroom"))
-        .arg("check")
-        .env("NEWSROOM_DATABASE_URL", database.url())
-        .env("NEWSROOM_JWT_SECRET", JWT_SECRET)
-        .output()
-        .unwrap();
+    let check = command(&database, "check");
     assert!(check.status.success(), "tallies: {}", String::from_utf8_lossy(&check.stdout));
 }
 

@@ -143,19 +143,17 @@ async fn every_way_of_ending_a_session_rejects_a_remembered_token_at_once() {
     let created = app.send_json(Method::POST, "/api/v1/articles", editor.token(), &draft).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let path = format!("/api/v1/admin/users/{}", editor.id);
-    app.send_json(Method::PATCH, &path, admin.token(), &json!({"role": "reader"})).await;
+    let demoted = app.send_json(Method::PATCH, &path, admin.token(), &json!({"role": "reader"})).await;
+    assert_eq!(demoted.status(), StatusCode::OK);
     let refused = app.send_json(Method::POST, "/api/v1/articles", editor.token(), &draft).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN, "a role taken away applies at once");
-    app.send_json(Method::PATCH, &path, admin.token(), &json!({"disabled": true})).await;
+    let disabled = app.send_json(Method::PATCH, &path, admin.token(), &json!({"disabled": true})).await;
+    assert_eq!(disabled.status(), StatusCode::OK);
     assert_eq!(app.me_status(&editor.access_token).await, StatusCode::UNAUTHORIZED, "disabling");
 
     let session = warm(&app, &email, PASSWORD).await;
-    let deleted = app
-        .request(Method::DELETE, "/api/v1/users/me", session.token())
-        .json(&json!({"password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let deleted =
+        app.send_json(Method::DELETE, "/api/v1/users/me", session.token(), &json!({"password": PASSWORD})).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.me_status(&session.access_token).await, StatusCode::UNAUTHORIZED, "deleting the account");
 }
