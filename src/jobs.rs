@@ -13,7 +13,7 @@ use std::time::Duration;
 use actix_web::web;
 use diesel::prelude::*;
 
-use crate::articles::rank::refresh_hot_ranks;
+use crate::articles::rank::{self, refresh_hot_ranks};
 use crate::auth;
 use crate::schema::job_runs;
 use crate::state::AppState;
@@ -21,9 +21,6 @@ use crate::store::{self, Conn, on_backend};
 
 /// How often expired tokens, reset links and spent attempt counts are deleted.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
-
-/// How often the stored hot ranks are recomputed so that age decay shows.
-pub const HOT_RANK_INTERVAL: Duration = Duration::from_secs(5 * 60);
 
 /// How often the WAL is checkpointed into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,7 +38,7 @@ pub fn spawn_all(state: &web::Data<AppState>) {
         store::optimize(conn)?;
         Ok(deleted)
     });
-    spawn_site_wide(state.clone(), "hot_ranks", HOT_RANK_INTERVAL, refresh_hot_ranks);
+    spawn_site_wide(state.clone(), "hot_ranks", rank::REFRESH_INTERVAL, refresh_hot_ranks);
     spawn_checkpoints(state.clone());
 }
 

@@ -116,7 +116,7 @@ pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> 
     let votes = seed_votes(&mut conn, &mut rng, sizes.votes, &user_ids, &article_ids, now)?;
     let items = seed_collections(&mut conn, &mut rng, sizes.collection_items, &user_ids, &article_ids, now)?;
     let refreshing = bar(1, "hot ranks");
-    crate::articles::rank::refresh_hot_ranks(&mut conn)?;
+    crate::articles::rank::refresh_all_hot_ranks(&mut conn)?;
     refreshing.finish();
     store::settle_after_bulk_load(&mut conn)?;
     Ok(BenchReport {
@@ -224,14 +224,14 @@ fn seed_articles(
     writers: &[i32],
     now: NaiveDateTime,
 ) -> CliResult<Vec<i32>> {
-    const BATCH: usize = 500;
+    const BATCH: usize = 2000;
     let progress = bar(count, "articles");
     let mut ids = Vec::with_capacity(count);
     let mut start = 0;
     while start < count {
         let end = (start + BATCH).min(count);
         let mut batch: Vec<GeneratedArticle> =
-            (start..end).map(|i| generate(rng, i, category_ids, tag_ids, writers, now)).collect();
+            (start..end).map(|i| generate(rng, (i, count), category_ids, tag_ids, writers, now)).collect();
         let texts = content::render(batch.iter_mut().map(|article| std::mem::take(&mut article.markdown)).collect())?;
         let inserted = bulk_write(&mut *conn, |conn| {
             let rows: Vec<(NewArticle<'_>, &ArticleBody)> = batch

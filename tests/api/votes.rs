@@ -238,6 +238,41 @@ async fn lists_rank_by_score_and_by_hot() {
 }
 
 #[tokio::test]
+async fn the_periodic_refresh_reranks_recent_articles_and_the_bulk_refresh_all() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339();
+    let old = app.publish(&editor, "Last month's news", json!({"published_at": month_ago})).await;
+    let fresh = app.publish(&editor, "Today's news", json!({})).await;
+    let draft = app.create_article(&editor, json!({"title": "Unfinished"})).await;
+    let ids = [&old, &fresh, &draft].map(|article| article["id"].as_i64().unwrap() as i32);
+    let ranks = |app: &TestApp| -> Vec<f64> {
+        ids.iter().map(|id| articles::table.find(id).select(articles::hot_rank).first(&mut app.db()).unwrap()).collect()
+    };
+    let honest = ranks(&app);
+    assert!(honest[1] > honest[0] && honest[0] > 0.0 && honest[2] == 0.0, "{honest:?}");
+    let stale = 99.0;
+    diesel::update(articles::table.filter(articles::id.eq_any(ids)))
+        .set(articles::hot_rank.eq(stale))
+        .execute(&mut app.db())
+        .unwrap();
+
+    newsroom::articles::rank::refresh_hot_ranks(&mut app.db()).unwrap();
+    let after_periodic = ranks(&app);
+    assert!(
+        (after_periodic[1] - honest[1]).abs() < 1e-2 * honest[1],
+        "the recent article re-ranked: {after_periodic:?}"
+    );
+    assert_eq!(after_periodic[2], stale, "drafts are not public, so not re-ranked");
+
+    assert_eq!(newsroom::articles::rank::refresh_all_hot_ranks(&mut app.db()).unwrap(), 2, "both public articles");
+    let after_all = ranks(&app);
+    assert!((after_all[0] - honest[0]).abs() < 1e-2 * honest[0], "the old article re-ranked: {after_all:?}");
+    assert!((after_all[1] - honest[1]).abs() < 1e-2 * honest[1]);
+    assert_eq!(after_all[2], stale);
+}
+
+#[tokio::test]
 async fn scheduled_articles_rank_zero_until_due() {
     let app = spawn_app().await;
     let editor = app.user_with_role("editor").await;

@@ -352,7 +352,7 @@ pub fn votes_by(conn: &mut Conn, user_id: i32, article_ids: &[i32]) -> QueryResu
 
 /// Inserts many articles at once, in multi-row statements, with their bodies
 /// and search entries; returns their ids in order. Their hot ranks are left
-/// to [`super::rank::refresh_hot_ranks`], once after the whole load.
+/// to [`super::rank::refresh_all_hot_ranks`], once after the whole load.
 #[tracing::instrument(level = "debug", skip_all, fields(articles = articles.len()))]
 pub fn insert_many(conn: &mut Conn, articles: &[(NewArticle<'_>, &ArticleBody)]) -> QueryResult<Vec<i32>> {
     let rows: Vec<&NewArticle<'_>> = articles.iter().map(|(new, _)| new).collect();
