@@ -61,21 +61,29 @@ pub fn refresh_hot_ranks(conn: &mut Conn) -> QueryResult<usize> {
         .select((articles::id, articles::score, articles::published_at))
         .load(conn)?;
     let mut refreshed = store_ranks(conn, &recent)?;
-    let Some(last_id) = articles::table.select(diesel::dsl::max(articles::id)).first::<Option<i32>>(conn)? else {
-        return Ok(refreshed);
-    };
-    let slice_len = (i64::from(last_id) / SLICES) + 1;
-    let slice = (now.and_utc().timestamp() / INTERVAL_SECONDS) % SLICES;
-    let first = slice * slice_len + 1;
-    let ids = i32::try_from(first).unwrap_or(i32::MAX)..i32::try_from(first + slice_len).unwrap_or(i32::MAX);
-    refreshed += refresh_id_range(conn, ids)?;
+    if let Some(last_id) = highest_id(conn)? {
+        refreshed += refresh_id_range(conn, slice_at(last_id, now))?;
+    }
     Ok(refreshed)
+}
+
+/// The ids of the older articles that the run at `now` re-ranks: one of
+/// [`SLICES`] equal ranges of `1..=last_id`, the next one each run.
+fn slice_at(last_id: i32, now: NaiveDateTime) -> std::ops::Range<i32> {
+    let slice_len = (i64::from(last_id) / SLICES) + 1;
+    let slice = (now.and_utc().timestamp() / INTERVAL_SECONDS).rem_euclid(SLICES);
+    let first = slice * slice_len + 1;
+    i32::try_from(first).unwrap_or(i32::MAX)..i32::try_from(first + slice_len).unwrap_or(i32::MAX)
+}
+
+fn highest_id(conn: &mut Conn) -> QueryResult<Option<i32>> {
+    articles::table.select(diesel::dsl::max(articles::id)).first(conn)
 }
 
 /// Re-ranks every public article (after a bulk load), walking the primary key.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn refresh_all_hot_ranks(conn: &mut Conn) -> QueryResult<usize> {
-    let Some(last_id) = articles::table.select(diesel::dsl::max(articles::id)).first::<Option<i32>>(conn)? else {
+    let Some(last_id) = highest_id(conn)? else {
         return Ok(0);
     };
     let mut refreshed = 0;
@@ -137,5 +145,20 @@ mod tests {
         assert_eq!(hot_rank(10, Some(now + chrono::Duration::hours(1)), true, now), 0.0, "scheduled");
         assert_eq!(hot_rank(10, Some(now), false, now), 0.0, "not public");
         assert!(hot_rank(-5, Some(now), true, now) < 0.0, "buried");
+    }
+
+    #[test]
+    fn a_day_of_runs_reranks_every_older_article_once() {
+        let start = time::now();
+        for last_id in [1, 287, 288, 289, 1_000_000] {
+            let mut times_seen = vec![0u32; usize::try_from(last_id).unwrap() + 1];
+            for run in 0..SLICES {
+                let at = start + chrono::Duration::seconds(run * INTERVAL_SECONDS);
+                for id in slice_at(last_id, at).filter(|id| *id <= last_id) {
+                    times_seen[usize::try_from(id).unwrap()] += 1;
+                }
+            }
+            assert!(times_seen[1..].iter().all(|seen| *seen == 1), "ids 1..={last_id} each once a day");
+        }
     }
 }
