@@ -230,6 +230,9 @@ fn import_wordpress(config: &Config, file: &std::path::Path, options: &wordpress
     println!("imported: {}", line(&report.imported));
     println!("updated: {}", line(&report.updated));
     println!("unchanged: {}", line(&report.unchanged));
+    if !report.withdrawn.is_empty() {
+        println!("withdrawn: {}", line(&report.withdrawn));
+    }
     for (reason, count) in &report.skipped {
         println!("skipped: {count} {reason}");
     }

@@ -7,8 +7,10 @@
 //! posts become articles (HTML turned into Markdown by `htmd`; the deepest
 //! category is the article's, the other categories and the tags are its
 //! tags; `publish` → published, `future` → scheduled, `draft`, `pending`,
-//! `private` → draft; the featured image is the cover); published pages
-//! become pages. Everything else is counted as skipped, with the reason.
+//! `private` → draft, and so does a password-protected post; the featured
+//! image is the cover); published pages become pages. Everything else is
+//! counted as skipped, with the reason. What an earlier import made public
+//! and WordPress hides now is withdrawn: back to draft, or the page removed.
 //!
 //! The whole import is one transaction: a bad file changes nothing, and
 //! `--dry-run` runs everything and rolls it back. Each WordPress object is
@@ -48,6 +50,11 @@ use wxr::{Item, Record, WxrError, WxrReader};
 /// after choosing one by "Forgot password?".
 const NO_PASSWORD: &str = "!imported-from-wordpress";
 
+/// The fingerprint of an object WordPress hides now (trashed, made private
+/// or given a password) that an earlier import had made public: whatever it
+/// becomes again differs from it.
+const WITHDRAWN: &str = "withdrawn";
+
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     pub dry_run: bool,
@@ -62,6 +69,8 @@ pub struct ImportReport {
     pub imported: BTreeMap<&'static str, usize>,
     pub updated: BTreeMap<&'static str, usize>,
     pub unchanged: BTreeMap<&'static str, usize>,
+    /// Imported earlier, hidden in WordPress since: removed here too.
+    pub withdrawn: BTreeMap<&'static str, usize>,
     /// Skipped objects by reason.
     pub skipped: BTreeMap<String, usize>,
     pub dry_run: bool,
@@ -73,6 +82,7 @@ impl ImportReport {
             Outcome::Imported => &mut self.imported,
             Outcome::Updated => &mut self.updated,
             Outcome::Unchanged => &mut self.unchanged,
+            Outcome::Withdrawn => &mut self.withdrawn,
         };
         *counts.entry(kind).or_default() += 1;
     }
@@ -89,6 +99,7 @@ enum Outcome {
     Imported,
     Updated,
     Unchanged,
+    Withdrawn,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +112,7 @@ enum ImportError {
     Database(#[from] diesel::result::Error),
     /// Not an error: a dry run rolls back what it did.
     #[error("dry run")]
-    DryRun(ImportReport),
+    DryRun(Box<ImportReport>),
 }
 
 impl AsDieselError for ImportError {
@@ -151,12 +162,12 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
             }
         }
         let report = importer.finish()?;
-        if options.dry_run { Err(ImportError::DryRun(report)) } else { Ok(report) }
+        if options.dry_run { Err(ImportError::DryRun(Box::new(report))) } else { Ok(report) }
     });
     progress.finish_and_clear();
     match outcome {
         Ok(report) => Ok(report),
-        Err(ImportError::DryRun(report)) => Ok(ImportReport { dry_run: true, ..report }),
+        Err(ImportError::DryRun(report)) => Ok(ImportReport { dry_run: true, ..*report }),
         Err(error @ ImportError::Item { offset, .. }) => {
             Err(format!("{}, line {}: {error}", path.display(), line_at(path, offset)).into())
         }
@@ -328,6 +339,30 @@ impl<'c> Importer<'c> {
         Ok(())
     }
 
+    /// Categories a post is filed under that the export does not list (a
+    /// partial export lists none), made top-level ones as WordPress's own
+    /// importer does, rather than lost.
+    fn import_undeclared_categories(&mut self, item: &Item) -> Result<(), ImportError> {
+        let undeclared: Vec<wxr::Category> = item
+            .terms
+            .iter()
+            .filter(|term| term.domain == "category" && !self.categories.contains_key(&term.nicename))
+            .map(|term| wxr::Category {
+                nicename: term.nicename.clone(),
+                name: term.name.clone(),
+                ..Default::default()
+            })
+            .collect();
+        if undeclared.is_empty() {
+            return Ok(());
+        }
+        for category in &undeclared {
+            self.import_category(category)?;
+        }
+        self.tree = Tree::load(self.conn)?;
+        Ok(())
+    }
+
     fn import_authors(&mut self, authors: Vec<wxr::Author>) -> Result<(), ImportError> {
         if let Some(email) = &self.options.author_email {
             let user = users_db::find_by_email_key(self.conn, &Email::key_of(email))?
@@ -397,15 +432,28 @@ impl<'c> Importer<'c> {
                     _ => "revisions",
                 };
                 self.report.skip(reason, 1);
+                if skipped == "trash" {
+                    self.withdraw_post(&item)?;
+                }
                 return Ok(());
             }
             other => return Err(item_error(&item, format!("unknown status {other:?}"))),
+        };
+        // newsroom has no per-article passwords: published, the post would be
+        // shown to everyone its author meant to keep it from.
+        let protected = item.password_protected && status == ArticleStatus::Published;
+        let status = if protected {
+            self.report.skip("passwords of password-protected posts (imported as drafts)", 1);
+            ArticleStatus::Draft
+        } else {
+            status
         };
         let date = post_date(&item)?;
         let published_at = (status == ArticleStatus::Published).then_some(date);
         if item.is_sticky {
             self.report.skip("sticky flags (newsroom has no sticky articles)", 1);
         }
+        self.import_undeclared_categories(&item)?;
         let categories: Vec<i32> = item
             .terms
             .iter()
@@ -433,7 +481,7 @@ impl<'c> Importer<'c> {
             &title,
             &item.content,
             &item.excerpt,
-            &item.status,
+            if protected { "password-protected" } else { &item.status },
             &date.to_string(),
             &item.post_name,
             &format!("{:?}", item.terms),
@@ -495,6 +543,28 @@ impl<'c> Importer<'c> {
         Ok(())
     }
 
+    /// A post imported earlier and trashed in WordPress since goes back to
+    /// being a draft: hidden from readers, its votes and links kept.
+    fn withdraw_post(&mut self, item: &Item) -> Result<(), ImportError> {
+        let Some((target, print)) = db::find(self.conn, "post", &item.post_id)? else {
+            return Ok(());
+        };
+        let Ok(id) = target.parse::<i32>() else {
+            return Ok(());
+        };
+        if print == WITHDRAWN {
+            return Ok(());
+        }
+        let row = articles_db::reload(self.conn, id)?;
+        if row.status != ArticleStatus::Draft {
+            let edit = Edit { status: Some(ArticleStatus::Draft), ..Edit::default() };
+            write::apply_update(self.conn, &self.tree, &row, edit)?;
+        }
+        db::remember(self.conn, "post", &item.post_id, &target, WITHDRAWN)?;
+        self.report.count("posts", Outcome::Withdrawn);
+        Ok(())
+    }
+
     /// `wanted`, or the first `wanted-2`, `wanted-3`… no other article has or had.
     fn free_slug(&mut self, wanted: &str, article: Option<i32>) -> Result<String, ImportError> {
         if articles_db::slug_available_for(self.conn, wanted, article)? {
@@ -504,8 +574,23 @@ impl<'c> Importer<'c> {
     }
 
     fn page(&mut self, item: Item) -> Result<(), ImportError> {
-        if item.status != "publish" {
-            self.report.skip(format!("pages with status {}", item.status), 1);
+        let hidden = if item.status != "publish" {
+            Some(format!("pages with status {}", item.status))
+        } else if item.password_protected {
+            Some("pages protected by a password (newsroom's pages are public)".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = hidden {
+            self.report.skip(reason, 1);
+            // Imported while it was public: WordPress hides it now, so must we.
+            if let Some((slug, print)) = db::find(self.conn, "page", &item.post_id)?
+                && print != WITHDRAWN
+            {
+                pages_db::delete(self.conn, &slug)?;
+                db::remember(self.conn, "page", &item.post_id, &slug, WITHDRAWN)?;
+                self.report.count("pages", Outcome::Withdrawn);
+            }
             return Ok(());
         }
         let Some(slug) =
@@ -564,10 +649,12 @@ fn post_date(item: &Item) -> Result<NaiveDateTime, ImportError> {
 }
 
 /// A WordPress slug as newsroom keeps it: percent-decoded (Arabic slugs stay
-/// Arabic), if it is a valid newsroom slug.
+/// Arabic) and in newsroom's slug form; `None` when nothing usable is left.
 fn decoded_slug(raw: &str) -> Option<String> {
-    let decoded = percent_encoding::percent_decode_str(raw.trim()).decode_utf8().ok()?.to_lowercase();
-    slug::parse(&decoded, "slug").ok()
+    let decoded = percent_encoding::percent_decode_str(raw.trim()).decode_utf8().ok()?;
+    // WordPress keeps underscores and emoji, and allows 200 characters;
+    // ours are letters and digits between dashes, at most 100.
+    Some(slug::slugify(&decoded)).filter(|slug| !slug.is_empty() && !slug::is_numeric(slug))
 }
 
 /// `text` cut to `max` characters on a character boundary; `None` when empty.

@@ -56,6 +56,8 @@ pub struct Item {
     pub status: String,
     pub post_type: String,
     pub is_sticky: bool,
+    /// WordPress shows the post only to readers who know its password.
+    pub password_protected: bool,
     pub attachment_url: String,
     pub terms: Vec<Term>,
     pub meta: HashMap<String, String>,
@@ -367,6 +369,7 @@ impl<R: BufRead> WxrReader<R> {
                 (Ns::Wp, "status") => item.status = text.trim().to_owned(),
                 (Ns::Wp, "post_type") => item.post_type = text.trim().to_owned(),
                 (Ns::Wp, "is_sticky") => item.is_sticky = text.trim() == "1",
+                (Ns::Wp, "post_password") => item.password_protected = !text.is_empty(),
                 (Ns::Wp, "attachment_url") => item.attachment_url = text.trim().to_owned(),
                 _ => {}
             }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use diesel::prelude::*;
-use newsroom::schema::{articles, categories, users};
+use newsroom::schema::{articles, categories, pages, users};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -49,6 +49,14 @@ fn stored(app: &TestApp, slug: &str) -> (String, String, chrono::NaiveDateTime) 
         .select((articles::title, articles::excerpt, articles::updated_at))
         .first(&mut app.db())
         .unwrap()
+}
+
+fn status(app: &TestApp, slug: &str) -> String {
+    articles::table.filter(articles::slug.eq(slug)).select(articles::status).first(&mut app.db()).unwrap()
+}
+
+fn page_count(app: &TestApp) -> i64 {
+    pages::table.count().get_result(&mut app.db()).unwrap()
 }
 
 fn with_file(app: &TestApp, name: &str, text: &str) -> PathBuf {
@@ -251,4 +259,80 @@ async fn a_slug_newsroom_already_has_gets_a_suffix() {
 
     assert_eq!(app.get_json("/api/v1/articles/classic-post", None).await["id"], ours["id"]);
     assert_eq!(app.get_json("/api/v1/articles/classic-post-2", None).await["title"], "Classic post & old habits");
+}
+
+#[tokio::test]
+async fn what_wordpress_hides_is_hidden_here_too_even_after_an_earlier_import() {
+    let app = spawn_app().await;
+    let site = std::fs::read_to_string(fixture()).unwrap();
+    let password = |slug: &str, text: &str| {
+        let name = format!("<wp:post_name><![CDATA[{slug}]]></wp:post_name>");
+        text.replace(&name, &format!("{name}<wp:post_password><![CDATA[s3cret]]></wp:post_password>"))
+    };
+    let hidden = password("privacy-policy", &password("classic-post", &site)).replacen(
+        "<wp:status><![CDATA[publish]]></wp:status>",
+        "<wp:status><![CDATA[trash]]></wp:status>",
+        1,
+    );
+    stdout(&import(&app, &fixture(), &[]));
+    assert_eq!(status(&app, "classic-post"), "published");
+    assert_eq!(page_count(&app), 1);
+
+    let report = stdout(&import(&app, &with_file(&app, "hidden.xml", &hidden), &[]));
+
+    for line in [
+        "updated: 1 posts\n",
+        "withdrawn: 1 pages, 1 posts\n",
+        "skipped: 1 passwords of password-protected posts (imported as drafts)",
+        "skipped: 1 pages protected by a password (newsroom's pages are public)",
+        "skipped: 2 posts in the trash",
+    ] {
+        assert!(report.contains(line), "{line}: {report}");
+    }
+    for path in [
+        "/api/v1/articles/classic-post",
+        "/api/v1/articles/parliament-sets-the-election-date",
+        "/api/v1/pages/privacy-policy",
+    ] {
+        assert_eq!(app.get(path, None).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(status(&app, "classic-post"), "draft");
+    assert_eq!(status(&app, "parliament-sets-the-election-date"), "draft", "kept, with its votes, as a draft");
+    assert_eq!(page_count(&app), 0);
+
+    let again = stdout(&import(&app, &with_file(&app, "hidden-again.xml", &hidden), &[]));
+
+    assert!(again.contains("updated: \n") && !again.contains("withdrawn"), "{again}");
+
+    let restored = stdout(&import(&app, &fixture(), &[]));
+
+    assert!(restored.contains("updated: 1 pages, 2 posts\n"), "{restored}");
+    assert_eq!(status(&app, "classic-post"), "published");
+    assert_eq!(status(&app, "parliament-sets-the-election-date"), "published");
+    assert_eq!(page_count(&app), 1);
+    assert_eq!(counts(&app), (5, 4, 2), "nothing was imported twice");
+}
+
+#[tokio::test]
+async fn slugs_in_wordpress_form_and_categories_the_export_does_not_list_come_through() {
+    let app = spawn_app().await;
+    let site = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("<![CDATA[classic-post]]>", "<![CDATA[classic_post-%f0%9f%92%ab-edition]]>")
+        .replacen(
+            "<category domain=\"category\" nicename=\"news\"><![CDATA[News]]></category>\n\t</item>",
+            "<category domain=\"category\" nicename=\"opinion\"><![CDATA[Opinion & comment]]></category>\n\t</item>",
+            1,
+        );
+    assert!(site.contains("nicename=\"opinion\""), "the fixture still has the classic post's category line");
+
+    let report = stdout(&import(&app, &with_file(&app, "partial.xml", &site), &[]));
+
+    assert!(report.contains("imported: 2 authors, 5 categories, 1 pages, 5 posts"), "{report}");
+    let classic = app.get_json("/api/v1/articles/classic-post-edition", None).await;
+    assert_eq!(classic["title"], "Classic post & old habits");
+    assert_eq!(classic["category"]["slug"], "opinion");
+    assert_eq!(app.get_json("/api/v1/categories/opinion", None).await["name"], "Opinion & comment");
+    let again = stdout(&import(&app, &with_file(&app, "partial-again.xml", &site), &[]));
+    assert!(again.contains("unchanged: 2 authors, 5 categories, 1 pages, 5 posts"), "{again}");
 }
