@@ -30,3 +30,12 @@ pub fn remember(conn: &mut Conn, kind: &str, wordpress_id: &str, target: &str, f
         .execute(conn))?;
     Ok(())
 }
+
+/// The WordPress object of `kind` that became `target`, if one did.
+pub fn importer_of(conn: &mut Conn, kind: &str, target: &str) -> QueryResult<Option<String>> {
+    wordpress_imports::table
+        .filter(wordpress_imports::kind.eq(kind).and(wordpress_imports::target.eq(target)))
+        .select(wordpress_imports::wordpress_id)
+        .first(conn)
+        .optional()
+}

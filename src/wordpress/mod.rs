@@ -573,6 +573,23 @@ impl<'c> Importer<'c> {
         Ok(articles_db::unique_slug(self.conn, wanted)?)
     }
 
+    /// `wanted`, or the first `wanted-2`, `wanted-3`… that no other page of
+    /// the export was imported to: WordPress keeps page slugs unique only
+    /// among pages with the same parent, newsroom's are unique.
+    fn free_page_slug(&mut self, wanted: &str, post_id: &str) -> Result<String, ImportError> {
+        let mut candidate = wanted.to_owned();
+        let mut suffix = 1;
+        loop {
+            match db::importer_of(self.conn, "page", &candidate)? {
+                Some(owner) if owner != post_id => {
+                    suffix += 1;
+                    candidate = slug::with_suffix(wanted, suffix);
+                }
+                _ => return Ok(candidate),
+            }
+        }
+    }
+
     fn page(&mut self, item: Item) -> Result<(), ImportError> {
         let hidden = if item.status != "publish" {
             Some(format!("pages with status {}", item.status))
@@ -598,14 +615,20 @@ impl<'c> Importer<'c> {
         else {
             return Err(item_error(&item, "a page without a usable slug"));
         };
+        let slug = self.free_page_slug(&slug, &item.post_id)?;
         let title = clipped(item.title.trim(), 200).unwrap_or_else(|| slug.clone());
         let print = fingerprint(&[&title, &item.content, &slug]);
-        let outcome = match db::find(self.conn, "page", &item.post_id)? {
-            Some((_, old)) if old == print => Outcome::Unchanged,
+        let remembered = db::find(self.conn, "page", &item.post_id)?;
+        let outcome = match &remembered {
+            Some((_, old)) if *old == print => Outcome::Unchanged,
             Some(_) => Outcome::Updated,
             None => Outcome::Imported,
         };
         if outcome != Outcome::Unchanged {
+            // Pages have no former slugs: a renamed page moves.
+            if let Some((old_slug, _)) = remembered.filter(|(old_slug, _)| *old_slug != slug) {
+                pages_db::delete(self.conn, &old_slug)?;
+            }
             let body = markdown_of(&item.content);
             let now = time::now();
             let created_at = pages_db::find(self.conn, &slug)?.map_or(post_date(&item)?, |page| page.created_at);
@@ -738,10 +761,14 @@ mod tests {
     }
 
     #[test]
-    fn slugs_are_percent_decoded_and_checked() {
+    fn slugs_are_percent_decoded_and_put_in_newsroom_form() {
         assert_eq!(decoded_slug("%d9%84%d9%8a%d8%a8%d9%8a%d8%a7"), Some("ليبيا".to_owned()));
         assert_eq!(decoded_slug("hello-world"), Some("hello-world".to_owned()));
-        assert_eq!(decoded_slug("Has Spaces"), None);
+        assert_eq!(decoded_slug("hello_world-utf8-%f0%9f%92%ab-test"), Some("hello-world-utf8-test".to_owned()));
+        assert_eq!(decoded_slug("Has Spaces"), Some("has-spaces".to_owned()));
+        assert_eq!(decoded_slug(&"a".repeat(200)), Some("a".repeat(100)));
+        assert_eq!(decoded_slug("1647"), None, "WordPress names untitled posts by their id");
+        assert_eq!(decoded_slug("%ff%fe"), None);
         assert_eq!(decoded_slug(""), None);
     }
 }

@@ -336,3 +336,39 @@ async fn slugs_in_wordpress_form_and_categories_the_export_does_not_list_come_th
     let again = stdout(&import(&app, &with_file(&app, "partial-again.xml", &site), &[]));
     assert!(again.contains("unchanged: 2 authors, 5 categories, 1 pages, 5 posts"), "{again}");
 }
+
+#[tokio::test]
+async fn pages_sharing_a_slug_in_wordpress_stay_apart_and_a_renamed_page_moves() {
+    let app = spawn_app().await;
+    // WordPress keeps page slugs unique among siblings only: a "privacy-policy"
+    // below another page is a second page of that slug.
+    let archived = "\t<item>
+\t\t<title><![CDATA[Privacy Policy (2019)]]></title>
+\t\t<content:encoded><![CDATA[<p>What we kept in 2019.</p>]]></content:encoded>
+\t\t<wp:post_id>21</wp:post_id>
+\t\t<wp:post_date_gmt><![CDATA[2019-05-01 08:00:00]]></wp:post_date_gmt>
+\t\t<wp:post_name><![CDATA[privacy-policy]]></wp:post_name>
+\t\t<wp:status><![CDATA[publish]]></wp:status>
+\t\t<wp:post_parent>99</wp:post_parent>
+\t\t<wp:post_type><![CDATA[page]]></wp:post_type>
+\t</item>
+</channel>";
+    let site = std::fs::read_to_string(fixture()).unwrap().replace("</channel>", archived);
+
+    let report = stdout(&import(&app, &with_file(&app, "two-pages.xml", &site), &[]));
+
+    assert!(report.contains("imported: 2 authors, 4 categories, 2 pages, 5 posts"), "{report}");
+    let current = app.get_json("/api/v1/pages/privacy-policy", None).await;
+    assert_eq!(current["body"], "We keep as little about you as we can.");
+    let older = app.get_json("/api/v1/pages/privacy-policy-2", None).await;
+    assert_eq!(older["body"], "What we kept in 2019.");
+    let again = stdout(&import(&app, &with_file(&app, "two-pages-again.xml", &site), &[]));
+    assert!(again.contains("unchanged: 2 authors, 4 categories, 2 pages, 5 posts"), "{again}");
+
+    let renamed = site.replace("<![CDATA[privacy-policy]]></wp:post_name>\n\t\t<wp:status><![CDATA[publish]]></wp:status>\n\t\t<wp:post_parent>", "<![CDATA[privacy-2019]]></wp:post_name>\n\t\t<wp:status><![CDATA[publish]]></wp:status>\n\t\t<wp:post_parent>");
+    let moved = stdout(&import(&app, &with_file(&app, "renamed.xml", &renamed), &[]));
+
+    assert!(moved.contains("updated: 1 pages\n"), "{moved}");
+    assert_eq!(page_count(&app), 2, "the page moved to its new slug, none was left behind");
+    assert_eq!(app.get_json("/api/v1/pages/privacy-2019", None).await["body"], "What we kept in 2019.");
+}
