@@ -1,8 +1,11 @@
 //! Small HTTP helpers shared by handlers: caching headers, `Link`, and the
 //! absent/null/value distinction of PATCH bodies.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use serde::{Deserialize, Deserializer};
 
@@ -71,6 +74,21 @@ pub fn with_link<T>(mut response: HttpResponseBuilder, page: &Page<T>, request: 
     response
 }
 
+/// HEAD is GET without the body (RFC 9110 §9.3.2), and link checkers, feed
+/// readers and `curl -I` ask it of any resource: the routes answer it as the
+/// GET it stands for, and the HTTP/1 codec, which saw the method the client
+/// sent, writes the headers (`Content-Length` included) and leaves the body out.
+/// Innermost, so that the log and the metrics still say HEAD.
+pub async fn head_as_get(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    if request.method() == Method::HEAD {
+        request.head_mut().method = Method::GET;
+    }
+    next.call(request).await
+}
+
 /// The documented routes, to tell an unknown path (404) from a known path
 /// asked with the wrong method (405 with `Allow`).
 pub struct KnownRoutes(Vec<(Vec<Segment>, Vec<Method>)>);
@@ -115,6 +133,7 @@ impl KnownRoutes {
                 let segments = path.split('/').map(Segment::parse).collect();
                 let methods = [
                     (Method::GET, item.get.is_some()),
+                    (Method::HEAD, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
                     (Method::PUT, item.put.is_some()),
                     (Method::PATCH, item.patch.is_some()),

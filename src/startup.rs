@@ -170,6 +170,7 @@ where
     B: MessageBody + 'static,
 {
     app.app_data(web::Data::new(origins.clone()))
+        .wrap(from_fn(crate::http::head_as_get))
         .wrap(
             telemetry::SECURITY_HEADERS
                 .into_iter()

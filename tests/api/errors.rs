@@ -19,15 +19,37 @@ async fn wrong_methods_are_405_with_allow() {
     let app = spawn_app().await;
     let cases = [
         (Method::GET, "/api/v1/auth/login", "POST"),
-        (Method::DELETE, "/api/v1/users/1", "GET"),
-        (Method::POST, "/api/v1/users/me", "GET, PATCH, DELETE"),
-        (Method::PUT, "/healthz", "GET"),
+        (Method::DELETE, "/api/v1/users/1", "GET, HEAD"),
+        (Method::POST, "/api/v1/users/me", "GET, HEAD, PATCH, DELETE"),
+        (Method::PUT, "/healthz", "GET, HEAD"),
     ];
     for (method, path, allow) in cases {
         let response = app.request(method.clone(), path, None).send().await.unwrap();
         assert_eq!(response.headers()["allow"], allow, "{method} {path}");
         assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     }
+}
+
+#[tokio::test]
+async fn head_answers_as_get_does_without_the_body() {
+    let app = spawn_app().await;
+    for path in
+        ["/api/v1/articles", "/api/v1/categories", "/feeds/rss.xml", "/sitemap.xml", "/healthz", "/openapi.json"]
+    {
+        let get = app.get(path, None).await;
+        let head = app.request(Method::HEAD, path, None).send().await.unwrap();
+
+        assert_eq!(head.status(), StatusCode::OK, "{path}");
+        for name in ["content-type", "content-length", "etag", "cache-control", "link"] {
+            assert_eq!(head.headers().get(name), get.headers().get(name), "{name} of {path}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    let missing = app.request(Method::HEAD, "/api/v1/articles/no-such-article", None).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let post_only = app.request(Method::HEAD, "/api/v1/auth/login", None).send().await.unwrap();
+    assert_eq!(post_only.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(post_only.headers()["allow"], "POST");
 }
 
 #[tokio::test]
