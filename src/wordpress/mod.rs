@@ -5,8 +5,9 @@
 //! and slugs; authors become accounts with the author role and no usable
 //! password (they use "Forgot password?"), or all map to `--author-email`;
 //! posts become articles (HTML turned into Markdown by `htmd`; the deepest
-//! category is the article's, the other categories and the tags are its
-//! tags; `publish` → published, `future` → scheduled, `draft`, `pending`,
+//! category is the article's, the catch-all "Uncategorized" only when there
+//! is no other, the other categories and the tags are its tags;
+//! `publish` → published, `future` → scheduled, `draft`, `pending`,
 //! `private` → draft, and so does a password-protected post; the featured
 //! image is the cover); published pages become pages. Everything else is
 //! counted as skipped, with the reason. What an earlier import made public
@@ -21,7 +22,7 @@
 mod db;
 mod wxr;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
@@ -220,6 +221,9 @@ struct Importer<'c> {
     pending_categories: Vec<wxr::Category>,
     pending_authors: Vec<wxr::Author>,
     categories: HashMap<String, i32>,
+    /// WordPress's catch-all category ("Uncategorized", whatever the site's
+    /// language calls it): a post's other categories say more.
+    catch_all: HashSet<i32>,
     authors: HashMap<String, i32>,
     tree: Tree,
     attachments: HashMap<String, String>,
@@ -237,6 +241,7 @@ impl<'c> Importer<'c> {
             pending_categories: Vec::new(),
             pending_authors: Vec::new(),
             categories: HashMap::new(),
+            catch_all: HashSet::new(),
             authors: HashMap::new(),
             tree,
             attachments: HashMap::new(),
@@ -334,6 +339,10 @@ impl<'c> Importer<'c> {
             },
         };
         db::remember(self.conn, "category", &category.nicename, &id.to_string(), &print)?;
+        // Term 1 is the category WordPress installs as the default.
+        if category.term_id == "1" || category.nicename == "uncategorized" {
+            self.catch_all.insert(id);
+        }
         self.categories.insert(category.nicename.clone(), id);
         self.report.count("categories", outcome);
         Ok(())
@@ -460,7 +469,8 @@ impl<'c> Importer<'c> {
             .filter(|term| term.domain == "category")
             .filter_map(|term| self.categories.get(&term.nicename).copied())
             .collect();
-        let deepest = categories.iter().copied().max_by_key(|id| self.tree.path(*id).len());
+        let deepest =
+            categories.iter().copied().max_by_key(|id| (!self.catch_all.contains(id), self.tree.path(*id).len()));
         let mut tags: Vec<String> = item
             .terms
             .iter()

@@ -20,6 +20,7 @@ const DC_NS: &[u8] = b"http://purl.org/dc/elements/1.1/";
 /// A category of the export (`wp:category`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Category {
+    pub term_id: String,
     pub nicename: String,
     pub parent: String,
     pub name: String,
@@ -315,6 +316,7 @@ impl<R: BufRead> WxrReader<R> {
         }
         if let Some(category) = &mut self.category {
             match (ns, name) {
+                (Ns::Wp, "term_id") => category.term_id = text.trim().to_owned(),
                 (Ns::Wp, "category_nicename") => category.nicename = text,
                 (Ns::Wp, "category_parent") => category.parent = text,
                 (Ns::Wp, "cat_name") => category.name = text,

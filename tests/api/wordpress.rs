@@ -321,20 +321,27 @@ async fn slugs_in_wordpress_form_and_categories_the_export_does_not_list_come_th
         .replace("<![CDATA[classic-post]]>", "<![CDATA[classic_post-%f0%9f%92%ab-edition]]>")
         .replacen(
             "<category domain=\"category\" nicename=\"news\"><![CDATA[News]]></category>\n\t</item>",
-            "<category domain=\"category\" nicename=\"opinion\"><![CDATA[Opinion & comment]]></category>\n\t</item>",
+            "<category domain=\"category\" nicename=\"opinion\"><![CDATA[Opinion & comment]]></category>
+\t\t<category domain=\"category\" nicename=\"%d8%ba%d9%8a%d8%b1-%d9%85%d8%b5%d9%86%d9%81\"><![CDATA[غير مصنف]]></category>
+\t</item>",
             1,
+        )
+        // An Arabic site's "Uncategorized": WordPress's default category is term 1.
+        .replace(
+            "\t<wp:tag>",
+            "\t<wp:category><wp:term_id>1</wp:term_id><wp:category_nicename><![CDATA[%d8%ba%d9%8a%d8%b1-%d9%85%d8%b5%d9%86%d9%81]]></wp:category_nicename><wp:category_parent><![CDATA[]]></wp:category_parent><wp:cat_name><![CDATA[غير مصنف]]></wp:cat_name></wp:category>\n\t<wp:tag>",
         );
     assert!(site.contains("nicename=\"opinion\""), "the fixture still has the classic post's category line");
 
     let report = stdout(&import(&app, &with_file(&app, "partial.xml", &site), &[]));
 
-    assert!(report.contains("imported: 2 authors, 5 categories, 1 pages, 5 posts"), "{report}");
+    assert!(report.contains("imported: 2 authors, 6 categories, 1 pages, 5 posts"), "{report}");
     let classic = app.get_json("/api/v1/articles/classic-post-edition", None).await;
     assert_eq!(classic["title"], "Classic post & old habits");
-    assert_eq!(classic["category"]["slug"], "opinion");
+    assert_eq!(classic["category"]["slug"], "opinion", "a real category before the catch-all one");
     assert_eq!(app.get_json("/api/v1/categories/opinion", None).await["name"], "Opinion & comment");
     let again = stdout(&import(&app, &with_file(&app, "partial-again.xml", &site), &[]));
-    assert!(again.contains("unchanged: 2 authors, 5 categories, 1 pages, 5 posts"), "{again}");
+    assert!(again.contains("unchanged: 2 authors, 6 categories, 1 pages, 5 posts"), "{again}");
 }
 
 #[tokio::test]
