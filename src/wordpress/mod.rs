@@ -366,7 +366,20 @@ impl<'c> Importer<'c> {
             return Ok(());
         }
         for category in &undeclared {
-            self.import_category(category)?;
+            // Declared in an earlier export (WordPress.com splits a large site
+            // into several files): taken as it is, its parent and description
+            // kept, rather than "updated" to the little a post says of it.
+            let earlier = db::find(self.conn, "category", &category.nicename)?;
+            match earlier.and_then(|(id, _)| id.parse::<i32>().ok()) {
+                Some(id) => {
+                    if category.nicename == "uncategorized" {
+                        self.catch_all.insert(id);
+                    }
+                    self.categories.insert(category.nicename.clone(), id);
+                    self.report.count("categories", Outcome::Unchanged);
+                }
+                None => self.import_category(category)?,
+            }
         }
         self.tree = Tree::load(self.conn)?;
         Ok(())

@@ -379,3 +379,21 @@ async fn pages_sharing_a_slug_in_wordpress_stay_apart_and_a_renamed_page_moves()
     assert_eq!(page_count(&app), 2, "the page moved to its new slug, none was left behind");
     assert_eq!(app.get_json("/api/v1/pages/privacy-2019", None).await["body"], "What we kept in 2019.");
 }
+
+#[tokio::test]
+async fn a_later_export_that_does_not_list_the_categories_keeps_their_tree() {
+    let app = spawn_app().await;
+    stdout(&import(&app, &fixture(), &[]));
+    // The second file of a split export: the same posts, no category list.
+    let site = std::fs::read_to_string(fixture()).unwrap();
+    let without: String = site.lines().filter(|line| !line.contains("<wp:category>")).collect::<Vec<_>>().join("\n");
+    assert_ne!(without.len(), site.len());
+
+    let report = stdout(&import(&app, &with_file(&app, "second-file.xml", &without), &[]));
+
+    assert!(report.contains("imported: \n") && report.contains("updated: \n"), "{report}");
+    let libya = app.get_json("/api/v1/categories/libya", None).await;
+    assert_eq!(libya["parent"], "politics");
+    assert_eq!(app.get_json("/api/v1/categories/politics", None).await["description"], "Power & policy");
+    assert_eq!(counts(&app), (5, 4, 2));
+}
