@@ -11,7 +11,8 @@ use crate::text;
 
 /// Longest Markdown body, in characters.
 pub const MAX_BODY_CHARS: usize = 200_000;
-const MAX_TAGS: usize = 20;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
 
 pub fn title(raw: &str) -> Result<String, FieldError> {
     text::single_line(raw, 1, 200).map_err(|message| FieldError::new("title", message))
@@ -35,7 +36,7 @@ pub fn tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
     let mut seen = HashSet::new();
     let mut names = Vec::new();
     for tag in raw {
-        let name = text::single_line(tag, 1, 50).map_err(|message| FieldError::new("tags", message))?;
+        let name = text::single_line(tag, 1, MAX_TAG_CHARS).map_err(|message| FieldError::new("tags", message))?;
         let tag_slug = slug::slugify(&name);
         if tag_slug.is_empty() {
             return Err(FieldError::new("tags", format!("{name:?} has no letters or digits")));

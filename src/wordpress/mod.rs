@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::articles::db::{self as articles_db, ArticleChanges, ArticleStatus};
 use crate::articles::write::{self, Draft, Edit, Text};
-use crate::articles::{markdown, slug};
+use crate::articles::{fields, markdown, slug};
 use crate::categories::Tree;
 use crate::categories::db::{self as categories_db, CategoryChanges, NewCategory};
 use crate::cli::CliResult;
@@ -302,9 +302,8 @@ impl<'c> Importer<'c> {
 
     fn import_category(&mut self, category: &wxr::Category) -> Result<(), ImportError> {
         let parent_id = self.categories.get(&category.parent).copied();
-        let name =
-            if category.name.trim().is_empty() { category.nicename.clone() } else { category.name.trim().to_owned() };
-        let description = Some(category.description.trim()).filter(|d| !d.is_empty()).map(str::to_owned);
+        let name = one_line(&category.name, 100).unwrap_or_else(|| category.nicename.clone());
+        let description = clipped(&lines(&category.description), 1000);
         let slug = decoded_slug(&category.nicename).unwrap_or_else(|| slug::slugify(&name));
         let print = fingerprint(&[&name, description.as_deref().unwrap_or(""), &category.parent]);
         let existing = db::find(self.conn, "category", &category.nicename)?
@@ -402,12 +401,14 @@ impl<'c> Importer<'c> {
             let (id, outcome) = match users_db::find_by_email_key(self.conn, &email.key())? {
                 Some(user) => (user.id, Outcome::Unchanged),
                 None => {
-                    let name = Some(author.display_name.trim()).filter(|n| !n.is_empty()).unwrap_or(&author.login);
+                    let name = one_line(&author.display_name, 100)
+                        .or_else(|| one_line(&author.login, 100))
+                        .unwrap_or_else(|| "WordPress author".to_owned());
                     let now = time::now();
                     let new = NewUser {
                         email: email.as_ref(),
                         email_key: &email.key(),
-                        display_name: name,
+                        display_name: &name,
                         password_hash: NO_PASSWORD,
                         role: Role::Author,
                         created_at: now,
@@ -484,18 +485,14 @@ impl<'c> Importer<'c> {
             .collect();
         let deepest =
             categories.iter().copied().max_by_key(|id| (!self.catch_all.contains(id), self.tree.path(*id).len()));
-        let mut tags: Vec<String> = item
-            .terms
-            .iter()
-            .filter(|term| {
-                term.domain == "post_tag"
-                    || (term.domain == "category" && self.categories.get(&term.nicename).copied() != deepest)
-            })
-            .map(|term| term.name.trim().to_owned())
-            .filter(|name| !name.is_empty())
-            .collect();
-        tags.dedup();
-        let title = clipped(item.title.trim(), 200).unwrap_or_else(|| "(untitled)".to_owned());
+        let (tags, left_out) = post_tags(item.terms.iter().filter_map(|term| {
+            let tag = term.domain == "post_tag"
+                || (term.domain == "category" && self.categories.get(&term.nicename).copied() != deepest);
+            tag.then_some(term.name.as_str())
+        }));
+        self.report.skip(format!("tags beyond the {} a post may have", fields::MAX_TAGS), left_out.beyond_limit);
+        self.report.skip("tags without a letter or digit", left_out.unusable);
+        let title = one_line(&item.title, 200).unwrap_or_else(|| "(untitled)".to_owned());
         let body = markdown_of(&item.content);
         let excerpt = clipped(&plain_text(&item.excerpt), 300);
         let author_id = self.authors.get(&item.creator).or_else(|| self.authors.get("")).copied();
@@ -639,7 +636,7 @@ impl<'c> Importer<'c> {
             return Err(item_error(&item, "a page without a usable slug"));
         };
         let slug = self.free_page_slug(&slug, &item.post_id)?;
-        let title = clipped(item.title.trim(), 200).unwrap_or_else(|| slug.clone());
+        let title = one_line(&item.title, 200).unwrap_or_else(|| slug.clone());
         let print = fingerprint(&[&title, &item.content, &slug]);
         let remembered = db::find(self.conn, "page", &item.post_id)?;
         let outcome = match &remembered {
@@ -701,6 +698,51 @@ fn decoded_slug(raw: &str) -> Option<String> {
     // WordPress keeps underscores and emoji, and allows 200 characters;
     // ours are letters and digits between dashes, at most 100.
     Some(slug::slugify(&decoded)).filter(|slug| !slug.is_empty() && !slug::is_numeric(slug))
+}
+
+/// Tags [`post_tags`] left out of a post.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LeftOut {
+    beyond_limit: usize,
+    unusable: usize,
+}
+
+/// A post's tags within what the API accepts, so that a client can send back
+/// what it reads: one line of at most 50 characters with a letter or digit,
+/// one per slug, the first 20.
+fn post_tags<'a>(names: impl IntoIterator<Item = &'a str>) -> (Vec<String>, LeftOut) {
+    let mut seen = HashSet::new();
+    let mut tags = Vec::new();
+    let mut left_out = LeftOut::default();
+    for raw in names {
+        let Some(name) = one_line(raw, fields::MAX_TAG_CHARS).filter(|name| !slug::slugify(name).is_empty()) else {
+            left_out.unusable += 1;
+            continue;
+        };
+        if !seen.insert(slug::slugify(&name)) {
+            continue;
+        }
+        if tags.len() < fields::MAX_TAGS {
+            tags.push(name);
+        } else {
+            left_out.beyond_limit += 1;
+        }
+    }
+    (tags, left_out)
+}
+
+/// One line of text as the API's one-line fields take it: control
+/// characters (tabs and line breaks among them) become spaces, the ends are
+/// trimmed, and it is cut to `max` characters; `None` when nothing is left.
+fn one_line(text: &str, max: usize) -> Option<String> {
+    let text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    clipped(&text, max)
+}
+
+/// Text as the API's multi-line fields take it: no control characters but
+/// line breaks and tabs.
+fn lines(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect()
 }
 
 /// `text` cut to `max` characters on a character boundary; `None` when empty.
@@ -766,7 +808,7 @@ fn markdown_of(html: &str) -> String {
         ..htmd::options::Options::default()
     };
     let converter = htmd::HtmlToMarkdown::builder().options(options).build();
-    converter.convert(&html).unwrap_or_default().trim().to_owned()
+    lines(converter.convert(&html).unwrap_or_default().trim())
 }
 
 #[cfg(test)]
@@ -781,6 +823,27 @@ mod tests {
         );
         let gutenberg = "<!-- wp:heading -->\n<h2>Title</h2>\n<!-- /wp:heading -->\n<!-- wp:paragraph -->\n<p>Text <a href=\"https://x.example/\">link</a>.</p>\n<!-- /wp:paragraph -->";
         assert_eq!(markdown_of(gutenberg), "## Title\n\nText [link](https://x.example/).");
+    }
+
+    #[test]
+    fn tags_are_fitted_to_what_the_api_accepts() {
+        let many: Vec<String> = (1..=25).map(|n| format!("Tag {n}")).collect();
+        let names =
+            ["Politics", "politics", "!!!", " \t ", "A\u{85}B"].into_iter().chain(many.iter().map(String::as_str));
+
+        let (tags, left_out) = post_tags(names);
+
+        assert_eq!(tags.len(), 20);
+        assert_eq!(tags.get(..3), Some(&["Politics".to_owned(), "A B".to_owned(), "Tag 1".to_owned()][..]));
+        assert_eq!(left_out, LeftOut { beyond_limit: 7, unusable: 2 });
+    }
+
+    #[test]
+    fn one_line_fields_lose_their_control_characters_and_excess() {
+        assert_eq!(one_line("Title\twith\u{85}controls \n", 200), Some("Title with controls".to_owned()));
+        assert_eq!(one_line(&"é".repeat(300), 200).map(|title| title.chars().count()), Some(200));
+        assert_eq!(one_line("\u{0}\t", 200), None);
+        assert_eq!(lines("a\u{0}b\n\tc\u{9f}"), "ab\n\tc");
     }
 
     #[test]

@@ -397,3 +397,35 @@ async fn a_later_export_that_does_not_list_the_categories_keeps_their_tree() {
     assert_eq!(app.get_json("/api/v1/categories/politics", None).await["description"], "Power & policy");
     assert_eq!(counts(&app), (5, 4, 2));
 }
+
+#[tokio::test]
+async fn what_newsroom_cannot_hold_is_fitted_so_that_a_client_can_send_it_back() {
+    let app = spawn_app().await;
+    let tags: String = (1..=25)
+        .map(|n| format!("<category domain=\"post_tag\" nicename=\"t{n}\"><![CDATA[Topic {n}]]></category>"))
+        .chain(["<category domain=\"post_tag\" nicename=\"bang\"><![CDATA[!!!]]></category>".to_owned()])
+        .collect();
+    let site = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("<title>Classic post &amp; old habits</title>", "<title>Classic post\t&amp; old\u{85}habits</title>")
+        .replacen(
+            "<category domain=\"category\" nicename=\"news\"><![CDATA[News]]></category>\n\t</item>",
+            &format!("<category domain=\"category\" nicename=\"news\"><![CDATA[News]]></category>{tags}\n\t</item>"),
+            1,
+        );
+
+    let report = stdout(&import(&app, &with_file(&app, "crowded.xml", &site), &[]));
+
+    assert!(report.contains("skipped: 5 tags beyond the 20 a post may have"), "{report}");
+    assert!(report.contains("skipped: 1 tags without a letter or digit"), "{report}");
+    let path = "/api/v1/articles/classic-post";
+    let article = app.get_json(path, None).await;
+    assert_eq!(article["title"], "Classic post & old habits");
+    assert_eq!(article["tags"].as_array().unwrap().len(), 20);
+    let editor = app.user_with_role("editor").await;
+    let tag_names: Vec<&str> =
+        article["tags"].as_array().unwrap().iter().map(|tag| tag["name"].as_str().unwrap()).collect();
+    let sent_back = serde_json::json!({"title": article["title"], "body": article["body"], "tags": tag_names});
+    let response = app.send_json(reqwest::Method::PATCH, path, editor.token(), &sent_back).await;
+    assert_eq!(response.status(), StatusCode::OK, "what the API serves, it takes back");
+}
