@@ -433,6 +433,9 @@ impl<'c> Importer<'c> {
             "post" => self.post(item),
             "page" => self.page(item),
             "attachment" => {
+                // Remembered: a post in a later file of a split export may
+                // name it as its featured image.
+                db::remember(self.conn, "attachment", &item.post_id, &item.attachment_url, "")?;
                 self.attachments.insert(item.post_id.clone(), item.attachment_url.clone());
                 self.report.skip("attachments (kept only as featured images)", 1);
                 Ok(())
@@ -670,9 +673,17 @@ impl<'c> Importer<'c> {
     fn finish(mut self) -> Result<ImportReport, ImportError> {
         self.settle()?;
         for (article, thumbnail) in std::mem::take(&mut self.covers) {
-            if let Some(url) = self.attachments.get(&thumbnail).filter(|url| !url.is_empty()) {
-                let changes = ArticleChanges { cover_image_url: Some(Some(url.clone())), ..ArticleChanges::default() };
-                articles_db::update(self.conn, article, &changes, None)?;
+            let url = match self.attachments.get(&thumbnail) {
+                Some(url) => Some(url.clone()),
+                None => db::find(self.conn, "attachment", &thumbnail)?.map(|(url, _)| url),
+            };
+            let Some(url) = url.filter(|url| !url.is_empty()) else { continue };
+            match fields::cover_image_url(&url) {
+                Ok(url) => {
+                    let changes = ArticleChanges { cover_image_url: Some(Some(url)), ..ArticleChanges::default() };
+                    articles_db::update(self.conn, article, &changes, None)?;
+                }
+                Err(_) => self.report.skip("featured images whose URL is not one the API takes", 1),
             }
         }
         Ok(self.report)

@@ -429,3 +429,25 @@ async fn what_newsroom_cannot_hold_is_fitted_so_that_a_client_can_send_it_back()
     let response = app.send_json(reqwest::Method::PATCH, path, editor.token(), &sent_back).await;
     assert_eq!(response.status(), StatusCode::OK, "what the API serves, it takes back");
 }
+
+#[tokio::test]
+async fn a_featured_image_listed_in_an_earlier_file_of_a_split_export_is_the_cover() {
+    let app = spawn_app().await;
+    let site = std::fs::read_to_string(fixture()).unwrap();
+    let item = |text: &str, title: &str| {
+        let at = text.find(title).unwrap();
+        let start = text.get(..at).unwrap().rfind("\t<item>").unwrap();
+        let end = at + text.get(at..).unwrap().find("</item>\n").unwrap() + "</item>\n".len();
+        (start, end)
+    };
+    let (start, end) = item(&site, "<title><![CDATA[Parliament sets the election date]]></title>");
+    let first = format!("{}{}", site.get(..start).unwrap(), site.get(end..).unwrap());
+    let (start, end) = item(&site, "<title><![CDATA[ballot-box]]></title>");
+    let second = format!("{}{}", site.get(..start).unwrap(), site.get(end..).unwrap());
+
+    stdout(&import(&app, &with_file(&app, "site-1.xml", &first), &[]));
+    stdout(&import(&app, &with_file(&app, "site-2.xml", &second), &[]));
+
+    let article = app.get_json("/api/v1/articles/parliament-sets-the-election-date", None).await;
+    assert_eq!(article["cover_image_url"], "https://libya.example/wp-content/uploads/2026/11/ballot-box.jpg");
+}
