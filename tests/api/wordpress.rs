@@ -451,3 +451,21 @@ async fn a_featured_image_listed_in_an_earlier_file_of_a_split_export_is_the_cov
     let article = app.get_json("/api/v1/articles/parliament-sets-the-election-date", None).await;
     assert_eq!(article["cover_image_url"], "https://libya.example/wp-content/uploads/2026/11/ballot-box.jpg");
 }
+
+#[tokio::test]
+async fn a_slug_changed_in_wordpress_moves_the_article_and_the_old_one_still_resolves() {
+    let app = spawn_app().await;
+    stdout(&import(&app, &fixture(), &[]));
+    let renamed = std::fs::read_to_string(fixture())
+        .unwrap()
+        .replace("<![CDATA[classic-post]]></wp:post_name>", "<![CDATA[classic-post-revisited]]></wp:post_name>");
+
+    let report = stdout(&import(&app, &with_file(&app, "renamed.xml", &renamed), &[]));
+
+    assert!(report.contains("updated: 1 posts\n"), "{report}");
+    let moved = app.get_json("/api/v1/articles/classic-post-revisited", None).await;
+    assert_eq!(moved["title"], "Classic post & old habits");
+    let by_old_slug = app.get_json("/api/v1/articles/classic-post", None).await;
+    assert_eq!(by_old_slug["id"], moved["id"], "links to the WordPress URL keep working");
+    assert_eq!(counts(&app), (5, 4, 2));
+}
