@@ -114,21 +114,24 @@ fn refresh_id_range(conn: &mut Conn, ids: std::ops::Range<i32>) -> QueryResult<u
 }
 
 /// Stores the current hot rank of each `(id, score, published_at)` of a public
-/// article, a batch per write transaction. A row whose score a vote changed
-/// since it was read is left alone: that vote stored its rank already.
+/// article, a batch per write transaction; returns how many it stored. A row
+/// whose score a vote changed since it was read is left alone: that vote
+/// stored its rank already.
 fn store_ranks(conn: &mut Conn, public: &[(i32, i32, Option<NaiveDateTime>)]) -> QueryResult<usize> {
+    let mut stored = 0;
     for batch in public.chunks(BATCH) {
-        crate::store::write_on(&mut *conn, |conn| {
+        stored += crate::store::write_on(&mut *conn, |conn| {
             let now = time::now();
+            let mut stored = 0;
             for (id, score, published_at) in batch {
-                diesel::update(articles::table.find(id).filter(articles::score.eq(score)))
+                stored += diesel::update(articles::table.find(id).filter(articles::score.eq(score)))
                     .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
                     .execute(conn)?;
             }
-            QueryResult::Ok(())
+            QueryResult::Ok(stored)
         })?;
     }
-    Ok(public.len())
+    Ok(stored)
 }
 
 #[cfg(test)]
