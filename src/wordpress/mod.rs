@@ -726,11 +726,17 @@ fn post_tags<'a>(names: impl IntoIterator<Item = &'a str>) -> (Vec<String>, Left
     let mut tags = Vec::new();
     let mut left_out = LeftOut::default();
     for raw in names {
-        let Some(name) = one_line(raw, fields::MAX_TAG_CHARS).filter(|name| !slug::slugify(name).is_empty()) else {
+        let Some((name, tag_slug)) = one_line(raw, fields::MAX_TAG_CHARS)
+            .map(|name| {
+                let tag_slug = slug::slugify(&name);
+                (name, tag_slug)
+            })
+            .filter(|(_, tag_slug)| !tag_slug.is_empty())
+        else {
             left_out.unusable += 1;
             continue;
         };
-        if !seen.insert(slug::slugify(&name)) {
+        if !seen.insert(tag_slug) {
             continue;
         }
         if tags.len() < fields::MAX_TAGS {
