@@ -26,6 +26,8 @@ pub mod config;
 pub mod copy;
 /// Cross-origin requests from browsers.
 pub mod cors;
+/// CPU-heavy work off the async workers, a bounded number at once.
+pub mod cpu;
 /// `ApiError` and the problem+json envelope.
 pub mod error;
 /// Feeds, sitemaps and robots.txt.

@@ -40,6 +40,8 @@ mod hostile;
 mod ids;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/nesting.rs"]
+mod nesting;
 #[path = "api/openapi.rs"]
 mod openapi;
 #[path = "api/ops.rs"]

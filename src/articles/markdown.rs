@@ -1,7 +1,14 @@
 //! Markdown bodies: rendering to sanitized HTML, the default excerpt, and the
 //! reading time.
+//!
+//! Rendering costs time linear in the body: Markdown is rendered with its
+//! nesting capped, and HTML written into the Markdown must not nest deeper
+//! than [`MAX_HTML_DEPTH`] ([`super::nesting`] says why).
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use super::nesting;
+use crate::error::ApiError;
 
 /// Longest default excerpt, in characters (the ellipsis included).
 pub const EXCERPT_MAX_CHARS: usize = 300;
@@ -13,17 +20,58 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
+/// Deepest nesting of elements made from Markdown (quotes, lists, emphasis,
+/// links…): deeper ones keep their text but not their element. No reader
+/// tells level 33 of a block quote from level 32.
+const MAX_MARKDOWN_DEPTH: usize = 32;
+
+/// Deepest nesting of the HTML a body renders to, raw HTML included; deeper
+/// is refused ([`TooDeep`]).
+pub const MAX_HTML_DEPTH: usize = 100;
+
+/// A body whose HTML nests deeper than [`MAX_HTML_DEPTH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("nests HTML more than {MAX_HTML_DEPTH} elements deep")]
+pub struct TooDeep;
+
+impl From<TooDeep> for ApiError {
+    fn from(too_deep: TooDeep) -> Self {
+        Self::invalid_field("body", too_deep.to_string())
+    }
+}
+
 /// Renders Markdown and sanitizes the HTML: no scripts, no event handlers, no
 /// `javascript:` or other non-web URLs, and links get `rel="noopener
-/// noreferrer nofollow"`. Raw HTML in the Markdown goes through the same filter.
-pub fn render(markdown: &str) -> String {
+/// noreferrer nofollow"`. Raw HTML in the Markdown goes through the same
+/// filter, once it is known not to nest too deeply for it.
+pub fn render(markdown: &str) -> Result<String, TooDeep> {
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, options()));
-    ammonia::Builder::default()
+    let mut has_raw_html = false;
+    let mut depth = 0usize;
+    let events = Parser::new_ext(markdown, options()).filter(|event| match event {
+        Event::Start(_) => {
+            depth += 1;
+            depth <= MAX_MARKDOWN_DEPTH
+        }
+        Event::End(_) => {
+            depth = depth.saturating_sub(1);
+            depth < MAX_MARKDOWN_DEPTH
+        }
+        Event::Html(_) | Event::InlineHtml(_) => {
+            has_raw_html = true;
+            true
+        }
+        _ => true,
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
+    if has_raw_html && !nesting::within(&html, MAX_HTML_DEPTH) {
+        return Err(TooDeep);
+    }
+    Ok(ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(["http", "https", "mailto"].into())
         .clean(&html)
-        .to_string()
+        .to_string())
 }
 
 /// The first paragraph as plain text, cut at [`EXCERPT_MAX_CHARS`] on a word
@@ -84,9 +132,32 @@ pub fn reading_time_minutes(markdown: &str) -> i32 {
 mod tests {
     use super::*;
 
+    fn render(markdown: &str) -> String {
+        super::render(markdown).unwrap()
+    }
+
     #[test]
     fn renders_markdown() {
         assert_eq!(render("# Title\n\nSome *text*."), "<h1>Title</h1>\n<p>Some <em>text</em>.</p>\n");
+    }
+
+    #[test]
+    fn deep_markdown_keeps_its_text_within_the_depth_cap() {
+        let html = render(&format!("{} deep", ">".repeat(50_000)));
+        assert_eq!(html.matches("<blockquote>").count(), MAX_MARKDOWN_DEPTH);
+        assert_eq!(html.matches("</blockquote>").count(), MAX_MARKDOWN_DEPTH);
+        assert!(html.contains("deep"), "{html}");
+        let lists = render(&format!("{}item", "- ".repeat(50_000)));
+        assert!(lists.matches("<ul>").count() <= MAX_MARKDOWN_DEPTH);
+        assert!(lists.contains("item"));
+    }
+
+    #[test]
+    fn raw_html_nested_too_deeply_is_refused() {
+        assert_eq!(super::render(&"<div>".repeat(MAX_HTML_DEPTH + 1)), Err(TooDeep));
+        assert!(super::render(&"<div>".repeat(MAX_HTML_DEPTH - 1)).is_ok());
+        let reopened: String = (0..1000).map(|i| format!("<p><b id={i}></p>")).collect();
+        assert_eq!(super::render(&reopened), Err(TooDeep));
     }
 
     #[test]

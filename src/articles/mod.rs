@@ -6,6 +6,7 @@ pub mod db;
 pub mod fields;
 mod listing;
 pub mod markdown;
+pub mod nesting;
 mod personal;
 pub mod rank;
 mod routes;

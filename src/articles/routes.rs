@@ -208,7 +208,7 @@ pub async fn create_article(
         .all_valid()?;
     let draft = Draft {
         title,
-        text: Text::new(body),
+        text: Text::render(body).await?,
         excerpt,
         slug,
         category: input.category,
@@ -271,9 +271,18 @@ pub async fn update_article(
         input.cover_image_url.try_map(|raw| fields::cover_image_url(&raw)),
     )
         .all_valid()?;
+    let text = match body {
+        Some(body) => {
+            // Only someone who may change the article may make the server render a body.
+            let (article, user) = (article.clone(), user.clone());
+            store::run(&state.pool, move |conn| editable(conn, &article, &user)).await?;
+            Some(Text::render(body).await?)
+        }
+        None => None,
+    };
     let edit = Edit {
         title,
-        text: body.map(Text::new),
+        text,
         excerpt,
         slug,
         category: input.category.into_change(),

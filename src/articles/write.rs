@@ -6,8 +6,10 @@ use crate::store::Conn;
 use chrono::NaiveDateTime;
 
 use super::db::{self, ArticleBody, ArticleChanges, ArticleRow, ArticleStatus, NewArticle};
+use super::markdown::TooDeep;
 use super::{markdown, slug};
 use crate::categories::Tree;
+use crate::cpu;
 use crate::error::ApiError;
 use crate::time;
 
@@ -23,12 +25,18 @@ pub struct Text {
 impl Text {
     /// Renders and sanitizes `markdown`: the costly part of a write, so it
     /// happens before the write transaction.
-    pub fn new(markdown: String) -> Self {
-        Self {
+    pub fn new(markdown: String) -> Result<Self, TooDeep> {
+        Ok(Self {
             excerpt: markdown::excerpt(&markdown),
             reading_time_minutes: markdown::reading_time_minutes(&markdown),
-            body: ArticleBody { body_html: markdown::render(&markdown), body: markdown },
-        }
+            body: ArticleBody { body_html: markdown::render(&markdown)?, body: markdown },
+        })
+    }
+
+    /// [`Text::new`] for a request: off the async workers ([`cpu::run`]),
+    /// refused as a 422 on `body` when it nests too deeply.
+    pub async fn render(markdown: String) -> Result<Self, ApiError> {
+        Ok(cpu::run(move || Self::new(markdown)).await??)
     }
 }
 

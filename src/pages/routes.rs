@@ -10,6 +10,7 @@ use super::db::{self, PageRow};
 use crate::articles::{fields, markdown, slug};
 use crate::auth::AuthUser;
 use crate::cluster::Change;
+use crate::cpu;
 use crate::error::{AllValid, ApiError};
 use crate::http::{self, JsonBody};
 use crate::pagination::{self, Limit, Page};
@@ -161,7 +162,8 @@ pub async fn put_page(
     let (page_slug, title, markdown_body) =
         (slug::parse(&slug, "slug"), fields::title(&body.title), fields::body(&body.body)).all_valid()?;
     let if_match = http::if_match(&request)?;
-    let body_html = markdown::render(&markdown_body);
+    let rendered = markdown_body.clone();
+    let body_html = cpu::run(move || markdown::render(&rendered)).await??;
     let (row, created) = store::write(&state.pool, move |conn| {
         let existing = db::find(conn, &page_slug)?;
         match (&existing, if_match.as_deref()) {

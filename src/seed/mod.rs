@@ -116,7 +116,7 @@ fn seed_articles(conn: &mut Conn, editor_id: i32) -> Result<usize, ApiError> {
         }
         let draft = Draft {
             title: (*title).to_owned(),
-            text: Text::new(paragraphs.join("\n\n")),
+            text: Text::new(paragraphs.join("\n\n"))?,
             excerpt: None,
             slug: None,
             category: Some((*category).to_owned()),
@@ -141,7 +141,7 @@ fn seed_pages(conn: &mut Conn) -> Result<usize, ApiError> {
         slug: "privacy-policy".into(),
         title: "Privacy policy".into(),
         body: PRIVACY_POLICY.into(),
-        body_html: markdown::render(PRIVACY_POLICY),
+        body_html: markdown::render(PRIVACY_POLICY)?,
         created_at: now,
         updated_at: now,
     };

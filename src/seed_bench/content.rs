@@ -241,11 +241,12 @@ pub fn render(markdowns: Vec<String>) -> Result<Vec<Text>, &'static str> {
     std::thread::scope(|scope| {
         let workers: Vec<_> = parts
             .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(Text::new).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.into_iter().map(Text::new).collect::<Result<Vec<_>, _>>()))
             .collect();
         let mut texts = Vec::new();
         for worker in workers {
-            texts.extend(worker.join().map_err(|_| "rendering a generated body panicked")?);
+            let rendered = worker.join().map_err(|_| "rendering a generated body panicked")?;
+            texts.extend(rendered.map_err(|_| "a generated body nests too deeply")?);
         }
         Ok(texts)
     })

@@ -524,7 +524,7 @@ impl<'c> Importer<'c> {
                 };
                 let edit = Edit {
                     title: Some(title),
-                    text: Some(Text::new(body)),
+                    text: Some(Text::new(body).map_err(|too_deep| item_error(&item, too_deep))?),
                     excerpt: Some(excerpt),
                     slug,
                     category: Some(category),
@@ -543,7 +543,7 @@ impl<'c> Importer<'c> {
                 };
                 let draft = Draft {
                     title,
-                    text: Text::new(body),
+                    text: Text::new(body).map_err(|too_deep| item_error(&item, too_deep))?,
                     excerpt,
                     slug,
                     category,
@@ -656,7 +656,7 @@ impl<'c> Importer<'c> {
             let now = time::now();
             let created_at = pages_db::find(self.conn, &slug)?.map_or(post_date(&item)?, |page| page.created_at);
             let row = PageRow {
-                body_html: markdown::render(&body),
+                body_html: markdown::render(&body).map_err(|too_deep| item_error(&item, too_deep))?,
                 body,
                 slug: slug.clone(),
                 title,

@@ -22,6 +22,7 @@ mod feeds;
 mod helpers;
 mod hostile;
 mod ids;
+mod nesting;
 mod openapi;
 mod ops;
 mod password_reset;
