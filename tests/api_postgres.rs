@@ -52,6 +52,8 @@ mod password_reset;
 mod postgres;
 #[path = "api/preconditions.rs"]
 mod preconditions;
+#[path = "api/search.rs"]
+mod search;
 #[path = "api/signed_in.rs"]
 mod signed_in;
 #[path = "api/users.rs"]

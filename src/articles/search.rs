@@ -7,32 +7,29 @@
 //! reader's input as query syntax. Relevance ranks the most recently written
 //! matches only, on both.
 
+use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Integer, Text};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Text, Timestamp};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::schema::articles;
-use crate::store::{Backend, Conn};
+use crate::store::{Backend, Conn, on_backend};
 
 diesel::table! {
     /// The FTS5 table (SQLite). `whole_table` is its hidden column named like
-    /// the table (the left side of MATCH, and of commands such as 'delete');
-    /// `rank` is its hidden bm25 score (lower is better).
+    /// the table (the left side of MATCH, and of commands such as 'delete').
     articles_fts (rowid) {
         rowid -> Integer,
         #[sql_name = "articles_fts"]
         whole_table -> Text,
-        rank -> Double,
         title -> Text,
         excerpt -> Text,
         body -> Text,
     }
 }
-
-diesel::infix_operator!(Matches, " MATCH ", backend: diesel::sqlite::Sqlite);
 
 /// Longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -124,41 +121,68 @@ struct Ranked {
     rank: f64,
 }
 
-/// The `limit` most recently written matches with their rank, lower is
-/// better: FTS5's bm25, or PostgreSQL's `ts_rank_cd` negated. Ranking every
-/// match of a common word would cost a scan of most of the index per request.
+/// Which articles a ranking may return: not deleted, with `status`,
+/// published by `due_by` and written by `author` when those are given.
+/// Applied before the cap, so that articles the caller may not see (an
+/// author's thousand drafts) cannot push those they may out of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Eligible<'a> {
+    pub status: &'a str,
+    pub due_by: Option<NaiveDateTime>,
+    pub author: Option<i32>,
+}
+
+/// The `limit` most recently written eligible matches with their rank, lower
+/// is better: FTS5's bm25, or PostgreSQL's `ts_rank_cd` negated. Ranking
+/// every match of a common word would cost a scan of most of the index per
+/// request; both indexes hand out matches newest first (FTS5 walks its
+/// doclists in rowid order), each checked against the article's row.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn ranked(conn: &mut Conn, query: &Query, limit: i64) -> QueryResult<Vec<(i32, f64)>> {
-    match conn {
-        Conn::Sqlite(conn) => {
-            let fts5 = query.fts5();
-            let matching =
-                || articles_fts::table.filter(Matches::new(articles_fts::whole_table, fts5.clone().into_sql::<Text>()));
-            // FTS5 walks its doclists in rowid order, so the newest matches come cheaply.
-            let oldest: Option<i32> = matching()
-                .select(articles_fts::rowid)
-                .order(articles_fts::rowid.desc())
-                .offset(limit - 1)
-                .limit(1)
-                .first(conn)
-                .optional()?;
-            matching()
-                .filter(articles_fts::rowid.ge(oldest.unwrap_or(0)))
-                .select((articles_fts::rowid, articles_fts::rank))
-                .load(conn)
-        }
-        Conn::Postgres(conn) => {
-            let ranked: Vec<Ranked> = diesel::sql_query(
-                "SELECT article_id AS id, -ts_rank_cd(document, query)::float8 AS rank \
-                 FROM articles_search, plainto_tsquery('simple', $1) AS query \
-                 WHERE document @@ query ORDER BY article_id DESC LIMIT $2",
-            )
-            .bind::<Text, _>(query.words())
-            .bind::<BigInt, _>(limit)
-            .load(conn)?;
-            Ok(ranked.into_iter().map(|row| (row.id, row.rank)).collect())
-        }
+pub fn ranked(conn: &mut Conn, query: &Query, eligible: Eligible<'_>, limit: i64) -> QueryResult<Vec<(i32, f64)>> {
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let mut placeholders = 0;
+    let mut next = || {
+        placeholders += 1;
+        if postgres { format!("${placeholders}") } else { "?".to_owned() }
+    };
+    let mut sql = if postgres {
+        format!(
+            "SELECT article_id AS id, -ts_rank_cd(document, query)::float8 AS rank \
+             FROM articles_search JOIN articles ON articles.id = article_id, plainto_tsquery('simple', {}) AS query \
+             WHERE document @@ query",
+            next()
+        )
+    } else {
+        format!(
+            "SELECT articles_fts.rowid AS id, articles_fts.rank AS rank \
+             FROM articles_fts JOIN articles ON articles.id = articles_fts.rowid \
+             WHERE articles_fts MATCH {}",
+            next()
+        )
+    };
+    sql.push_str(&format!(" AND articles.deleted_at IS NULL AND articles.status = {}", next()));
+    if eligible.due_by.is_some() {
+        sql.push_str(&format!(" AND articles.published_at <= {}", next()));
     }
+    if eligible.author.is_some() {
+        sql.push_str(&format!(" AND articles.author_id = {}", next()));
+    }
+    // Each index's own id column, which it can hand out in order.
+    let newest_first = if postgres { "article_id DESC" } else { "articles_fts.rowid DESC" };
+    sql.push_str(&format!(" ORDER BY {newest_first} LIMIT {}", next()));
+    let terms = if postgres { query.words() } else { query.fts5() };
+    let ranked: Vec<Ranked> = on_backend!(conn, |conn| {
+        let mut statement =
+            diesel::sql_query(&sql).into_boxed().bind::<Text, _>(terms).bind::<Text, _>(eligible.status);
+        if let Some(due_by) = eligible.due_by {
+            statement = statement.bind::<Timestamp, _>(due_by);
+        }
+        if let Some(author) = eligible.author {
+            statement = statement.bind::<Integer, _>(author);
+        }
+        statement.bind::<BigInt, _>(limit).load(conn)?
+    });
+    Ok(ranked.into_iter().map(|row| (row.id, row.rank)).collect())
 }
 
 /// The text of an article as the index holds it.

@@ -27,6 +27,7 @@ mod openapi;
 mod ops;
 mod password_reset;
 mod preconditions;
+mod search;
 mod signed_in;
 mod sqlite;
 mod users;

@@ -170,7 +170,13 @@ fn list_by_relevance(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(Art
     let Some(search) = &query.search else {
         return Ok(Vec::new());
     };
-    let mut ranked = search::ranked(conn, search, MAX_RANKED_MATCHES)?;
+    let eligible = match &query.scope {
+        Scope::Public => {
+            search::Eligible { status: ArticleStatus::Published.as_str(), due_by: Some(time::now()), author: None }
+        }
+        Scope::Status { status, author } => search::Eligible { status: status.as_str(), due_by: None, author: *author },
+    };
+    let mut ranked = search::ranked(conn, search, eligible, MAX_RANKED_MATCHES)?;
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     if let Some(Cursor::Rank { rank, id }) = &query.after {
         ranked.retain(|(candidate, candidate_rank)| {
