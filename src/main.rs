@@ -236,6 +236,9 @@ fn import_wordpress(config: &Config, file: &std::path::Path, options: &wordpress
     for (reason, count) in &report.skipped {
         println!("skipped: {count} {reason}");
     }
+    for (reason, count) in &report.left_alone {
+        println!("left alone: {count} {reason}");
+    }
     Ok(())
 }
 

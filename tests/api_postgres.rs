@@ -62,3 +62,5 @@ mod users;
 mod votes;
 #[path = "api/wordpress.rs"]
 mod wordpress;
+#[path = "api/wordpress_safety.rs"]
+mod wordpress_safety;

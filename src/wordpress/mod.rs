@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::articles::db::{self as articles_db, ArticleChanges, ArticleStatus};
 use crate::articles::write::{self, Draft, Edit, Text};
-use crate::articles::{fields, markdown, slug};
+use crate::articles::{fields, markdown, nesting, slug};
 use crate::categories::Tree;
 use crate::categories::db::{self as categories_db, CategoryChanges, NewCategory};
 use crate::cli::CliResult;
@@ -56,6 +56,13 @@ const NO_PASSWORD: &str = "!imported-from-wordpress";
 /// becomes again differs from it.
 const WITHDRAWN: &str = "withdrawn";
 
+/// The fingerprint of a WordPress category that newsroom had before (same
+/// slug): posts are filed under it, but no import renames or moves it.
+const ADOPTED: &str = "adopted";
+
+const ADOPTED_CATEGORIES: &str =
+    "categories newsroom had already (same slug): posts filed under them, the categories unchanged";
+
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     pub dry_run: bool,
@@ -74,6 +81,9 @@ pub struct ImportReport {
     pub withdrawn: BTreeMap<&'static str, usize>,
     /// Skipped objects by reason.
     pub skipped: BTreeMap<String, usize>,
+    /// What newsroom had already, which the import used or stepped around
+    /// but did not change, by reason.
+    pub left_alone: BTreeMap<String, usize>,
     pub dry_run: bool,
 }
 
@@ -92,6 +102,10 @@ impl ImportReport {
         if count > 0 {
             *self.skipped.entry(reason.into()).or_default() += count;
         }
+    }
+
+    fn leave_alone(&mut self, reason: &str) {
+        *self.left_alone.entry(reason.to_owned()).or_default() += 1;
     }
 }
 
@@ -179,7 +193,9 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
 /// A reader error with the line it happened on.
 fn located(path: &Path, error: &WxrError) -> String {
     match error {
-        WxrError::Xml { offset, .. } => format!("{}, line {}: {error}", path.display(), line_at(path, *offset)),
+        WxrError::Xml { offset, .. } | WxrError::TooLong { offset } => {
+            format!("{}, line {}: {error}", path.display(), line_at(path, *offset))
+        }
         other => format!("{}: {other}", path.display()),
     }
 }
@@ -307,10 +323,24 @@ impl<'c> Importer<'c> {
         let slug = decoded_slug(&category.nicename).unwrap_or_else(|| slug::slugify(&name));
         let print = fingerprint(&[&name, description.as_deref().unwrap_or(""), &category.parent]);
         let existing = db::find(self.conn, "category", &category.nicename)?
-            .map(|(id, old_print)| (id.parse::<i32>().ok(), old_print == print));
+            .and_then(|(id, old_print)| Some((id.parse::<i32>().ok()?, old_print)));
         let (id, outcome) = match existing {
-            Some((Some(id), true)) => (id, Outcome::Unchanged),
-            Some((Some(id), false)) => {
+            Some((id, old_print)) if old_print == ADOPTED => {
+                self.report.leave_alone(ADOPTED_CATEGORIES);
+                self.remember_category(category, id);
+                return Ok(());
+            }
+            Some((id, old_print)) if old_print == print => (id, Outcome::Unchanged),
+            Some((id, _)) => {
+                // Never below itself: newsroom's editors may have moved the
+                // new parent below this category since the last import.
+                let parent_id = match parent_id {
+                    Some(parent) if self.tree.with_descendants(id).contains(&parent) => {
+                        self.report.leave_alone("category moves that would have put a category below itself");
+                        self.tree.get(id).and_then(|row| row.parent_id)
+                    }
+                    parent => parent,
+                };
                 let changes = CategoryChanges {
                     name: Some(name),
                     description: Some(description),
@@ -320,9 +350,15 @@ impl<'c> Importer<'c> {
                 categories_db::update(self.conn, id, &changes)?;
                 (id, Outcome::Updated)
             }
-            _ => match self.tree.by_slug(&slug) {
-                // A newsroom category of the same slug is that category.
-                Some(same) => (same.id, Outcome::Unchanged),
+            None => match self.tree.by_slug(&slug) {
+                // A newsroom category of the same slug is that category, as
+                // newsroom's editors keep it.
+                Some(same) => {
+                    db::remember(self.conn, "category", &category.nicename, &same.id.to_string(), ADOPTED)?;
+                    self.report.leave_alone(ADOPTED_CATEGORIES);
+                    self.remember_category(category, same.id);
+                    return Ok(());
+                }
                 None => {
                     let now = time::now();
                     let new = NewCategory {
@@ -338,13 +374,19 @@ impl<'c> Importer<'c> {
             },
         };
         db::remember(self.conn, "category", &category.nicename, &id.to_string(), &print)?;
+        self.remember_category(category, id);
+        self.report.count("categories", outcome);
+        Ok(())
+    }
+
+    /// Files the posts of the WordPress `category` under the newsroom
+    /// category `id`.
+    fn remember_category(&mut self, category: &wxr::Category, id: i32) {
         // Term 1 is the category WordPress installs as the default.
         if category.term_id == "1" || category.nicename == "uncategorized" {
             self.catch_all.insert(id);
         }
         self.categories.insert(category.nicename.clone(), id);
-        self.report.count("categories", outcome);
-        Ok(())
     }
 
     /// Categories a post is filed under that the export does not list (a
@@ -496,7 +538,13 @@ impl<'c> Importer<'c> {
         self.report.skip(format!("tags beyond the {} a post may have", fields::MAX_TAGS), left_out.beyond_limit);
         self.report.skip("tags without a letter or digit", left_out.unusable);
         let title = one_line(&item.title, 200).unwrap_or_else(|| "(untitled)".to_owned());
-        let body = markdown_of(&item.content);
+        let text = match body_of(&item) {
+            Ok(text) => text,
+            Err(reason) => {
+                self.report.skip(format!("posts whose body {reason}"), 1);
+                return Ok(());
+            }
+        };
         let excerpt = clipped(&plain_text(&item.excerpt), 300);
         let author_id = self.authors.get(&item.creator).or_else(|| self.authors.get("")).copied();
         let thumbnail = item.meta.get("_thumbnail_id").cloned();
@@ -524,7 +572,7 @@ impl<'c> Importer<'c> {
                 };
                 let edit = Edit {
                     title: Some(title),
-                    text: Some(Text::new(body).map_err(|too_deep| item_error(&item, too_deep))?),
+                    text: Some(text),
                     excerpt: Some(excerpt),
                     slug,
                     category: Some(category),
@@ -543,7 +591,7 @@ impl<'c> Importer<'c> {
                 };
                 let draft = Draft {
                     title,
-                    text: Text::new(body).map_err(|too_deep| item_error(&item, too_deep))?,
+                    text,
                     excerpt,
                     slug,
                     category,
@@ -596,20 +644,32 @@ impl<'c> Importer<'c> {
         Ok(articles_db::unique_slug(self.conn, wanted)?)
     }
 
-    /// `wanted`, or the first `wanted-2`, `wanted-3`… that no other page of
-    /// the export was imported to: WordPress keeps page slugs unique only
-    /// among pages with the same parent, newsroom's are unique.
+    /// `wanted`, or the first `wanted-2`, `wanted-3`… that is free for the
+    /// page `post_id`: no page has it, or this page was imported to it.
+    /// WordPress keeps page slugs unique only among pages with the same
+    /// parent, newsroom's are unique; and a page newsroom had before (its
+    /// privacy policy) is never replaced.
     fn free_page_slug(&mut self, wanted: &str, post_id: &str) -> Result<String, ImportError> {
         let mut candidate = wanted.to_owned();
         let mut suffix = 1;
         loop {
-            match db::importer_of(self.conn, "page", &candidate)? {
-                Some(owner) if owner != post_id => {
-                    suffix += 1;
-                    candidate = slug::with_suffix(wanted, suffix);
+            let free = match db::importer_of(self.conn, "page", &candidate)? {
+                Some(owner) => owner == post_id,
+                None => {
+                    let taken = pages_db::find(self.conn, &candidate)?.is_some();
+                    if taken {
+                        self.report.leave_alone(
+                            "pages newsroom had already whose slug a WordPress page has (that page gets -2)",
+                        );
+                    }
+                    !taken
                 }
-                _ => return Ok(candidate),
+            };
+            if free {
+                return Ok(candidate);
             }
+            suffix += 1;
+            candidate = slug::with_suffix(wanted, suffix);
         }
     }
 
@@ -652,12 +712,18 @@ impl<'c> Importer<'c> {
             if let Some((old_slug, _)) = remembered.filter(|(old_slug, _)| *old_slug != slug) {
                 pages_db::delete(self.conn, &old_slug)?;
             }
-            let body = markdown_of(&item.content);
+            let text = match body_of(&item) {
+                Ok(text) => text,
+                Err(reason) => {
+                    self.report.skip(format!("pages whose body {reason}"), 1);
+                    return Ok(());
+                }
+            };
             let now = time::now();
             let created_at = pages_db::find(self.conn, &slug)?.map_or(post_date(&item)?, |page| page.created_at);
             let row = PageRow {
-                body_html: markdown::render(&body).map_err(|too_deep| item_error(&item, too_deep))?,
-                body,
+                body_html: text.body.body_html,
+                body: text.body.body,
                 slug: slug.clone(),
                 title,
                 created_at,
@@ -770,14 +836,32 @@ fn clipped(text: &str, max: usize) -> Option<String> {
 
 /// The text of an HTML excerpt, without its markup.
 fn plain_text(html: &str) -> String {
-    let markdown = markdown_of(html);
-    markdown::excerpt(&markdown)
+    markdown_of(html).map(|markdown| markdown::excerpt(&markdown)).unwrap_or_default()
+}
+
+/// The body of a post or page as newsroom keeps it, or why it cannot be
+/// (to finish "posts whose body …").
+fn body_of(item: &Item) -> Result<Text, String> {
+    let too_deep = || format!("nests HTML more than {} elements deep", markdown::MAX_HTML_DEPTH);
+    let too_long = || format!("is over the {} characters an article may have", fields::MAX_BODY_CHARS);
+    if item.oversized {
+        return Err(too_long());
+    }
+    let markdown = markdown_of(&item.content).ok_or_else(too_deep)?;
+    if markdown.chars().count() > fields::MAX_BODY_CHARS {
+        return Err(too_long());
+    }
+    Text::new(markdown).map_err(|_| too_deep())
 }
 
 /// A post's HTML as Markdown. Gutenberg's block comments go; a classic post
 /// written without `<p>` tags gets its blank lines back as paragraphs, as
-/// WordPress's own `wpautop` shows it.
-fn markdown_of(html: &str) -> String {
+/// WordPress's own `wpautop` shows it. `None` when the HTML nests too deeply
+/// to convert: the converter recurses once per level.
+fn markdown_of(html: &str) -> Option<String> {
+    if !nesting::within(html, markdown::MAX_HTML_DEPTH) {
+        return None;
+    }
     let mut content = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find("<!-- wp:").or_else(|| rest.find("<!-- /wp:")) {
@@ -825,7 +909,7 @@ fn markdown_of(html: &str) -> String {
         ..htmd::options::Options::default()
     };
     let converter = htmd::HtmlToMarkdown::builder().options(options).build();
-    lines(converter.convert(&html).unwrap_or_default().trim())
+    Some(lines(converter.convert(&html).unwrap_or_default().trim()))
 }
 
 #[cfg(test)]
@@ -835,11 +919,11 @@ mod tests {
     #[test]
     fn classic_posts_get_their_paragraphs_and_block_comments_go() {
         assert_eq!(
-            markdown_of("One line\nand the next.\n\nA second paragraph."),
+            markdown_of("One line\nand the next.\n\nA second paragraph.").unwrap(),
             "One line  \nand the next.\n\nA second paragraph."
         );
         let gutenberg = "<!-- wp:heading -->\n<h2>Title</h2>\n<!-- /wp:heading -->\n<!-- wp:paragraph -->\n<p>Text <a href=\"https://x.example/\">link</a>.</p>\n<!-- /wp:paragraph -->";
-        assert_eq!(markdown_of(gutenberg), "## Title\n\nText [link](https://x.example/).");
+        assert_eq!(markdown_of(gutenberg).unwrap(), "## Title\n\nText [link](https://x.example/).");
     }
 
     #[test]

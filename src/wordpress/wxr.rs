@@ -1,6 +1,9 @@
 //! A streaming reader of WordPress eXtended RSS (WXR 1.0–1.2), the file of
 //! Tools → Export. It yields one record at a time (a category, a tag, an
-//! author, an item), so memory stays flat in the file's size.
+//! author, an item), so memory stays flat in the file's size, and bounded in
+//! the size of any one text in it: the XML reader holds a whole text at once,
+//! so a text past [`MAX_EVENT_BYTES`] stops the import, and a field keeps at
+//! most [`MAX_FIELD_BYTES`] (the item is marked [`Item::oversized`]).
 //!
 //! Exporters declare the WordPress namespace as `http://` or `https://`
 //! `wordpress.org/export/1.0/`, `1.1/` or `1.2/`: as WordPress's own importer
@@ -8,11 +11,20 @@
 //! elements are matched by namespace, not by prefix.
 
 use std::collections::HashMap;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::{NsReader, XmlVersion};
+
+/// The longest text, tag or comment read at all: far past any field newsroom
+/// keeps, small enough that reading one costs a bounded amount of memory.
+pub const MAX_EVENT_BYTES: usize = 64 << 20;
+
+/// The most of one field kept; an item with a longer field is
+/// [`Item::oversized`]. A body this long in HTML is far over what an article
+/// may hold in Markdown.
+pub const MAX_FIELD_BYTES: usize = 4 << 20;
 
 const CONTENT_NS: &[u8] = b"http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &[u8] = b"http://purl.org/dc/elements/1.1/";
@@ -63,6 +75,8 @@ pub struct Item {
     pub terms: Vec<Term>,
     pub meta: HashMap<String, String>,
     pub comments: usize,
+    /// A field was longer than [`MAX_FIELD_BYTES`] and was not kept whole.
+    pub oversized: bool,
     /// Where the item starts in the file (bytes), for messages.
     pub offset: u64,
 }
@@ -85,6 +99,43 @@ pub enum WxrError {
     Version(String),
     #[error("reading the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("one text, tag or comment is longer than {} MiB, far longer than anything newsroom keeps", MAX_EVENT_BYTES >> 20)]
+    TooLong { offset: u64 },
+}
+
+/// The file as the XML reader reads it, with a count of the bytes handed
+/// out since the current event began: past [`MAX_EVENT_BYTES`], reading fails.
+struct EventBudget<R> {
+    inner: R,
+    used: usize,
+}
+
+impl<R> EventBudget<R> {
+    fn exhausted(&self) -> bool {
+        self.used > MAX_EVENT_BYTES
+    }
+}
+
+impl<R: Read> Read for EventBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.used += read;
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for EventBudget<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.exhausted() {
+            return Err(std::io::Error::other("an event past the size limit"));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.used += amount;
+        self.inner.consume(amount);
+    }
 }
 
 /// Which namespace an element is in.
@@ -100,13 +151,15 @@ enum Ns {
 
 /// Reads records from a WXR document.
 pub struct WxrReader<R: BufRead> {
-    reader: NsReader<R>,
+    reader: NsReader<EventBudget<R>>,
     buf: Vec<u8>,
     wp_ns: Option<Vec<u8>>,
     excerpt_ns: Option<Vec<u8>>,
     /// Elements open above the current one.
     path: Vec<(Ns, String)>,
     text: String,
+    /// Part of the current text was left out of `text`.
+    text_cut: bool,
     item: Option<Item>,
     category: Option<Category>,
     author: Option<Author>,
@@ -120,12 +173,13 @@ pub struct WxrReader<R: BufRead> {
 impl<R: BufRead> WxrReader<R> {
     pub fn new(source: R) -> Self {
         Self {
-            reader: NsReader::from_reader(source),
+            reader: NsReader::from_reader(EventBudget { inner: source, used: 0 }),
             buf: Vec::new(),
             wp_ns: None,
             excerpt_ns: None,
             path: Vec::new(),
             text: String::new(),
+            text_cut: false,
             item: None,
             category: None,
             author: None,
@@ -169,51 +223,73 @@ impl<R: BufRead> WxrReader<R> {
     /// The next record, `None` at the end of the document.
     pub fn next_record(&mut self) -> Result<Option<Record>, WxrError> {
         loop {
-            self.buf.clear();
-            let (ns, event) = match self.reader.read_resolved_event_into(&mut self.buf) {
-                Ok((resolved, event)) => {
-                    (Self::ns(self.wp_ns.as_deref(), self.excerpt_ns.as_deref(), &resolved), event.into_owned())
+            // The event borrows the buffer, which goes back when it is done.
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            self.reader.get_mut().used = 0;
+            let started = self.reader.buffer_position();
+            let (wp_ns, excerpt_ns) = (self.wp_ns.as_deref(), self.excerpt_ns.as_deref());
+            let read = self
+                .reader
+                .read_resolved_event_into(&mut buf)
+                .map(|(resolved, event)| (Self::ns(wp_ns, excerpt_ns, &resolved), event));
+            let (ns, event) = match read {
+                Ok(read) => read,
+                Err(_) if self.reader.get_mut().exhausted() => {
+                    return Err(WxrError::TooLong { offset: started });
                 }
                 Err(error) => return Err(self.error(error)),
             };
+            let record = self.take(ns, event);
+            self.buf = buf;
+            if let Some(record) = record? {
+                return Ok(record);
+            }
+        }
+    }
+
+    /// Takes in one event: `Some` when it ends a record (`Some(None)` at the
+    /// end of the document), `None` to read on.
+    fn take(&mut self, ns: Ns, event: Event<'_>) -> Result<Option<Option<Record>>, WxrError> {
+        {
             match event {
                 Event::Start(start) => {
                     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                     self.open(ns, &name, &start)?;
                     self.path.push((ns, name));
-                    self.text.clear();
+                    self.clear_text();
                 }
                 Event::Empty(start) => {
                     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                     self.open(ns, &name, &start)?;
-                    self.text.clear();
+                    self.clear_text();
                     if let Some(record) = self.close(ns, &name)? {
-                        return Ok(Some(record));
+                        return Ok(Some(Some(record)));
                     }
                 }
                 Event::End(_) => {
                     let (ns, name) =
                         self.path.pop().ok_or_else(|| self.error("a closing tag without its opening tag"))?;
                     if let Some(record) = self.close(ns, &name)? {
-                        return Ok(Some(record));
+                        return Ok(Some(Some(record)));
                     }
-                    self.text.clear();
+                    self.clear_text();
                 }
                 Event::Text(text) => {
                     let text = text.decode().map_err(|e| self.error(e))?;
-                    self.text.push_str(&text);
+                    self.push_text(&text);
                 }
                 Event::CData(data) => {
                     let data = data.decode().map_err(|e| self.error(e))?;
-                    self.text.push_str(&data);
+                    self.push_text(&data);
                 }
                 Event::GeneralRef(reference) => {
                     if let Ok(Some(c)) = reference.resolve_char_ref() {
-                        self.text.push(c);
+                        self.push_text(c.encode_utf8(&mut [0; 4]));
                     } else {
                         let name = reference.decode().map_err(|e| self.error(e))?;
                         match quick_xml::escape::resolve_predefined_entity(&name) {
-                            Some(resolved) => self.text.push_str(resolved),
+                            Some(resolved) => self.push_text(resolved),
                             None => return Err(self.error(format!("unknown entity &{name};"))),
                         }
                     }
@@ -225,11 +301,25 @@ impl<R: BufRead> WxrReader<R> {
                     if !self.saw_rss {
                         return Err(WxrError::NotWxr("there is no <rss> element".into()));
                     }
-                    return Ok(None);
+                    return Ok(Some(None));
                 }
                 Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
             }
         }
+        Ok(None)
+    }
+
+    fn push_text(&mut self, text: &str) {
+        if self.text.len() + text.len() > MAX_FIELD_BYTES {
+            self.text_cut = true;
+        } else {
+            self.text.push_str(text);
+        }
+    }
+
+    fn clear_text(&mut self) {
+        self.text.clear();
+        self.text_cut = false;
     }
 
     fn open(&mut self, ns: Ns, name: &str, start: &BytesStart<'_>) -> Result<(), WxrError> {
@@ -296,6 +386,11 @@ impl<R: BufRead> WxrReader<R> {
 
     fn close(&mut self, ns: Ns, name: &str) -> Result<Option<Record>, WxrError> {
         let text = std::mem::take(&mut self.text);
+        if std::mem::take(&mut self.text_cut)
+            && let Some(item) = &mut self.item
+        {
+            item.oversized = true;
+        }
         let depth = self.path.len();
         if depth == 2 && ns == Ns::Wp && name == "wxr_version" {
             let version = text.trim();

@@ -33,3 +33,4 @@ mod sqlite;
 mod users;
 mod votes;
 mod wordpress;
+mod wordpress_safety;

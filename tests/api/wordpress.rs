@@ -11,11 +11,11 @@ use serde_json::Value;
 
 use crate::helpers::{JWT_SECRET, PASSWORD, TestApp, spawn_app};
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress/site.xml")
 }
 
-fn import(app: &TestApp, file: &Path, flags: &[&str]) -> Output {
+pub(crate) fn import(app: &TestApp, file: &Path, flags: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_newsroom"))
         .arg("import-wordpress")
         .arg(file)
@@ -28,12 +28,12 @@ fn import(app: &TestApp, file: &Path, flags: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn counts(app: &TestApp) -> (i64, i64, i64) {
+pub(crate) fn counts(app: &TestApp) -> (i64, i64, i64) {
     let mut conn = app.db();
     (
         articles::table.count().get_result(&mut conn).unwrap(),
@@ -55,11 +55,11 @@ fn status(app: &TestApp, slug: &str) -> String {
     articles::table.filter(articles::slug.eq(slug)).select(articles::status).first(&mut app.db()).unwrap()
 }
 
-fn page_count(app: &TestApp) -> i64 {
+pub(crate) fn page_count(app: &TestApp) -> i64 {
     pages::table.count().get_result(&mut app.db()).unwrap()
 }
 
-fn with_file(app: &TestApp, name: &str, text: &str) -> PathBuf {
+pub(crate) fn with_file(app: &TestApp, name: &str, text: &str) -> PathBuf {
     let path = app.dir.path().join(name);
     std::fs::write(&path, text).unwrap();
     path
