@@ -82,24 +82,24 @@ fn hash_bytes(password: &[u8]) -> Result<String, argon2::password_hash::Error> {
 }
 
 /// Whether `password` hashes to `stored` under the algorithm, version and
-/// parameters `stored` records; output compared in constant time.
-fn matches(password: &[u8], stored: &str) -> bool {
-    let Ok(hash) = PasswordHash::new(stored) else { return false };
-    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else { return false };
-    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(hash.algorithm.as_str()), Params::try_from(&hash)) else {
-        return false;
-    };
+/// parameters `stored` records; output compared in constant time. `None`
+/// when `stored` is no Argon2 hash (an account made without a password):
+/// nothing was computed.
+fn matches(password: &[u8], stored: &str) -> Option<bool> {
+    let hash = PasswordHash::new(stored).ok()?;
+    let (salt, expected) = (hash.salt.as_ref()?, hash.hash.as_ref()?);
+    let algorithm = Algorithm::try_from(hash.algorithm.as_str()).ok()?;
+    let params = Params::try_from(&hash).ok()?;
     let version = match hash.version.map(Version::try_from) {
         None => Version::default(),
-        Some(Ok(version)) => version,
-        Some(Err(_)) => return false,
+        Some(version) => version.ok()?,
     };
     let hasher = Argon2::new(algorithm, version, params.clone());
     let mut computed = vec![0u8; expected.len()];
     let computed_ok = with_working_memory(&params, |blocks| {
         hasher.hash_password_into_with_memory(password, salt, &mut computed, blocks)
     });
-    computed_ok.is_ok() && Output::new(&computed).is_ok_and(|output| output == *expected)
+    Some(computed_ok.is_ok() && Output::new(&computed).is_ok_and(|output| output == *expected))
 }
 
 /// A password that satisfies the policy. Its text never reaches `Debug`.
@@ -156,21 +156,20 @@ pub fn hash_now(password: &Password) -> Result<String, argon2::password_hash::Er
     hash_bytes(password.0.expose_secret().as_bytes())
 }
 
-/// True when `candidate` matches `stored`; with no stored hash, burns the same
-/// time against a dummy hash and answers false.
+/// True when `candidate` matches `stored`. With no account, or an account
+/// whose stored value is no hash (one made without a password), it burns the
+/// same time against a dummy hash and answers false, so that the answer's
+/// time tells nothing of which it was.
 pub async fn verify(candidate: SecretString, stored: Option<String>) -> Result<bool, ApiError> {
     let _turn = hashing_turn().await?;
     let matched = actix_web::web::block(move || {
         let candidate = candidate.expose_secret().as_bytes();
-        match stored {
-            Some(hash) => matches(candidate, &hash),
-            None => {
-                if let Some(dummy) = DUMMY_HASH.as_deref() {
-                    matches(candidate, dummy);
-                }
-                false
+        stored.and_then(|hash| matches(candidate, &hash)).unwrap_or_else(|| {
+            if let Some(dummy) = DUMMY_HASH.as_deref() {
+                matches(candidate, dummy);
             }
-        }
+            false
+        })
     })
     .await?;
     Ok(matched)
@@ -222,9 +221,9 @@ mod tests {
     fn hashes_verify_with_the_password_and_only_with_it() {
         let stored = hash_bytes("correct horse battery".as_bytes()).unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{stored}");
-        assert!(matches("correct horse battery".as_bytes(), &stored));
-        assert!(!matches("correct horse batterz".as_bytes(), &stored));
-        assert!(!matches("correct horse battery".as_bytes(), "not a hash"));
+        assert_eq!(matches("correct horse battery".as_bytes(), &stored), Some(true));
+        assert_eq!(matches("correct horse batterz".as_bytes(), &stored), Some(false));
+        assert_eq!(matches("correct horse battery".as_bytes(), "!imported-from-wordpress"), None);
         assert_ne!(stored, hash_bytes("correct horse battery".as_bytes()).unwrap(), "salted");
     }
 
@@ -237,7 +236,7 @@ mod tests {
                 .collect();
             workers.into_iter().map(|worker| worker.join().unwrap()).collect()
         });
-        assert_eq!(results, vec![(true, false); 4]);
+        assert_eq!(results, vec![(Some(true), Some(false)); 4]);
     }
 
     #[test]
@@ -246,8 +245,8 @@ mod tests {
         let password = "كلمة سر طويلة جدا".as_bytes();
         // Argon2's defaults (m=19 MiB, t=2) need more memory than is kept for reuse.
         let theirs = Argon2::default().hash_password(password).unwrap().to_string();
-        assert!(matches(password, &theirs));
-        assert!(!matches(b"another password", &theirs));
+        assert_eq!(matches(password, &theirs), Some(true));
+        assert_eq!(matches(b"another password", &theirs), Some(false));
         let ours = hash_bytes(password).unwrap();
         assert!(Argon2::default().verify_password(password, &PasswordHash::new(&ours).unwrap()).is_ok());
     }

@@ -119,6 +119,38 @@ async fn login_answers_the_same_for_unknown_email_and_wrong_password() {
     }
 }
 
+/// The fastest of `tries` logins, which is what an attacker timing many of
+/// them would see.
+async fn fastest_login(app: &TestApp, email: &str, tries: usize) -> std::time::Duration {
+    let mut fastest = std::time::Duration::MAX;
+    for _ in 0..tries {
+        let started = std::time::Instant::now();
+        assert_eq!(app.login(email, "not the password at all").await.status(), StatusCode::UNAUTHORIZED);
+        fastest = fastest.min(started.elapsed());
+    }
+    fastest
+}
+
+#[tokio::test]
+async fn a_login_to_an_account_without_a_password_costs_a_hash_like_any_other() {
+    let app = spawn_app().await;
+    let with_password = app.register_user().await;
+    let without = app.register_user().await;
+    // As `import-wordpress` makes its authors: no hash any password matches.
+    diesel::update(users::table.filter(users::email.eq(&without.email)))
+        .set(users::password_hash.eq("!imported-from-wordpress"))
+        .execute(&mut app.db())
+        .unwrap();
+
+    let wrong_password = fastest_login(&app, &with_password.email, 4).await;
+    let no_password = fastest_login(&app, &without.email, 4).await;
+
+    assert!(
+        no_password * 2 > wrong_password,
+        "an account without a password answers in {no_password:?}, a wrong password in {wrong_password:?}"
+    );
+}
+
 #[tokio::test]
 async fn login_matches_email_case_insensitively() {
     let app = spawn_app().await;
