@@ -400,7 +400,7 @@ pub async fn list_user_collections(
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
     let rows = store::run(&state.pool, move |conn| {
-        if !crate::users::db::is_enabled(conn, owner)? {
+        if crate::users::db::find_enabled(conn, owner)?.is_none() {
             return Err(ApiError::NotFound);
         }
         db::list(conn, owner, true, before, limit.probe()).map_err(ApiError::from)

@@ -326,7 +326,7 @@ async fn serve(
                 (format!("{site}: {slug}"), public_url(&config, &format!("/tags/{slug}")))
             }
             FeedScope::Author(id) => {
-                let author = users_db::find_optional(conn, *id)?.ok_or(ApiError::NotFound)?;
+                let author = users_db::find_enabled(conn, *id)?.ok_or(ApiError::NotFound)?;
                 query.author_id = Some(*id);
                 (format!("{site}: {}", author.display_name), public_url(&config, &format!("/authors/{id}")))
             }

@@ -9,6 +9,7 @@ use super::db::{self, AdminChangeOutcome, AdminChanges, UserFilter, UserRow};
 use super::fields::Role;
 use super::routes::{Account, db_user};
 use crate::auth::extract::AuthUser;
+use crate::cluster::Change;
 use crate::error::{ApiError, Problem};
 use crate::http::{self, JsonBody};
 use crate::pagination::{self, Limit, Page};
@@ -160,6 +161,7 @@ pub async fn update_user(
     user.require(Role::Admin)?;
     let (id, body) = (id.into_inner(), body.into_inner());
     let changes = AdminChanges { role: body.role, disabled: body.disabled };
+    let enabling_or_disabling = changes.disabled.is_some();
     let if_match = http::if_match(&request)?;
     let updated = store::write(&state.pool, move |conn| {
         let current = db::find(conn, id)?;
@@ -175,5 +177,9 @@ pub async fn update_user(
     .await?;
     // A new role or a disabled account applies to tokens already issued.
     state.sessions_ended(id);
+    if enabling_or_disabling {
+        // A disabled account's author feed leaves what is served with it.
+        state.changed(Change::Everything);
+    }
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &AdminUser::from(updated))
 }

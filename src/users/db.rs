@@ -80,10 +80,11 @@ pub fn find_optional(conn: &mut Conn, id: i32) -> QueryResult<Option<UserRow>> {
     find(conn, id).optional()
 }
 
-/// True when `id` is an account that is not disabled: whose public things show.
+/// The account `id` if it is not disabled: one whose public things (profile,
+/// author feed, public collections) show.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn is_enabled(conn: &mut Conn, id: i32) -> QueryResult<bool> {
-    Ok(find_optional(conn, id)?.is_some_and(|user| !user.disabled))
+pub fn find_enabled(conn: &mut Conn, id: i32) -> QueryResult<Option<UserRow>> {
+    Ok(find_optional(conn, id)?.filter(|user| !user.disabled))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -309,7 +309,7 @@ pub async fn delete_me(
 )]
 #[get("/{id}")]
 pub async fn get_user(id: web::Path<i32>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    // A disabled account's profile is gone, like its other public things.
-    let row = db_user(&state, id.into_inner()).await?.filter(|row| !row.disabled).ok_or(ApiError::NotFound)?;
+    let id = id.into_inner();
+    let row = store::run(&state.pool, move |conn| db::find_enabled(conn, id)).await?.ok_or(ApiError::NotFound)?;
     Ok(http::public(HttpResponse::Ok()).json(PublicProfile::from(row)))
 }

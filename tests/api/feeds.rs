@@ -168,6 +168,26 @@ async fn category_tag_and_author_feeds_hold_their_articles() {
 }
 
 #[tokio::test]
+async fn a_disabled_author_s_feed_is_gone_like_their_profile() {
+    let Site { app, editor, .. } = site().await;
+    let admin = app.user_with_role("admin").await;
+    let feed_path = format!("/feeds/authors/{}/rss.xml", editor.id);
+    assert_eq!(fetch(&app, &feed_path).await.status(), StatusCode::OK, "read once, so that it is cached");
+
+    let disable = json!({"disabled": true});
+    let path = format!("/api/v1/admin/users/{}", editor.id);
+    assert_eq!(app.send_json(Method::PATCH, &path, admin.token(), &disable).await.status(), StatusCode::OK);
+
+    for path in [feed_path.as_str(), &format!("/feeds/authors/{}/feed.json", editor.id)] {
+        let response = app.get(path, None).await;
+        let problem = assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+        assert!(!problem.to_string().contains("Staff"), "the display name is not shown: {problem}");
+    }
+    assert_problem(app.get(&format!("/api/v1/users/{}", editor.id), None).await, StatusCode::NOT_FOUND, "not_found")
+        .await;
+}
+
+#[tokio::test]
 async fn feeds_answer_304_and_follow_writes() {
     let Site { app, editor, .. } = site().await;
     let first = fetch(&app, "/feeds/rss.xml").await;
