@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn concurrent_verifications_each_get_working_memory() {
         let stored = hash_bytes(b"shared secret phrase").unwrap();
-        let results: Vec<(bool, bool)> = std::thread::scope(|scope| {
+        let results: Vec<(Option<bool>, Option<bool>)> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..4)
                 .map(|_| scope.spawn(|| (matches(b"shared secret phrase", &stored), matches(b"wrong phrase", &stored))))
                 .collect();
