@@ -129,6 +129,36 @@ fn tables() -> Vec<(&'static str, CopyFn)> {
     ]
 }
 
+/// Tables newsroom's migrations make that are not copied: the search index,
+/// whose form differs by backend (with FTS5's own `articles_fts_*` tables),
+/// and the record of applied migrations.
+const UNCOPIED: [&str; 3] = ["__diesel_schema_migrations", "articles_fts", "articles_search"];
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The tables and views of the target's schema that newsroom does not make:
+/// another application's, which a copy must not write beside.
+fn foreign_tables(conn: &mut Conn, copied: &[(&'static str, CopyFn)]) -> QueryResult<Vec<String>> {
+    let listing = match conn {
+        Conn::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'articles\\_fts\\_%' ESCAPE '\\'"
+        }
+        Conn::Postgres(_) => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+    };
+    let names: Vec<TableName> = diesel::sql_query(listing).load(conn)?;
+    let ours = |name: &str| UNCOPIED.contains(&name) || copied.iter().any(|(table, _)| *table == name);
+    let mut foreign: Vec<String> = names.into_iter().map(|table| table.name).filter(|name| !ours(name)).collect();
+    foreign.sort();
+    Ok(foreign)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -152,10 +182,18 @@ pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> Cli
     }
     let source = store::connect(from, 1)?;
     let target = store::connect(to, 1)?;
+    let tables = tables();
+    let foreign = foreign_tables(&mut *target.get()?, &tables)?;
+    if !foreign.is_empty() {
+        return Err(format!(
+            "the target database holds tables newsroom does not make ({}); copy into an empty database",
+            foreign.join(", ")
+        )
+        .into());
+    }
     store::migrate(&source)?;
     store::migrate(&target)?;
     let (mut from, mut to) = (source.get()?, target.get()?);
-    let tables = tables();
     for (name, _) in &tables {
         let rows = count_rows(&mut to, name)?;
         if rows > 0 {

@@ -4,6 +4,9 @@
 
 use std::process::Output;
 
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -201,4 +204,57 @@ async fn a_target_that_holds_anything_is_refused_untouched() {
     assert_eq!(mistyped.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&mistyped.stderr).contains("there is no SQLite database at"));
     assert!(!missing.exists(), "no file is created");
+}
+
+#[tokio::test]
+async fn a_target_holding_another_application_s_tables_is_refused_untouched() {
+    let dir = TempDir::new().unwrap();
+    let sqlite = dir.path().join("site.db").display().to_string();
+    let source = spawn_app_with(&[("--database-url", &sqlite)]).await;
+    source.register_user().await;
+    let site = Site::new();
+    let mut target = diesel::PgConnection::establish(site.database.url()).unwrap();
+    target.batch_execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)").unwrap();
+
+    let refused = copy(&site, &sqlite, site.database.url());
+
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("holds tables newsroom does not make (invoices)"), "{stderr}");
+    let tables: Vec<String> = diesel::sql_query(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .load::<Name>(&mut target)
+    .unwrap()
+    .into_iter()
+    .map(|table| table.name)
+    .collect();
+    assert_eq!(tables, ["invoices"], "nothing was written beside it");
+
+    let back = dir.path().join("other-app.db").display().to_string();
+    let mut other_sqlite = diesel::SqliteConnection::establish(&back).unwrap();
+    other_sqlite.batch_execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)").unwrap();
+    let refused = copy(&site, &sqlite, &back);
+    assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("(invoices)"));
+}
+
+#[tokio::test]
+async fn a_target_newsroom_migrated_but_left_empty_is_taken() {
+    let dir = TempDir::new().unwrap();
+    let sqlite = dir.path().join("site.db").display().to_string();
+    let source = spawn_app_with(&[("--database-url", &sqlite)]).await;
+    source.register_user().await;
+    let site = Site::new();
+    assert!(site.newsroom().arg("migrate").output().unwrap().status.success());
+
+    let copied = copy(&site, &sqlite, site.database.url());
+
+    assert!(copied.status.success(), "{}", String::from_utf8_lossy(&copied.stderr));
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }
