@@ -461,16 +461,35 @@ impl Settings {
 }
 
 /// A database URL as `NEWSROOM_DATABASE_URL` (or `--from`, `--to`, named
-/// `name` in errors) takes it: a `postgres://` URL or a SQLite path.
+/// `name` in errors) takes it: a `postgres://` or `postgresql://` URL, a
+/// `sqlite://` URL or a plain path. Schemes are matched in any case; any
+/// other `scheme://` is refused rather than taken for a path, which would
+/// write the site under a folder named after the URL (password included).
 pub fn database(url: &str, name: &'static str) -> Result<Database, ConfigError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let parsed = Url::parse(url).map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
-        if parsed.host().is_none() && !parsed.query().is_some_and(|query| query.contains("host=")) {
-            return Err(ConfigError::new(name, "a PostgreSQL URL needs a host"));
+    let scheme = url
+        .split_once("://")
+        .filter(|(scheme, _)| scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
+    let path = match scheme {
+        Some((scheme, rest)) if ["postgres", "postgresql"].iter().any(|known| scheme.eq_ignore_ascii_case(known)) => {
+            // libpq reads the scheme in lower case only.
+            let url = format!("{}://{rest}", scheme.to_ascii_lowercase());
+            let parsed = Url::parse(&url).map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+            if parsed.host().is_none() && !parsed.query().is_some_and(|query| query.contains("host=")) {
+                return Err(ConfigError::new(name, "a PostgreSQL URL needs a host"));
+            }
+            return Ok(Database::Postgres(SecretString::from(url)));
         }
-        return Ok(Database::Postgres(SecretString::from(url.to_owned())));
-    }
-    let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("sqlite") => rest,
+        Some((scheme, _)) => {
+            return Err(ConfigError::new(
+                name,
+                format!(
+                    "{scheme}:// is not a database newsroom uses: give a postgres:// URL, a sqlite:// URL or a file path"
+                ),
+            ));
+        }
+        None => url,
+    };
     if path.is_empty() || path.contains('\0') {
         return Err(ConfigError::new(name, "must be a file path or a postgres:// URL"));
     }
@@ -535,6 +554,14 @@ mod tests {
         assert!(database("postgresql://user:pw@db.example:5432/news", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
         assert!(!database("data/newsroom.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
         assert!(!database("sqlite://data/newsroom.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(database("Postgres://localhost/newsroom", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(database("POSTGRESQL://localhost/newsroom", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(!database("SQLite://data/newsroom.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        assert!(!database("data/with://in/it.db", "NEWSROOM_DATABASE_URL").unwrap().is_postgres());
+        for other in ["postgress://user:pw@db/news", "mysql://user:pw@db/news", "HTTP://x"] {
+            let err = database(other, "NEWSROOM_DATABASE_URL").unwrap_err().to_string();
+            assert!(err.contains("is not a database newsroom uses") && !err.contains("pw@"), "{err}");
+        }
         let err = database("postgres:///newsroom", "NEWSROOM_DATABASE_URL").unwrap_err();
         assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"), "{err}");
         assert!(database("", "NEWSROOM_DATABASE_URL").is_err());

@@ -11,7 +11,7 @@ use crate::helpers::{JWT_SECRET, TestDatabase};
 /// this order so that a PostgreSQL database is dropped before the folder.
 pub struct Site {
     pub database: TestDatabase,
-    dir: TempDir,
+    pub dir: TempDir,
 }
 
 impl Site {
@@ -92,6 +92,8 @@ fn bad_configuration_exits_2_naming_the_variable() {
         ("NEWSROOM_JWT_SECRET", "too-short"),
         ("NEWSROOM_PUBLIC_URL", "not a url"),
         ("NEWSROOM_DATABASE_URL", "postgres:///no-host"),
+        ("NEWSROOM_DATABASE_URL", "postgress://user:secret@db.example/news"),
+        ("NEWSROOM_DATABASE_URL", "mysql://user:secret@db.example/news"),
         ("NEWSROOM_BIND", "localhost"),
         ("NEWSROOM_ACCESS_TOKEN_TTL", "soon"),
         ("NEWSROOM_CORS_ORIGINS", "not an origin"),
@@ -102,7 +104,30 @@ fn bad_configuration_exits_2_naming_the_variable() {
         assert_eq!(output.status.code(), Some(2), "{variable}={value}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(variable), "{variable} named in: {stderr}");
+        assert!(!stderr.contains("secret@"), "no password in: {stderr}");
     }
+    let folders: Vec<_> = std::fs::read_dir(site.dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    assert!(
+        !folders
+            .iter()
+            .any(|name| name.to_string_lossy().contains("postgress") || name.to_string_lossy().contains("mysql")),
+        "no folder named after a URL: {folders:?}"
+    );
+}
+
+#[test]
+fn a_scheme_in_capitals_is_still_postgresql() {
+    let site = Site::new();
+    let url = site.database.url();
+    let Some(rest) = url.strip_prefix("postgres://") else {
+        return;
+    };
+
+    let output =
+        site.newsroom().arg("migrate").env("NEWSROOM_DATABASE_URL", format!("Postgres://{rest}")).output().unwrap();
+
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("applied "));
 }
 
 #[test]
