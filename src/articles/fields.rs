@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use super::{markdown, slug};
 use crate::error::FieldError;
 use crate::text;
+use crate::time;
 
 /// Longest Markdown body, in characters.
 pub const MAX_BODY_CHARS: usize = 200_000;
@@ -66,7 +67,9 @@ pub fn cover_image_url(raw: &str) -> Result<String, FieldError> {
     Ok(url.to_string())
 }
 
-/// A client's timestamp as stored: UTC, whole seconds.
-pub fn timestamp(at: DateTime<Utc>) -> NaiveDateTime {
-    at.naive_utc().trunc_subsecs(0)
+/// A client's publication time as stored: UTC, whole seconds, in years
+/// 1 through 9999.
+pub fn published_at(at: DateTime<Utc>) -> Result<NaiveDateTime, FieldError> {
+    let at = at.naive_utc().trunc_subsecs(0);
+    if time::storable(at) { Ok(at) } else { Err(FieldError::new("published_at", "must be in years 1 to 9999")) }
 }

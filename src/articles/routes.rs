@@ -197,13 +197,14 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Author)?;
     let input = body.into_inner();
-    let (title, body, excerpt, slug, tags, cover_image_url) = (
+    let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
         fields::title(&input.title),
         fields::body(&input.body),
         input.excerpt.as_deref().map(fields::excerpt).transpose().map(Option::flatten),
         input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
         input.tags.as_deref().map(fields::tags).transpose(),
         input.cover_image_url.as_deref().map(fields::cover_image_url).transpose(),
+        input.published_at.map(fields::published_at).transpose(),
     )
         .all_valid()?;
     let draft = Draft {
@@ -214,7 +215,7 @@ pub async fn create_article(
         category: input.category,
         tags: tags.unwrap_or_default(),
         status: input.status.unwrap_or(ArticleStatus::Draft),
-        published_at: input.published_at.map(fields::timestamp),
+        published_at,
         cover_image_url,
         author_id: Some(user.id),
     };
@@ -262,13 +263,14 @@ pub async fn update_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (article, input, if_match) = (article.into_inner(), body.into_inner(), http::if_match(&request)?);
-    let (title, body, excerpt, slug, tags, cover_image_url) = (
+    let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
         input.title.as_deref().map(fields::title).transpose(),
         input.body.as_deref().map(fields::body).transpose(),
         input.excerpt.try_map(|raw| fields::excerpt(&raw)).map(|excerpt| excerpt.map(Option::flatten)),
         input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
         input.tags.as_deref().map(fields::tags).transpose(),
         input.cover_image_url.try_map(|raw| fields::cover_image_url(&raw)),
+        input.published_at.try_map(fields::published_at),
     )
         .all_valid()?;
     let text = match body {
@@ -288,7 +290,7 @@ pub async fn update_article(
         category: input.category.into_change(),
         tags,
         status: input.status,
-        published_at: input.published_at.into_change().map(|at| at.map(fields::timestamp)),
+        published_at,
         cover_image_url,
     };
     let updated = store::write(&state.pool, move |conn| {

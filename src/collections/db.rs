@@ -230,6 +230,7 @@ pub fn remove_article(conn: &mut Conn, collection_id: i32, article_id: i32) -> Q
 /// Keyset position in a collection: newest additions first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemCursor {
+    #[serde(deserialize_with = "time::deserialize_storable")]
     pub added_at: NaiveDateTime,
     pub article_id: i32,
 }

@@ -457,6 +457,47 @@ async fn lists_reject_bad_limits_and_cursors() {
     assert_eq!(empty_cursor, first, "an empty cursor is the first page");
 }
 
+fn forged_cursor(json: &Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+}
+
+#[tokio::test]
+async fn forged_cursors_and_dates_outside_the_storable_years_are_refused() {
+    let Newsroom { app, author, reader, .. } = newsroom().await;
+    let article = app.publish(&author, "One", json!({})).await;
+    let collection: Value = app
+        .send_json(Method::POST, "/api/v1/collections", reader.token(), &json!({"name": "Saved"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = format!("/api/v1/collections/{}/articles", collection["id"]);
+    let saved = app.request(Method::PUT, &format!("{items}/{}", article["id"]), reader.token()).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::CREATED);
+
+    for at in ["-262143-01-01T00:00:00", "+262142-12-31T23:59:59", "0000-01-01T00:00:00", "10000-01-01T00:00:00"] {
+        let list = forged_cursor(&json!({"k": "p", "at": at, "id": 1}));
+        let response = app.get(&format!("/api/v1/articles?limit=1&cursor={list}"), None).await;
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+        let item = forged_cursor(&json!({"added_at": at, "article_id": 1}));
+        let response = app.get(&format!("{items}?cursor={item}"), reader.token()).await;
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    }
+    let in_range = forged_cursor(&json!({"k": "p", "at": "9999-12-31T23:59:59", "id": 1}));
+    assert_eq!(app.get(&format!("/api/v1/articles?cursor={in_range}"), None).await.status(), StatusCode::OK);
+
+    for at in ["+10000-01-01T00:00:00Z", "0000-06-01T00:00:00Z"] {
+        let body = json!({"title": "Far away", "body": "x", "published_at": at});
+        let response = app.send_json(Method::POST, "/api/v1/articles", author.token(), &body).await;
+        let status = response.status();
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST, "{at}: {status}");
+        let response =
+            app.send_json(Method::PATCH, &path_of(&article), author.token(), &json!({"published_at": at})).await;
+        assert!(response.status().is_client_error(), "{at}: {}", response.status());
+    }
+}
+
 #[tokio::test]
 async fn lists_filter_by_category_with_descendants_tag_and_author() {
     let Newsroom { app, author, other_author, editor, .. } = newsroom().await;

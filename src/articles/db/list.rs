@@ -29,7 +29,11 @@ pub enum Sort {
 #[serde(tag = "k")]
 pub enum Cursor {
     #[serde(rename = "p")]
-    Published { at: Option<NaiveDateTime>, id: i32 },
+    Published {
+        #[serde(deserialize_with = "time::deserialize_storable_option")]
+        at: Option<NaiveDateTime>,
+        id: i32,
+    },
     #[serde(rename = "s")]
     Score { score: i32, id: i32 },
     #[serde(rename = "h")]
