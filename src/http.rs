@@ -280,6 +280,17 @@ pub fn check_if_match(if_match: Option<&str>, current: &impl serde::Serialize) -
     if listed_tags(value).any(|tag| tag == "*" || tag == etag) { Ok(()) } else { Err(ApiError::PreconditionFailed) }
 }
 
+/// 412 unless `If-Match` is absent, or is `*` and the target exists: for a
+/// resource that has no representation of its own to tag (a saved article
+/// in a collection, a password), no other entity tag can be current
+/// (RFC 9110 §13.1.1).
+pub fn check_if_match_untagged(if_match: Option<&str>, exists: bool) -> Result<(), ApiError> {
+    match if_match {
+        Some(value) if !(exists && listed_tags(value).any(|tag| tag == "*")) => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
 /// A JSON object request body. Unlike `web::Json`, it refuses arrays for
 /// struct bodies (serde would read `[..]` as the fields in order), and every
 /// failure is in the problem+json envelope: 415 for another content type,

@@ -140,25 +140,35 @@ fn named_article(conn: &mut Conn, article: &ArticleRef) -> diesel::QueryResult<O
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
+    params(
+        ("id" = i32, Path, description = "Collection id"),
+        ("article" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "`*`: only if the article is in the collection already"),
+    ),
     responses(
         (status = 200, description = "Already in the collection", body = CollectionResponse),
         (status = 201, description = "Added", body = CollectionResponse),
         (status = 403, response = crate::error::responses::Forbidden),
         (status = 404, response = crate::error::responses::NotFound),
         (status = 409, description = "The collection is full (code `limit_reached`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[put("/{id}/articles/{article}")]
 pub async fn add_collection_article(
     user: AuthUser,
     path: web::Path<(i32, ArticleRef)>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let ((id, article), limits) = (path.into_inner(), Limits::of(&state));
+    let ((id, article), limits, if_match) = (path.into_inner(), Limits::of(&state), http::if_match(&request)?);
     let (added, collection) = store::write(&state.pool, move |conn| {
         let (collection, _) = owned(conn, id, &user)?;
         let row = articles_db::resolve_public(conn, &article)?.ok_or(ApiError::NotFound)?;
+        if if_match.is_some() {
+            let saved = !db::containing(conn, &[collection.id], row.id)?.is_empty();
+            http::check_if_match_untagged(if_match.as_deref(), saved)?;
+        }
         let added =
             db::add_article(conn, &collection, &row, limits.articles)?.map_err(|refused| limits.refusal(refused))?;
         Ok::<_, ApiError>((added, reload(conn, id)?))
@@ -174,20 +184,26 @@ pub async fn add_collection_article(
 #[utoipa::path(
     tag = "collections",
     security(("bearer" = [])),
-    params(("id" = i32, Path, description = "Collection id"), ("article" = String, Path, description = "Article id or slug")),
+    params(
+        ("id" = i32, Path, description = "Collection id"),
+        ("article" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "`*`: only if the article is in the collection"),
+    ),
     responses(
         (status = 204, description = "Not in the collection any more"),
         (status = 403, response = crate::error::responses::Forbidden),
         (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
     ),
 )]
 #[delete("/{id}/articles/{article}")]
 pub async fn remove_collection_article(
     user: AuthUser,
     path: web::Path<(i32, String)>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, segment) = path.into_inner();
+    let ((id, segment), if_match) = (path.into_inner(), http::if_match(&request)?);
     store::write(&state.pool, move |conn| {
         let (collection, _) = owned(conn, id, &user)?;
         // Digits past any id name nothing, which is not there: done.
@@ -195,6 +211,13 @@ pub async fn remove_collection_article(
             Some(article) => named_article(conn, &article)?,
             None => None,
         };
+        if if_match.is_some() {
+            let saved = match named {
+                Some(article_id) => !db::containing(conn, &[collection.id], article_id)?.is_empty(),
+                None => false,
+            };
+            http::check_if_match_untagged(if_match.as_deref(), saved)?;
+        }
         if let Some(article_id) = named {
             db::remove_article(conn, collection.id, article_id)?;
         }

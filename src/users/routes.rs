@@ -202,10 +202,12 @@ pub async fn update_me(
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
+    params(("If-Match" = Option<String>, Header, description = "Only `*` can match: a password has no entity tag")),
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Password changed; other sessions revoked"),
         (status = 403, description = "`current_password` is wrong (code `invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
         (status = 422, response = crate::error::responses::ValidationFailed),
         (status = 429, response = crate::error::responses::TooManyRequests),
     ),
@@ -214,8 +216,10 @@ pub async fn update_me(
 pub async fn change_password(
     user: AuthUser,
     body: JsonBody<ChangePasswordRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    http::check_if_match_untagged(http::if_match(&request)?.as_deref(), true)?;
     let body = body.into_inner();
     let row = load_account(&state, user.id).await?;
     let new_password =

@@ -1,6 +1,6 @@
 //! The vote endpoints, below each article.
 
-use actix_web::{HttpResponse, delete, get, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -26,22 +26,34 @@ async fn change_vote(
     user: AuthUser,
     article: &str,
     vote: Option<VoteValue>,
+    request: &HttpRequest,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleRef::parse(article).ok_or(ApiError::NotFound)?;
+    let if_match = http::if_match(request)?;
     if let Some(limit) = &state.limits.votes {
         limit.hit(user.id)?;
     }
-    let cast = match &state.vote_writer {
-        Some(writer) => writer.cast(user.id, article, vote).await?,
-        None => store::write(&state.pool, move |conn| db::cast(conn, user.id, &article, vote)).await?,
+    let cast = match (&state.vote_writer, if_match) {
+        (Some(writer), None) => writer.cast(user.id, article, vote).await?,
+        // A conditional vote is checked and cast in one transaction of its own.
+        (_, if_match) => {
+            store::write(&state.pool, move |conn| {
+                if if_match.is_some() {
+                    let Some(row) = votable(conn, &article)? else { return Ok(None) };
+                    http::check_if_match(if_match.as_deref(), &db::read(conn, user.id, &row)?)?;
+                }
+                db::cast(conn, user.id, &article, vote).map_err(ApiError::from)
+            })
+            .await?
+        }
     };
     let Cast { article_id, tally } = cast.ok_or(ApiError::NotFound)?;
     state.changed(Change::Vote(article_id));
     if let Some(my_votes) = &state.my_votes {
         my_votes.voted(user.id, article_id, tally.my_vote);
     }
-    Ok(http::private(HttpResponse::Ok()).json(tally))
+    http::json_with_etag(None, http::private(HttpResponse::Ok()), &tally)
 }
 
 /// Leaves or changes the caller's vote on a published article.
@@ -50,11 +62,16 @@ async fn change_vote(
 #[utoipa::path(
     tag = "votes",
     security(("bearer" = [])),
-    params(("article" = String, Path, description = "Article id or slug")),
+    params(
+        ("article" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the tally as last read"),
+    ),
     request_body = VoteRequest,
     responses(
-        (status = 200, description = "The tally after the vote", body = Tally),
+        (status = 200, description = "The tally after the vote", body = Tally,
+            headers(("ETag" = String, description = "Strong entity tag of the tally"))),
         (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
         (status = 422, response = crate::error::responses::ValidationFailed),
         (status = 429, response = crate::error::responses::TooManyRequests),
     ),
@@ -64,10 +81,11 @@ pub async fn put_article_vote(
     user: AuthUser,
     article: web::Path<String>,
     body: JsonBody<VoteRequest>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let value = VoteValue::parse(&body.value)?;
-    change_vote(user, &article, Some(value), &state).await
+    change_vote(user, &article, Some(value), &request, &state).await
 }
 
 /// Withdraws the caller's vote (idempotent).
@@ -77,10 +95,15 @@ pub async fn put_article_vote(
 #[utoipa::path(
     tag = "votes",
     security(("bearer" = [])),
-    params(("article" = String, Path, description = "Article id or slug")),
+    params(
+        ("article" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the tally as last read"),
+    ),
     responses(
-        (status = 200, description = "The tally, with `my_vote: null`", body = Tally),
+        (status = 200, description = "The tally, with `my_vote: null`", body = Tally,
+            headers(("ETag" = String, description = "Strong entity tag of the tally"))),
         (status = 404, response = crate::error::responses::NotFound),
+        (status = 412, response = crate::error::responses::PreconditionFailed),
         (status = 429, response = crate::error::responses::TooManyRequests),
     ),
 )]
@@ -88,9 +111,10 @@ pub async fn put_article_vote(
 pub async fn delete_article_vote(
     user: AuthUser,
     article: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    change_vote(user, &article, None, &state).await
+    change_vote(user, &article, None, &request, &state).await
 }
 
 /// The tally and the caller's vote.
@@ -101,7 +125,9 @@ pub async fn delete_article_vote(
     security(("bearer" = [])),
     params(("article" = String, Path, description = "Article id or slug")),
     responses(
-        (status = 200, description = "The tally", body = Tally),
+        (status = 200, description = "The tally", body = Tally,
+            headers(("ETag" = String, description = "Strong entity tag of the tally, for If-Match on a vote"))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 404, response = crate::error::responses::NotFound),
     ),
 )]
@@ -109,6 +135,7 @@ pub async fn delete_article_vote(
 pub async fn get_article_vote(
     user: AuthUser,
     article: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
@@ -118,5 +145,5 @@ pub async fn get_article_vote(
     })
     .await?
     .ok_or(ApiError::NotFound)?;
-    Ok(http::private(HttpResponse::Ok()).json(tally))
+    http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &tally)
 }

@@ -99,3 +99,56 @@ async fn categories_articles_pages_and_collections_honour_if_match() {
         assert_eq!(app.get(path, editor.token()).await.status(), StatusCode::NOT_FOUND, "{path} is gone");
     }
 }
+
+#[tokio::test]
+async fn votes_honour_if_match_against_the_tally() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let reader = app.register_user().await;
+    let article = app.publish(&editor, "Vote on me", json!({})).await;
+    let path = format!("/api/v1/articles/{}/vote", article["id"]);
+
+    assert_guarded(&app, Method::PUT, &path, &path, &reader, Some(json!({"value": 1}))).await;
+    assert_eq!(app.get_json(&path, reader.token()).await["my_vote"], 1);
+    assert_guarded(&app, Method::DELETE, &path, &path, &reader, None).await;
+    assert_eq!(app.get_json(&path, reader.token()).await["my_vote"], Value::Null);
+}
+
+#[tokio::test]
+async fn collection_items_and_passwords_have_no_tag_but_star() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let reader = app.register_user().await;
+    let article = app.publish(&editor, "Save me", json!({})).await;
+    let collection: Value = app
+        .send_json(Method::POST, "/api/v1/collections", reader.token(), &json!({"name": "Later"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = format!("/api/v1/collections/{}/articles/{}", collection["id"], article["id"]);
+    let listed = format!("/api/v1/collections/{}/articles", collection["id"]);
+    let count = || async { app.get_json(&listed, reader.token()).await["items"].as_array().unwrap().len() };
+
+    for tag in ["\"bogus\"", "*"] {
+        let absent = write(&app, Method::PUT, &item, &reader, tag, None).await;
+        assert_problem(absent, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    }
+    assert_eq!(count().await, 0, "nothing saved");
+    assert_eq!(app.request(Method::PUT, &item, reader.token()).send().await.unwrap().status(), StatusCode::CREATED);
+    let bogus = write(&app, Method::DELETE, &item, &reader, "\"bogus\"", None).await;
+    assert_problem(bogus, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    assert_eq!(count().await, 1, "still saved");
+    assert_eq!(write(&app, Method::PUT, &item, &reader, "*", None).await.status(), StatusCode::OK);
+    assert_eq!(write(&app, Method::DELETE, &item, &reader, "*", None).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(count().await, 0);
+    let gone = write(&app, Method::DELETE, &item, &reader, "*", None).await;
+    assert_problem(gone, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+
+    let change = Some(json!({"current_password": PASSWORD, "new_password": "a new and long passphrase"}));
+    let refused = write(&app, Method::PUT, "/api/v1/users/me/password", &reader, "\"bogus\"", change.clone()).await;
+    assert_problem(refused, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    assert_eq!(app.login(&reader.email, PASSWORD).await.status(), StatusCode::OK, "the password is unchanged");
+    let changed = write(&app, Method::PUT, "/api/v1/users/me/password", &reader, "*", change).await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+}
