@@ -100,7 +100,8 @@ pub struct Settings {
     )]
     pub sitemap_urls_per_file: usize,
 
-    /// SMTP server URL, e.g. `smtps://user:pass@host:465` or `smtp://user:pass@host:587?tls=required`.
+    /// SMTP server URL, e.g. `smtps://user:pass@host:465`, or `smtp://user:pass@host:587` (STARTTLS
+    /// required; `?tls=none` sends in clear).
     #[arg(long, env = "NEWSROOM_SMTP_URL", value_name = "NEWSROOM_SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
@@ -387,15 +388,7 @@ impl Settings {
         if !(1..=50_000).contains(&self.sitemap_urls_per_file) {
             return Err(ConfigError::new("NEWSROOM_SITEMAP_URLS_PER_FILE", "must be between 1 and 50000"));
         }
-        let smtp_url = self
-            .smtp_url
-            .filter(|url| !url.is_empty())
-            .map(|url| match Url::parse(&url) {
-                Ok(parsed) if matches!(parsed.scheme(), "smtp" | "smtps") => Ok(SecretString::from(url)),
-                Ok(_) => Err(ConfigError::new("NEWSROOM_SMTP_URL", "scheme must be smtp or smtps")),
-                Err(e) => Err(ConfigError::new("NEWSROOM_SMTP_URL", e)),
-            })
-            .transpose()?;
+        let smtp_url = self.smtp_url.filter(|url| !url.is_empty()).map(|url| smtp_url(&url)).transpose()?;
         let cors_origins = cors_origins(&self.cors_origins)?;
         let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|reason| ConfigError::new("NEWSROOM_TRUSTED_PROXIES", reason))?;
@@ -496,6 +489,35 @@ pub fn database(url: &str, name: &'static str) -> Result<Database, ConfigError> 
     Ok(Database::Sqlite(PathBuf::from(path)))
 }
 
+/// An SMTP URL as the mailer takes it: `smtps://` (TLS from the start), or
+/// `smtp://` with STARTTLS required, so that a password is never sent to a
+/// server (or a machine in between) that does not offer TLS. Only
+/// `?tls=none` sends in clear, for a relay on the same host.
+fn smtp_url(raw: &str) -> Result<SecretString, ConfigError> {
+    let invalid = |message: &str| ConfigError::new("NEWSROOM_SMTP_URL", message);
+    let mut url = Url::parse(raw).map_err(|e| ConfigError::new("NEWSROOM_SMTP_URL", e))?;
+    match url.scheme() {
+        "smtps" => return Ok(SecretString::from(raw.to_owned())),
+        "smtp" => {}
+        _ => return Err(invalid("scheme must be smtp or smtps")),
+    }
+    let (tls, others): (Vec<_>, Vec<_>) =
+        url.query_pairs().map(|(key, value)| (key.into_owned(), value.into_owned())).partition(|(key, _)| key == "tls");
+    let tls = match tls.iter().map(|(_, value)| value.as_str()).collect::<Vec<_>>().as_slice() {
+        [] | ["required"] => Some("required"),
+        ["none"] => None,
+        _ => return Err(invalid("tls must be required (the default) or none")),
+    };
+    url.query_pairs_mut().clear().extend_pairs(&others);
+    if let Some(tls) = tls {
+        url.query_pairs_mut().append_pair("tls", tls);
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Ok(SecretString::from(url.to_string()))
+}
+
 fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     if value.trim() == "*" {
         return Ok(CorsOrigins::Any);
@@ -565,6 +587,20 @@ mod tests {
         let err = database("postgres:///newsroom", "NEWSROOM_DATABASE_URL").unwrap_err();
         assert!(err.to_string().starts_with("NEWSROOM_DATABASE_URL:"), "{err}");
         assert!(database("", "NEWSROOM_DATABASE_URL").is_err());
+    }
+
+    #[test]
+    fn smtp_requires_tls_unless_told_otherwise() {
+        let url = |raw: &str| smtp_url(raw).map(|url| url.expose_secret().to_owned());
+        assert_eq!(url("smtp://user:pass@mail.example:587").unwrap(), "smtp://user:pass@mail.example:587?tls=required");
+        assert_eq!(url("smtp://mail.example?tls=required").unwrap(), "smtp://mail.example?tls=required");
+        assert_eq!(url("smtp://localhost:2525?tls=none").unwrap(), "smtp://localhost:2525");
+        assert_eq!(url("smtps://user:pass@mail.example").unwrap(), "smtps://user:pass@mail.example");
+        for refused in
+            ["smtp://mail.example?tls=opportunistic", "smtp://x?tls=none&tls=required", "http://mail.example"]
+        {
+            assert!(url(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

@@ -56,6 +56,8 @@ mod preconditions;
 mod search;
 #[path = "api/signed_in.rs"]
 mod signed_in;
+#[path = "api/smtp.rs"]
+mod smtp;
 #[path = "api/users.rs"]
 mod users;
 #[path = "api/votes.rs"]

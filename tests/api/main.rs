@@ -29,6 +29,7 @@ mod password_reset;
 mod preconditions;
 mod search;
 mod signed_in;
+mod smtp;
 mod sqlite;
 mod users;
 mod votes;

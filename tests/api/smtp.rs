@@ -1,0 +1,85 @@
+//! Mail to an SMTP server never sends a password in clear: over `smtp://`,
+//! STARTTLS is required unless the URL says `?tls=none`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::helpers::spawn_app_with;
+use crate::password_reset::forgot;
+
+/// A server that offers AUTH but not STARTTLS, as a downgrading machine in
+/// between would: it answers every command and keeps every line a client
+/// sends, to see whether a password arrives in clear.
+fn plaintext_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let lines = Arc::clone(&heard);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let _ = stream.write_all(b"220 plain.example ESMTP\r\n");
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 0) {
+                let command = line.trim_end().to_owned();
+                lines.lock().unwrap().push(command.clone());
+                let answer: &[u8] = match command.to_ascii_uppercase().split(' ').next().unwrap_or("") {
+                    "EHLO" => b"250-plain.example\r\n250 AUTH PLAIN LOGIN\r\n",
+                    "AUTH" => b"235 ok\r\n",
+                    "DATA" => b"354 go on\r\n",
+                    "QUIT" => b"221 bye\r\n",
+                    _ if command == "." => b"250 queued\r\n",
+                    _ if lines.lock().unwrap().iter().any(|earlier| earlier == "DATA") => b"",
+                    _ => b"250 ok\r\n",
+                };
+                let _ = stream.write_all(answer);
+                line.clear();
+            }
+        }
+    });
+    (port, heard)
+}
+
+#[tokio::test]
+async fn a_server_without_starttls_never_gets_the_password() {
+    let (port, heard) = plaintext_server();
+    let url = format!("smtp://newsroom:hunter2-secret@127.0.0.1:{port}");
+    let app = spawn_app_with(&[("--smtp-url", &url)]).await;
+    let user = app.register_user().await;
+
+    assert_eq!(forgot(&app, &user.email).await.status(), reqwest::StatusCode::ACCEPTED);
+    for _ in 0..100 {
+        if heard.lock().unwrap().iter().any(|line| line.starts_with("EHLO")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let heard = heard.lock().unwrap().clone();
+    assert!(heard.iter().any(|line| line.starts_with("EHLO")), "the mailer connected: {heard:?}");
+    assert!(!heard.iter().any(|line| line.to_ascii_uppercase().starts_with("AUTH")), "no AUTH in clear: {heard:?}");
+    assert!(!heard.iter().any(|line| line.starts_with("MAIL FROM")), "no mail in clear: {heard:?}");
+}
+
+#[tokio::test]
+async fn tls_none_is_plain_on_request() {
+    let (port, heard) = plaintext_server();
+    let app = spawn_app_with(&[("--smtp-url", &format!("smtp://127.0.0.1:{port}?tls=none"))]).await;
+    let user = app.register_user().await;
+
+    assert_eq!(forgot(&app, &user.email).await.status(), reqwest::StatusCode::ACCEPTED);
+    for _ in 0..100 {
+        if heard.lock().unwrap().iter().any(|line| line == ".") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let heard = heard.lock().unwrap().clone();
+    assert!(heard.iter().any(|line| line.starts_with("MAIL FROM")), "sent in clear as asked: {heard:?}");
+}
