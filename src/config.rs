@@ -15,6 +15,7 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::private;
 use crate::proxy::TrustedProxies;
 use crate::store::Database;
 
@@ -554,12 +555,8 @@ fn stored_jwt_secret(database_path: &Path) -> Result<SecretString, ConfigError> 
     rand::fill(&mut bytes);
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(folder)?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&path)?.write_all(secret.as_bytes())
+        private::create_folder(folder)?;
+        private::create_file(&path)?.write_all(secret.as_bytes())
     };
     write().map_err(|e| ConfigError::new(VARIABLE, format!("unset, and {} cannot be written: {e}", path.display())))?;
     tracing::warn!(path = %path.display(), "NEWSROOM_JWT_SECRET is unset: generated a secret and stored it; set the variable in production");

@@ -19,6 +19,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::ApiError;
+use crate::private;
 
 /// A connection to either backend. Queries written with Diesel's DSL run on
 /// both; what differs (full-text search, transactions, maintenance) matches
@@ -183,10 +184,11 @@ fn one_line(error: &ConnectionError) -> String {
 /// and its folder when missing. A first connection is opened alone, so that
 /// a database that cannot be reached fails here with its reason.
 pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
-    if let Database::Sqlite(path) = database
-        && let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
+    if let Database::Sqlite(path) = database {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            private::create_folder(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
+        }
+        private::ensure_file(path).map_err(|e| SetupError::Open(format!("{}: {e}", path.display())))?;
     }
     // On SQLite, WAL is a property of the file: switch it once, alone, before
     // the pool opens its connections in parallel and they race for that lock.

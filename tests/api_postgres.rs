@@ -32,6 +32,8 @@ mod durability;
 mod errors;
 #[path = "api/feeds.rs"]
 mod feeds;
+#[path = "api/files.rs"]
+mod files;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "api/hostile.rs"]

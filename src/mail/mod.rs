@@ -12,6 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
+use crate::private;
 
 mod messages;
 
@@ -47,7 +48,7 @@ impl Mailer {
         match &config.smtp_url {
             Some(url) => Ok(Self::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?.build())),
             None => {
-                std::fs::create_dir_all(&config.mail_outbox)
+                private::create_folder(&config.mail_outbox)
                     .map_err(|e| MailError::Outbox(config.mail_outbox.display().to_string(), e))?;
                 Ok(Self::Outbox(config.mail_outbox.clone()))
             }

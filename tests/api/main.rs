@@ -19,6 +19,7 @@ mod collections;
 mod durability;
 mod errors;
 mod feeds;
+mod files;
 mod helpers;
 mod hostile;
 mod ids;
