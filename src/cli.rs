@@ -3,9 +3,8 @@
 use crate::auth::password::{self, Password};
 use crate::config::Config;
 use crate::store;
-use crate::time;
-use crate::users::db::NewUser;
-use crate::users::{DisplayName, Email, Role};
+use crate::users::write::NewAccount;
+use crate::users::{self, DisplayName, Email, Role};
 
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -20,20 +19,10 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
-    let now = time::now();
     let created = crate::store::write_on(&mut conn, |conn| {
-        crate::users::db::insert(
-            conn,
-            &NewUser {
-                email: email.as_ref(),
-                email_key: &email.key(),
-                display_name: display_name.as_ref(),
-                password_hash: &password_hash,
-                role,
-                created_at: now,
-                updated_at: now,
-            },
-        )
+        let account =
+            NewAccount { email: &email, display_name: display_name.as_ref(), password_hash: &password_hash, role };
+        users::write::create(conn, account)
     })?;
     created
         .map(|user| user.id)

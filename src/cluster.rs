@@ -26,9 +26,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
-use crate::articles::cache::PublicCache;
-use crate::categories::TreeCache;
-use crate::store::{self, DbPool};
+use crate::effects::{Caches, Change};
+use crate::store::{self, Conn, DbPool};
 
 /// The PostgreSQL channel instances announce their changes on.
 const CHANNEL: &str = "newsroom_changes";
@@ -41,45 +40,6 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// PostgreSQL refuses payloads of 8,000 bytes or more; a batch that would
 /// not fit is announced as "everything".
 const MAX_PAYLOAD: usize = 7_900;
-
-/// A write that makes cached responses wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// A vote moved an article's tally: the article alone. Lists show tallies
-    /// too, but votes are too frequent to clear them for.
-    Vote(i32),
-    /// An article was written, edited or deleted: it may enter, leave or move
-    /// in any list.
-    Article(i32),
-    /// A static page was written or deleted: the pages' sitemap lists it.
-    Pages,
-    /// Something many responses show changed: a category, an author's name.
-    Everything,
-}
-
-/// The caches a change clears.
-pub struct Caches {
-    pub public: PublicCache,
-    pub categories: Arc<TreeCache>,
-}
-
-impl Caches {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self { public: PublicCache::default(), categories: Arc::default() })
-    }
-
-    pub fn apply(&self, change: Change) {
-        match change {
-            Change::Vote(article) => self.public.forget_article(article),
-            Change::Article(article) => self.public.forget_article_and_lists(article),
-            Change::Pages => self.public.forget_lists(),
-            Change::Everything => {
-                self.categories.invalidate();
-                self.public.forget_all();
-            }
-        }
-    }
-}
 
 /// Announces this instance's changes to the others.
 pub struct Announcer {
@@ -101,13 +61,7 @@ impl Announcer {
                     batch.push(change);
                 }
                 let payload = encode(&sender, &batch);
-                let sent = store::run(&pool, move |conn| {
-                    diesel::sql_query("SELECT pg_notify($1, $2)")
-                        .bind::<Text, _>(CHANNEL)
-                        .bind::<Text, _>(payload)
-                        .execute(conn)
-                })
-                .await;
+                let sent = store::run(&pool, move |conn| notify(conn, payload)).await;
                 if let Err(error) = sent {
                     tracing::warn!(error = %error, "could not announce a change to the other instances");
                 }
@@ -129,6 +83,19 @@ impl Announcer {
         std::thread::Builder::new().name("newsroom-listen".into()).spawn(move || listen(&url, &instance, &caches))?;
         Ok(())
     }
+}
+
+fn notify(conn: &mut Conn, payload: String) -> diesel::QueryResult<usize> {
+    diesel::sql_query("SELECT pg_notify($1, $2)").bind::<Text, _>(CHANNEL).bind::<Text, _>(payload).execute(conn)
+}
+
+/// Tells the instances serving a PostgreSQL database of `changes` a command
+/// committed on `conn`, at once; on SQLite, nothing.
+pub fn announce_now(conn: &mut Conn, changes: &[Change]) -> diesel::QueryResult<()> {
+    if matches!(conn, Conn::Postgres(_)) && !changes.is_empty() {
+        notify(conn, encode("command", changes))?;
+    }
+    Ok(())
 }
 
 /// `instance;item,item,…` where an item is `v<id>`, `a<id>`, `p` or `*`.
@@ -193,7 +160,7 @@ fn listen(url: &SecretString, instance: &str, caches: &Weak<Caches>) {
         };
         // Whatever was announced while nobody listened is lost.
         let Some(live) = caches.upgrade() else { return };
-        live.apply(Change::Everything);
+        live.clear(Change::Everything);
         drop(live);
         if failing {
             tracing::info!("listening for other instances' changes again; caches cleared");
@@ -229,7 +196,7 @@ fn follow(conn: &mut PgConnection, instance: &str, caches: &Weak<Caches>) -> Opt
             match notification {
                 Ok(notification) => {
                     for change in decode(&notification.payload, instance).into_iter().flatten() {
-                        live.apply(change);
+                        live.clear(change);
                     }
                 }
                 Err(error) => return Some(error.to_string()),

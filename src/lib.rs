@@ -28,6 +28,8 @@ pub mod copy;
 pub mod cors;
 /// CPU-heavy work off the async workers, a bounded number at once.
 pub mod cpu;
+/// What a committed write changed, and the one place that acts on it.
+pub mod effects;
 /// `ApiError` and the problem+json envelope.
 pub mod error;
 /// Feeds, sitemaps and robots.txt.

@@ -20,10 +20,9 @@ use crate::error::ApiError;
 use crate::http::KnownRoutes;
 use crate::mail::{MailError, Mailer};
 use crate::ops::PoolCollector;
-use crate::state::AppState;
+use crate::state::{AppState, StateError};
 use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
-use crate::votes::batch::VoteWriter;
 use crate::{api, cors, jobs, openapi};
 
 /// Largest request body accepted, JSON or not.
@@ -39,16 +38,14 @@ pub enum StartupError {
     Database(#[from] store::SetupError),
     #[error("cannot listen on {0}: {1}")]
     Bind(std::net::SocketAddr, std::io::Error),
-    #[error("JSON Web Token keys: {0}")]
-    Jwt(#[from] jsonwebtoken::errors::Error),
+    #[error(transparent)]
+    State(#[from] StateError),
     #[error("metrics: {0}")]
     Metrics(String),
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error("cannot start listening for other instances' changes: {0}")]
     Listener(std::io::Error),
-    #[error("cannot start the vote writer: {0}")]
-    VoteWriter(std::io::Error),
 }
 
 /// A bound, ready-to-run server.
@@ -72,12 +69,8 @@ impl Application {
         let metrics = prometheus_middleware(&pool)?;
         let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
-        let vote_writer = (!config.database.is_postgres())
-            .then(|| VoteWriter::start(pool.clone()))
-            .transpose()
-            .map_err(StartupError::VoteWriter)?;
-        let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone(), vote_writer)?);
-        if let (Some(announcer), Database::Postgres(url)) = (&state.announcer, &config.database) {
+        let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
+        if let (Some(announcer), Database::Postgres(url)) = (state.after_commit.announcer(), &config.database) {
             announcer.listen(url.clone(), &state.caches).map_err(StartupError::Listener)?;
         }
         jobs::spawn_all(&state);

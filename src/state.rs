@@ -5,16 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::attempts::RESET_REQUEST_WINDOW;
-use crate::auth::sessions::SessionCache;
 use crate::auth::tokens::JwtKeys;
-use crate::cluster::{Announcer, Caches, Change};
+use crate::cluster::Announcer;
 use crate::config::Config;
+use crate::effects::{AfterCommit, Caches, Effects};
+use crate::error::ApiError;
 use crate::limiter::Limiter;
-use crate::mail::{Mail, Mailer, Recipient};
-use crate::store::DbPool;
-use crate::users::db::UserRow;
+use crate::mail::Mailer;
+use crate::store::{self, AsDieselError, Conn, DbPool};
 use crate::votes::batch::VoteWriter;
-use crate::votes::mine::VoteSets;
 
 /// Every in-process limit, each bounded in the keys it remembers; each
 /// instance counts its own. Those all instances share are in
@@ -44,21 +43,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
     pub limits: Limits,
-    pub mailer: Mailer,
-    /// The category tree and what anonymous readers get, shared briefly
-    /// between requests.
+    /// What this instance remembers between requests.
     pub caches: Arc<Caches>,
-    /// Live sessions and readers' own votes, remembered between requests
-    /// where this process sees every write to them: on SQLite; `None` on
-    /// PostgreSQL, where other instances write too.
-    pub sessions: Option<SessionCache>,
-    pub my_votes: Option<VoteSets>,
+    /// Acts on what each committed write changed.
+    pub after_commit: Arc<AfterCommit>,
     /// Writes votes in shared transactions (group commit); `None` on
     /// PostgreSQL, where each vote has its own.
     pub vote_writer: Option<VoteWriter>,
-    /// Tells the other instances on the same PostgreSQL database what
-    /// changed; `None` on SQLite.
-    pub announcer: Option<Announcer>,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
 }
@@ -69,52 +60,51 @@ impl AppState {
         config: Arc<Config>,
         mailer: Mailer,
         metrics: prometheus::Registry,
-        vote_writer: Option<VoteWriter>,
-    ) -> Result<Self, jsonwebtoken::errors::Error> {
+    ) -> Result<Self, StateError> {
+        let postgres = config.database.is_postgres();
+        let caches = Caches::new(!postgres);
+        let announcer = postgres.then(|| Announcer::start(pool.clone()));
+        let after_commit = Arc::new(AfterCommit::new(caches.clone(), announcer, mailer, config.mail_from.clone()));
+        let vote_writer = (!postgres)
+            .then(|| VoteWriter::start(pool.clone(), after_commit.clone()))
+            .transpose()
+            .map_err(StateError::VoteWriter)?;
         Ok(Self {
             jwt: JwtKeys::new(&config.jwt_secret)?,
             limits: Limits::new(&config),
-            announcer: config.database.is_postgres().then(|| Announcer::start(pool.clone())),
-            sessions: (!config.database.is_postgres()).then(SessionCache::default),
-            my_votes: (!config.database.is_postgres()).then(VoteSets::default),
+            caches,
+            after_commit,
             vote_writer,
             pool,
             config,
-            mailer,
-            caches: Caches::new(),
             metrics,
         })
     }
+
+    /// Runs `work` in a write transaction ([`store::write`]) and, once it has
+    /// committed, acts on what it recorded in its [`Effects`]. A transaction
+    /// run again (a lost race on PostgreSQL) starts with none.
+    pub async fn write<T, E, F>(&self, mut work: F) -> Result<T, ApiError>
+    where
+        F: FnMut(&mut Conn, &mut Effects) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + AsDieselError + Send + 'static,
+    {
+        let (value, effects) = store::write(&self.pool, move |conn| {
+            let mut effects = Effects::new();
+            work(conn, &mut effects).map(|value| (value, effects))
+        })
+        .await?;
+        self.after_commit.apply(effects);
+        Ok(value)
+    }
 }
 
-impl AppState {
-    /// After a write that makes cached responses wrong: clears them here at
-    /// once, and on the other instances as soon as they hear of it.
-    pub fn changed(&self, change: Change) {
-        self.caches.apply(change);
-        if let Some(announcer) = &self.announcer {
-            announcer.announce(change);
-        }
-    }
-
-    /// After a committed write that ended sessions of `user_id` or changed
-    /// what their tokens may do: their next request is checked in the database.
-    pub fn sessions_ended(&self, user_id: i32) {
-        if let Some(sessions) = &self.sessions {
-            sessions.ended(user_id);
-        }
-    }
-
-    /// Sends `mail` from the configured sender, after the answer.
-    pub fn send_mail(&self, mail: Mail) {
-        self.mailer.send_later(self.config.mail_from.clone(), mail);
-    }
-
-    /// Sends `user` the mail `compose` writes for them, if their address is
-    /// one a mail can go to.
-    pub fn send_mail_to(&self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail>) {
-        if let Some(mail) = compose(&Recipient { email: &user.email, display_name: &user.display_name }) {
-            self.send_mail(mail);
-        }
-    }
+/// Why the shared state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("JSON Web Token keys: {0}")]
+    Jwt(#[from] jsonwebtoken::errors::Error),
+    #[error("cannot start the vote writer: {0}")]
+    VoteWriter(std::io::Error),
 }

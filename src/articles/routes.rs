@@ -14,7 +14,6 @@ use super::write::{self, Draft, Edit, Text};
 use super::{fields, personal, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
-use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, Problem};
 use crate::http::{self, JsonBody, Patch, Tagged};
 use crate::pagination::{Limit, Page};
@@ -219,14 +218,14 @@ pub async fn create_article(
         cover_image_url,
         author_id: Some(user.id),
     };
-    let created = store::write(&state.pool, move |conn| {
-        let tree = Tree::load(conn)?;
-        let id = write::create(conn, &tree, draft.clone())?;
-        let row = db::reload(conn, id)?;
-        view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
-    })
-    .await?;
-    state.changed(Change::Article(created.article.id));
+    let created = state
+        .write(move |conn, effects| {
+            let tree = Tree::load(conn)?;
+            let id = write::create(conn, effects, &tree, draft.clone())?;
+            let row = db::reload(conn, id)?;
+            view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/articles/{}", created.article.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -293,16 +292,16 @@ pub async fn update_article(
         published_at,
         cover_image_url,
     };
-    let updated = store::write(&state.pool, move |conn| {
-        let row = editable(conn, &article, &user)?;
-        let tree = Tree::load(conn)?;
-        http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
-        write::apply_update(conn, &tree, &row, edit.clone())?;
-        let row = db::reload(conn, row.id)?;
-        view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
-    })
-    .await?;
-    state.changed(Change::Article(updated.article.id));
+    let updated = state
+        .write(move |conn, effects| {
+            let row = editable(conn, &article, &user)?;
+            let tree = Tree::load(conn)?;
+            http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
+            write::apply_update(conn, effects, &tree, &row, edit.clone())?;
+            let row = db::reload(conn, row.id)?;
+            view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
+        })
+        .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
 }
 
@@ -331,17 +330,16 @@ pub async fn delete_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (article, if_match) = (article.into_inner(), http::if_match(&request)?);
-    let deleted = store::write(&state.pool, move |conn| {
-        let row = editable(conn, &article, &user)?;
-        if if_match.is_some() {
-            let tree = Tree::load(conn)?;
-            http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
-        }
-        db::soft_delete(conn, row.id)?;
-        Ok::<_, ApiError>(row.id)
-    })
-    .await?;
-    state.changed(Change::Article(deleted));
+    state
+        .write(move |conn, effects| {
+            let row = editable(conn, &article, &user)?;
+            if if_match.is_some() {
+                let tree = Tree::load(conn)?;
+                http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
+            }
+            write::delete(conn, effects, row.id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,6 +10,7 @@ use super::markdown::TooDeep;
 use super::{markdown, slug};
 use crate::categories::Tree;
 use crate::cpu;
+use crate::effects::{Change, Effects};
 use crate::error::ApiError;
 use crate::time;
 
@@ -89,7 +90,7 @@ fn category_id(tree: &Tree, slug: &str) -> Result<i32, ApiError> {
 /// Creates an article; returns its id. `tree` must be read in this
 /// transaction, so that a category made a moment ago elsewhere counts.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn create(conn: &mut Conn, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
+pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
     let category_id = draft.category.as_deref().map(|slug| category_id(tree, slug)).transpose()?;
     let slug = match &draft.slug {
         Some(explicit) if !db::slug_available_for(conn, explicit, None)? => return Err(slug_taken()),
@@ -120,6 +121,7 @@ pub fn create(conn: &mut Conn, tree: &Tree, draft: Draft) -> Result<i32, ApiErro
     if !draft.tags.is_empty() {
         db::set_tags(conn, id, &draft.tags)?;
     }
+    effects.changed(Change::Article(id));
     Ok(id)
 }
 
@@ -128,7 +130,13 @@ pub fn create(conn: &mut Conn, tree: &Tree, draft: Draft) -> Result<i32, ApiErro
 /// follows the body, while one the writer gave stays; publishing an article
 /// with no date dates it now.
 #[tracing::instrument(level = "debug", skip_all, fields(article = row.id))]
-pub fn apply_update(conn: &mut Conn, tree: &Tree, row: &ArticleRow, edit: Edit) -> Result<(), ApiError> {
+pub fn apply_update(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    tree: &Tree,
+    row: &ArticleRow,
+    edit: Edit,
+) -> Result<(), ApiError> {
     let mut changes = ArticleChanges {
         title: edit.title,
         status: edit.status,
@@ -164,5 +172,15 @@ pub fn apply_update(conn: &mut Conn, tree: &Tree, row: &ArticleRow, edit: Edit) 
     if let Some(tags) = &edit.tags {
         db::set_tags(conn, row.id, tags)?;
     }
+    effects.changed(Change::Article(row.id));
+    Ok(())
+}
+
+/// Deletes an article for everyone: out of lists, search and feeds; its row
+/// stays, so that its id and slugs are never given again.
+#[tracing::instrument(level = "debug", skip_all, fields(article = id))]
+pub fn delete(conn: &mut Conn, effects: &mut Effects, id: i32) -> Result<(), ApiError> {
+    db::soft_delete(conn, id)?;
+    effects.changed(Change::Article(id));
     Ok(())
 }

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 
 use super::attempts::RESET_REQUESTS_ALLOWED;
 use super::tokens::{HashedToken, PlainToken};
+use crate::effects::Effects;
 use crate::schema::{password_resets, refresh_tokens, users};
 use crate::time;
 use crate::users::db::UserRow;
@@ -72,13 +73,18 @@ pub enum Rotation {
     /// Unknown, expired or revoked.
     Invalid,
     /// Already used: the family (a session of this user) has just been revoked.
-    Reused { user_id: i32 },
+    Reused,
 }
 
 /// Rotates a refresh token. Run inside an immediate transaction so that two
 /// concurrent uses of one token cannot both succeed.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn rotate_refresh(conn: &mut Conn, presented: &HashedToken, ttl: chrono::Duration) -> QueryResult<Rotation> {
+pub fn rotate_refresh(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    presented: &HashedToken,
+    ttl: chrono::Duration,
+) -> QueryResult<Rotation> {
     let row = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
         .select(RefreshTokenRow::as_select())
@@ -92,8 +98,8 @@ pub fn rotate_refresh(conn: &mut Conn, presented: &HashedToken, ttl: chrono::Dur
         return Ok(Rotation::Invalid);
     }
     if row.used_at.is_some() {
-        revoke_family(conn, &row.family_id)?;
-        return Ok(Rotation::Reused { user_id: row.user_id });
+        revoke_family(conn, effects, row.user_id, &row.family_id)?;
+        return Ok(Rotation::Reused);
     }
     diesel::update(refresh_tokens::table.find(row.id)).set(refresh_tokens::used_at.eq(now)).execute(conn)?;
     let next = store_refresh(conn, row.user_id, Some(row.family_id), ttl)?;
@@ -103,7 +109,7 @@ pub fn rotate_refresh(conn: &mut Conn, presented: &HashedToken, ttl: chrono::Dur
 /// Ends the session the token belongs to, if it is one of ours; the user
 /// whose session it was.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn revoke_family_of(conn: &mut Conn, presented: &HashedToken) -> QueryResult<Option<i32>> {
+pub fn revoke_family_of(conn: &mut Conn, effects: &mut Effects, presented: &HashedToken) -> QueryResult<Option<i32>> {
     let family: Option<(String, i32)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(presented.as_bytes()))
         .select((refresh_tokens::family_id, refresh_tokens::user_id))
@@ -112,11 +118,12 @@ pub fn revoke_family_of(conn: &mut Conn, presented: &HashedToken) -> QueryResult
     let Some((family, user_id)) = family else {
         return Ok(None);
     };
-    revoke_family(conn, &family)?;
+    revoke_family(conn, effects, user_id, &family)?;
     Ok(Some(user_id))
 }
 
-fn revoke_family(conn: &mut Conn, family_id: &str) -> QueryResult<()> {
+fn revoke_family(conn: &mut Conn, effects: &mut Effects, user_id: i32, family_id: &str) -> QueryResult<()> {
+    effects.sessions_ended(user_id);
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -129,7 +136,13 @@ fn revoke_family(conn: &mut Conn, family_id: &str) -> QueryResult<()> {
 
 /// Revokes every refresh token of the user, except the session `keep` if given.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn revoke_user_sessions(conn: &mut Conn, user_id: i32, keep: Option<&str>) -> QueryResult<()> {
+pub fn revoke_user_sessions(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    user_id: i32,
+    keep: Option<&str>,
+) -> QueryResult<()> {
+    effects.sessions_ended(user_id);
     let mut query = diesel::update(refresh_tokens::table)
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_null())

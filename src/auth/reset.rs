@@ -24,7 +24,7 @@ use crate::proxy;
 use crate::state::AppState;
 use crate::store;
 use crate::time;
-use crate::users::Email;
+use crate::users::{self, Email};
 
 /// The same answer whether or not an account exists.
 const FORGOT_MESSAGE: &str =
@@ -109,21 +109,21 @@ pub async fn forgot_password(
         let token = PlainToken::generate();
         let hashed = token.hashed();
         let key = email.key();
-        let stored = store::write(&background.pool, move |conn| {
-            let Some(user) = crate::users::db::find_by_email_key(conn, &key)?.filter(|user| !user.disabled) else {
-                return Ok(None);
-            };
-            let expires_at = store_reset(conn, user.id, &hashed, ttl)?;
-            diesel::QueryResult::Ok(Some((user, expires_at)))
-        })
-        .await;
+        let minutes = background.config.reset_token_ttl.as_secs().div_ceil(60);
+        let link = mail::reset_url(&background.config.public_url, token.expose());
+        let stored = background
+            .write(move |conn, effects| {
+                let Some(user) = crate::users::db::find_by_email_key(conn, &key)?.filter(|user| !user.disabled) else {
+                    return Ok(false);
+                };
+                let expires_at = store_reset(conn, user.id, &hashed, ttl)?;
+                effects.mail_to(&user, |to| mail::reset_link(to, link.as_ref()?, minutes, expires_at));
+                diesel::QueryResult::Ok(true)
+            })
+            .await;
         match stored {
-            Ok(Some((user, expires_at))) => {
-                let minutes = background.config.reset_token_ttl.as_secs().div_ceil(60);
-                let link = mail::reset_url(&background.config.public_url, token.expose());
-                background.send_mail_to(&user, |to| mail::reset_link(to, link.as_ref()?, minutes, expires_at));
-            }
-            Ok(None) => tracing::info!("password reset asked for an unknown or disabled account"),
+            Ok(true) => {}
+            Ok(false) => tracing::info!("password reset asked for an unknown or disabled account"),
             Err(error) => tracing::error!(error = %error, "password reset not stored"),
         }
     });
@@ -180,16 +180,18 @@ pub async fn reset_password(
     let password = Password::parse(body.password, &user.email, state.config.password_min_length)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let hash = password::hash(password).await?;
-    let consumed = store::write(&state.pool, move |conn| {
-        let Some(user_id) = consume_reset(conn, &token)? else {
-            return Ok(None);
-        };
-        crate::users::db::set_password(conn, user_id, &hash, None)?;
-        crate::users::db::find(conn, user_id).map(Some)
-    })
-    .await?;
-    let user = consumed.ok_or(ApiError::InvalidResetToken)?;
-    state.sessions_ended(user.id);
-    state.send_mail_to(&user, mail::password_changed);
+    let consumed = state
+        .write(move |conn, effects| {
+            let Some(user_id) = consume_reset(conn, &token)? else {
+                return Ok(false);
+            };
+            users::write::set_password(conn, effects, user_id, &hash, None)?;
+            effects.mail_to(&users::db::find(conn, user_id)?, mail::password_changed);
+            diesel::QueryResult::Ok(true)
+        })
+        .await?;
+    if !consumed {
+        return Err(ApiError::InvalidResetToken);
+    }
     Ok(HttpResponse::NoContent().finish())
 }

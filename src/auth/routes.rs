@@ -14,9 +14,9 @@ use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::state::AppState;
 use crate::store;
-use crate::time;
-use crate::users::db::{NewUser, UserRow};
-use crate::users::{Account, DisplayName, Email, Role};
+use crate::users::db::UserRow;
+use crate::users::write::NewAccount;
+use crate::users::{self, Account, DisplayName, Email, Role};
 
 /// A new session: an access token for API calls and a refresh token to renew it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,17 +120,13 @@ pub async fn register(body: JsonBody<RegisterRequest>, state: web::Data<AppState
     let password_hash = password::hash(password).await?;
     let ttl = refresh_ttl(&state);
     let created = store::write(&state.pool, move |conn| {
-        let now = time::now();
-        let new = NewUser {
-            email: email.as_ref(),
-            email_key: &email.key(),
+        let account = NewAccount {
+            email: &email,
             display_name: display_name.as_ref(),
             password_hash: &password_hash,
             role: Role::Reader,
-            created_at: now,
-            updated_at: now,
         };
-        let Some(user) = crate::users::db::insert(conn, &new)? else {
+        let Some(user) = users::write::create(conn, account)? else {
             return Ok(None);
         };
         let session = db::store_refresh(conn, user.id, None, ttl)?;
@@ -201,31 +197,27 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
     let ttl = refresh_ttl(&state);
     enum Refreshed {
         Rotated(UserRow, IssuedRefresh),
+        /// Unknown, expired, revoked, its user disabled, or reused (which
+        /// revoked the session).
         Refused,
-        /// A reused token: this user's session was revoked.
-        Revoked(i32),
     }
-    let refreshed = store::write(&state.pool, move |conn| {
-        Ok::<_, diesel::result::Error>(match db::rotate_refresh(conn, &presented, ttl)? {
-            Rotation::Rotated { user_id, next } => {
-                let user = crate::users::db::find(conn, user_id)?;
-                if user.disabled { Refreshed::Refused } else { Refreshed::Rotated(user, next) }
-            }
-            Rotation::Invalid => Refreshed::Refused,
-            Rotation::Reused { user_id } => {
-                tracing::warn!("a used refresh token was presented again; its session is revoked");
-                Refreshed::Revoked(user_id)
-            }
+    let refreshed = state
+        .write(move |conn, effects| {
+            Ok::<_, diesel::result::Error>(match db::rotate_refresh(conn, effects, &presented, ttl)? {
+                Rotation::Rotated { user_id, next } => {
+                    let user = crate::users::db::find(conn, user_id)?;
+                    if user.disabled { Refreshed::Refused } else { Refreshed::Rotated(user, next) }
+                }
+                Rotation::Invalid => Refreshed::Refused,
+                Rotation::Reused => {
+                    tracing::warn!("a used refresh token was presented again; its session is revoked");
+                    Refreshed::Refused
+                }
+            })
         })
-    })
-    .await?;
-    let (user, next) = match refreshed {
-        Refreshed::Rotated(user, next) => (user, next),
-        Refreshed::Refused => return Err(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken)),
-        Refreshed::Revoked(user_id) => {
-            state.sessions_ended(user_id);
-            return Err(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken));
-        }
+        .await?;
+    let Refreshed::Rotated(user, next) = refreshed else {
+        return Err(ApiError::Unauthorized(AuthFailure::InvalidRefreshToken));
     };
     token_response(&state, user, next)
 }
@@ -242,9 +234,7 @@ pub async fn refresh(body: JsonBody<RefreshRequest>, state: web::Data<AppState>)
 #[post("/logout")]
 pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let presented = HashedToken::of(body.refresh_token.expose_secret());
-    if let Some(user_id) = store::write(&state.pool, move |conn| db::revoke_family_of(conn, &presented)).await? {
-        state.sessions_ended(user_id);
-    }
+    state.write(move |conn, effects| db::revoke_family_of(conn, effects, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -258,7 +248,6 @@ pub async fn logout(body: JsonBody<RefreshRequest>, state: web::Data<AppState>) 
 )]
 #[post("/logout-all")]
 pub async fn logout_all(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    store::write(&state.pool, move |conn| crate::users::db::end_sessions(conn, user.id, None)).await?;
-    state.sessions_ended(user.id);
+    state.write(move |conn, effects| users::write::end_sessions(conn, effects, user.id, None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

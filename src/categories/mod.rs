@@ -4,6 +4,7 @@
 pub mod db;
 mod routes;
 mod tree;
+pub mod write;
 
 pub use routes::{CategoryDetail, CategoryList, CategoryResponse};
 pub use tree::{CategorySummary, Crumb, TREE_TTL, Tree, TreeCache};

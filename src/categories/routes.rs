@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::db::{self, CategoryChanges, CategoryRow, Contents, NewCategory};
+use super::db::{self, CategoryChanges, CategoryRow, Contents};
 use super::tree::{Crumb, Tree};
+use super::write;
 use crate::articles::slug;
 use crate::auth::AuthUser;
-use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, FieldError, Problem};
 use crate::http::{self, JsonBody, Patch};
 use crate::state::AppState;
@@ -212,26 +212,19 @@ pub async fn create_category(
     let description = body.description.as_deref().map(text::description).transpose().map(Option::flatten);
     let (name, slug, description) = (name, slug, description).all_valid()?;
     let parent = body.parent;
-    let created = store::write(&state.pool, move |conn| {
-        let tree = Tree::load(conn)?;
-        let parent_id = parent.as_deref().map(|parent| tree.parent_id(parent)).transpose()?;
-        tree.ensure_slug_free(&slug, None)?;
-        let now = time::now();
-        let new = NewCategory {
-            slug: &slug,
-            name: &name,
-            description: description.as_deref(),
-            parent_id,
-            created_at: now,
-            updated_at: now,
-        };
-        let id = db::insert(conn, &new)?;
-        let tree = Tree::load(conn)?;
-        let row = tree.get(id).ok_or_else(|| ApiError::Internal("a category vanished during its own write".into()))?;
-        Ok::<_, ApiError>(response(&tree, row, &HashMap::new()))
-    })
-    .await?;
-    state.changed(Change::Everything);
+    let created = state
+        .write(move |conn, effects| {
+            let tree = Tree::load(conn)?;
+            let parent_id = parent.as_deref().map(|parent| tree.parent_id(parent)).transpose()?;
+            tree.ensure_slug_free(&slug, None)?;
+            let draft = write::Draft { slug: &slug, name: &name, description: description.as_deref(), parent_id };
+            let id = write::create(conn, effects, draft)?;
+            let tree = Tree::load(conn)?;
+            let row =
+                tree.get(id).ok_or_else(|| ApiError::Internal("a category vanished during its own write".into()))?;
+            Ok::<_, ApiError>(response(&tree, row, &HashMap::new()))
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/categories/{}", created.slug)))
         .json(created))
@@ -274,35 +267,37 @@ pub async fn update_category(
     )
         .all_valid()?;
     let (current_slug, parent, if_match) = (slug.into_inner(), body.parent, http::if_match(&request)?);
-    let updated = store::write(&state.pool, move |conn| {
-        let tree = Tree::load(conn)?;
-        let row = current(&tree, &current_slug)?;
-        http::check_if_match(if_match.as_deref(), &detail(&tree, row, &db::public_article_counts(conn)?))?;
-        let parent_id = parent
-            .clone()
-            .into_change()
-            .map(|parent| parent.map(|slug| tree.move_below(row.id, &slug)).transpose())
-            .transpose()?;
-        if let Some(new_slug) = &new_slug {
-            tree.ensure_slug_free(new_slug, Some(row.id))?;
-        }
-        let id = row.id;
-        db::update(
-            conn,
-            id,
-            &CategoryChanges {
-                slug: new_slug.clone(),
-                name: name.clone(),
-                description: description.clone(),
-                parent_id,
-            },
-        )?;
-        let (tree, counts) = (Tree::load(conn)?, db::public_article_counts(conn)?);
-        let row = tree.get(id).ok_or_else(|| ApiError::Internal("a category vanished during its own write".into()))?;
-        Ok::<_, ApiError>(response(&tree, row, &counts))
-    })
-    .await?;
-    state.changed(Change::Everything);
+    let updated = state
+        .write(move |conn, effects| {
+            let tree = Tree::load(conn)?;
+            let row = current(&tree, &current_slug)?;
+            http::check_if_match(if_match.as_deref(), &detail(&tree, row, &db::public_article_counts(conn)?))?;
+            let parent_id = parent
+                .clone()
+                .into_change()
+                .map(|parent| parent.map(|slug| tree.move_below(row.id, &slug)).transpose())
+                .transpose()?;
+            if let Some(new_slug) = &new_slug {
+                tree.ensure_slug_free(new_slug, Some(row.id))?;
+            }
+            let id = row.id;
+            write::update(
+                conn,
+                effects,
+                id,
+                &CategoryChanges {
+                    slug: new_slug.clone(),
+                    name: name.clone(),
+                    description: description.clone(),
+                    parent_id,
+                },
+            )?;
+            let (tree, counts) = (Tree::load(conn)?, db::public_article_counts(conn)?);
+            let row =
+                tree.get(id).ok_or_else(|| ApiError::Internal("a category vanished during its own write".into()))?;
+            Ok::<_, ApiError>(response(&tree, row, &counts))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -334,19 +329,20 @@ pub async fn delete_category(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
-    store::write(&state.pool, move |conn| {
-        let tree = Tree::load(conn)?;
-        let row = current(&tree, &slug)?;
-        http::check_if_match(if_match.as_deref(), &detail(&tree, row, &db::public_article_counts(conn)?))?;
-        match db::contents(conn, row.id)? {
-            Contents { children: 0, articles: 0 } => db::delete(conn, row.id).map_err(ApiError::from),
-            Contents { children, articles } => Err(ApiError::conflict(
-                "category_not_empty",
-                format!("The category still has {children} sub-categories and {articles} articles; move them first."),
-            )),
-        }
-    })
-    .await?;
-    state.changed(Change::Everything);
+    state
+        .write(move |conn, effects| {
+            let tree = Tree::load(conn)?;
+            let row = current(&tree, &slug)?;
+            http::check_if_match(if_match.as_deref(), &detail(&tree, row, &db::public_article_counts(conn)?))?;
+            write::delete(conn, effects, row.id)?.map_err(|Contents { children, articles }| {
+                ApiError::conflict(
+                    "category_not_empty",
+                    format!(
+                        "The category still has {children} sub-categories and {articles} articles; move them first."
+                    ),
+                )
+            })
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

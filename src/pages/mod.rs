@@ -2,6 +2,7 @@
 
 pub mod db;
 mod routes;
+pub mod write;
 
 pub use routes::{PageResponse, PageSummary};
 

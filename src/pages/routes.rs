@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::db::{self, PageRow};
-use crate::articles::{fields, markdown, slug};
+use super::write;
+use crate::articles::{fields, slug};
 use crate::auth::AuthUser;
-use crate::cluster::Change;
 use crate::cpu;
 use crate::error::{AllValid, ApiError};
 use crate::http::{self, JsonBody};
@@ -162,30 +162,18 @@ pub async fn put_page(
     let (page_slug, title, markdown_body) =
         (slug::parse(&slug, "slug"), fields::title(&body.title), fields::body(&body.body)).all_valid()?;
     let if_match = http::if_match(&request)?;
-    let rendered = markdown_body.clone();
-    let body_html = cpu::run(move || markdown::render(&rendered)).await??;
-    let (row, created) = store::write(&state.pool, move |conn| {
-        let existing = db::find(conn, &page_slug)?;
-        match (&existing, if_match.as_deref()) {
-            (Some(current), if_match) => http::check_if_match(if_match, &PageResponse::from(current.clone()))?,
-            // An ETag can match no page that does not exist.
-            (None, Some(_)) => return Err(ApiError::PreconditionFailed),
-            (None, None) => {}
-        }
-        let now = time::now();
-        let row = PageRow {
-            created_at: existing.as_ref().map_or(now, |page| page.created_at),
-            slug: page_slug.clone(),
-            title: title.clone(),
-            body: markdown_body.clone(),
-            body_html: body_html.clone(),
-            updated_at: now,
-        };
-        db::put(conn, &row)?;
-        Ok::<_, ApiError>((row, existing.is_none()))
-    })
-    .await?;
-    state.changed(Change::Pages);
+    let page = cpu::run(move || write::Page::new(page_slug, title, markdown_body)).await??;
+    let (row, created) = state
+        .write(move |conn, effects| {
+            match (db::find(conn, &page.slug)?, if_match.as_deref()) {
+                (Some(current), if_match) => http::check_if_match(if_match, &PageResponse::from(current))?,
+                // An ETag can match no page that does not exist.
+                (None, Some(_)) => return Err(ApiError::PreconditionFailed),
+                (None, None) => {}
+            }
+            write::put(conn, effects, page.clone(), None).map_err(ApiError::from)
+        })
+        .await?;
     let location = format!("/api/v1/pages/{}", row.slug);
     let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     if created {
@@ -220,12 +208,12 @@ pub async fn delete_page(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Editor)?;
     let (slug, if_match) = (slug.into_inner(), http::if_match(&request)?);
-    store::write(&state.pool, move |conn| {
-        let current = db::find(conn, &slug)?.ok_or(ApiError::NotFound)?;
-        http::check_if_match(if_match.as_deref(), &PageResponse::from(current))?;
-        db::delete(conn, &slug).map_err(ApiError::from)
-    })
-    .await?;
-    state.changed(Change::Pages);
+    state
+        .write(move |conn, effects| {
+            let current = db::find(conn, &slug)?.ok_or(ApiError::NotFound)?;
+            http::check_if_match(if_match.as_deref(), &PageResponse::from(current))?;
+            write::delete(conn, effects, &slug).map_err(ApiError::from)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

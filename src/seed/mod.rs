@@ -9,18 +9,19 @@ use chrono::Duration;
 use rand::RngExt;
 
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleStatus};
+use crate::articles::slug;
 use crate::articles::write::{self, Draft, Text};
-use crate::articles::{markdown, slug};
 use crate::auth::password::{self, Password};
-use crate::categories::{self, Tree, db::NewCategory};
+use crate::categories::{self, Tree};
 use crate::cli::CliResult;
 use crate::config::Config;
+use crate::effects::{self, Effects};
 use crate::error::ApiError;
-use crate::pages::{self, db::PageRow};
+use crate::pages::{self, write::Page};
 use crate::store;
 use crate::time;
-use crate::users::db::NewUser;
-use crate::users::{Email, Role};
+use crate::users::write::NewAccount;
+use crate::users::{self, Email, Role};
 use content::{ARTICLES, CATEGORIES, PRIVACY_POLICY};
 
 pub const EDITOR_EMAIL: &str = "editor@example.com";
@@ -42,19 +43,22 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
     let mut conn = pool.get()?;
-    let report = crate::store::write_on(&mut conn, |conn| -> Result<SeedReport, ApiError> {
-        let editor_id = upsert_editor(conn, &password_hash)?;
-        let categories = seed_categories(conn)?;
-        let articles = seed_articles(conn, editor_id)?;
-        let pages = seed_pages(conn)?;
-        Ok(SeedReport {
+    let (report, effects) = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
+        let mut effects = Effects::new();
+        let editor_id = upsert_editor(conn, &mut effects, &password_hash)?;
+        let categories = seed_categories(conn, &mut effects)?;
+        let articles = seed_articles(conn, &mut effects, editor_id)?;
+        let pages = seed_pages(conn, &mut effects)?;
+        let report = SeedReport {
             categories,
             articles,
             pages,
             editor_email: EDITOR_EMAIL,
             editor_password: editor_password.clone(),
-        })
+        };
+        Ok((report, effects))
     })?;
+    effects::announce_from_command(&mut conn, &effects)?;
     Ok(report)
 }
 
@@ -63,42 +67,29 @@ fn demo_password() -> String {
     format!("demo-{word}")
 }
 
-fn upsert_editor(conn: &mut Conn, password_hash: &str) -> diesel::QueryResult<i32> {
+fn upsert_editor(conn: &mut Conn, effects: &mut Effects, password_hash: &str) -> diesel::QueryResult<i32> {
     let email = Email::parse(EDITOR_EMAIL).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-    if let Some(existing) = crate::users::db::find_by_email_key(conn, &email.key())? {
-        crate::users::db::set_password(conn, existing.id, password_hash, None)?;
+    if let Some(existing) = users::db::find_by_email_key(conn, &email.key())? {
+        users::write::set_password(conn, effects, existing.id, password_hash, None)?;
         return Ok(existing.id);
     }
-    let now = time::now();
-    let new = NewUser {
-        email: email.as_ref(),
-        email_key: &email.key(),
-        display_name: "Demo Editor",
-        password_hash,
-        role: Role::Editor,
-        created_at: now,
-        updated_at: now,
-    };
-    crate::users::db::insert(conn, &new)?.map(|user| user.id).ok_or(diesel::result::Error::NotFound)
+    let account = NewAccount { email: &email, display_name: "Demo Editor", password_hash, role: Role::Editor };
+    users::write::create(conn, account)?.map(|user| user.id).ok_or(diesel::result::Error::NotFound)
 }
 
-fn seed_categories(conn: &mut Conn) -> Result<usize, ApiError> {
+fn seed_categories(conn: &mut Conn, effects: &mut Effects) -> Result<usize, ApiError> {
     let mut added = 0;
     for (slug, name, parent, description) in CATEGORIES {
         let tree = Tree::load(conn)?;
         if tree.by_slug(slug).is_some() {
             continue;
         }
-        let now = time::now();
-        let new = NewCategory {
-            slug,
-            name,
-            description: Some(description),
-            parent_id: parent.map(|parent| tree.parent_id(parent)).transpose()?,
-            created_at: now,
-            updated_at: now,
-        };
-        categories::db::insert(conn, &new)?;
+        let parent_id = parent.map(|parent| tree.parent_id(parent)).transpose()?;
+        categories::write::create(
+            conn,
+            effects,
+            categories::write::Draft { slug, name, description: Some(description), parent_id },
+        )?;
         added += 1;
     }
     Ok(added)
@@ -106,7 +97,7 @@ fn seed_categories(conn: &mut Conn) -> Result<usize, ApiError> {
 
 /// The demo articles, through the same rules as the API's; an article whose
 /// title's slug exists already was seeded before.
-fn seed_articles(conn: &mut Conn, editor_id: i32) -> Result<usize, ApiError> {
+fn seed_articles(conn: &mut Conn, effects: &mut Effects, editor_id: i32) -> Result<usize, ApiError> {
     let mut added = 0;
     let tree = Tree::load(conn)?;
     let count = i64::try_from(ARTICLES.len()).unwrap_or(0);
@@ -126,26 +117,18 @@ fn seed_articles(conn: &mut Conn, editor_id: i32) -> Result<usize, ApiError> {
             cover_image_url: None,
             author_id: Some(editor_id),
         };
-        write::create(conn, &tree, draft)?;
+        write::create(conn, effects, &tree, draft)?;
         added += 1;
     }
     Ok(added)
 }
 
-fn seed_pages(conn: &mut Conn) -> Result<usize, ApiError> {
+fn seed_pages(conn: &mut Conn, effects: &mut Effects) -> Result<usize, ApiError> {
     if pages::db::find(conn, "privacy-policy")?.is_some() {
         return Ok(0);
     }
-    let now = time::now();
-    let page = PageRow {
-        slug: "privacy-policy".into(),
-        title: "Privacy policy".into(),
-        body: PRIVACY_POLICY.into(),
-        body_html: markdown::render(PRIVACY_POLICY)?,
-        created_at: now,
-        updated_at: now,
-    };
-    pages::db::put(conn, &page)?;
+    let page = Page::new("privacy-policy".into(), "Privacy policy".into(), PRIVACY_POLICY.into())?;
+    pages::write::put(conn, effects, page, None)?;
     Ok(1)
 }
 

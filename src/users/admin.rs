@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::db::{self, AdminChangeOutcome, AdminChanges, UserFilter, UserRow};
+use super::db::{self, AdminChanges, UserFilter, UserRow};
 use super::fields::Role;
 use super::routes::{Account, db_user};
+use super::write::{self, AdminChangeOutcome};
 use crate::auth::extract::AuthUser;
-use crate::cluster::Change;
 use crate::error::{ApiError, Problem};
 use crate::http::{self, JsonBody};
 use crate::pagination::{self, Limit, Page};
@@ -161,25 +161,19 @@ pub async fn update_user(
     user.require(Role::Admin)?;
     let (id, body) = (id.into_inner(), body.into_inner());
     let changes = AdminChanges { role: body.role, disabled: body.disabled };
-    let enabling_or_disabling = changes.disabled.is_some();
     let if_match = http::if_match(&request)?;
-    let updated = store::write(&state.pool, move |conn| {
-        let current = db::find(conn, id)?;
-        http::check_if_match(if_match.as_deref(), &AdminUser::from(current))?;
-        match db::admin_update(conn, id, &changes)? {
-            AdminChangeOutcome::Updated(row) => Ok(row),
-            AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
-            AdminChangeOutcome::LastAdmin => {
-                Err(ApiError::conflict("last_admin", "This is the last enabled admin; make another admin first."))
+    let updated = state
+        .write(move |conn, effects| {
+            let current = db::find(conn, id)?;
+            http::check_if_match(if_match.as_deref(), &AdminUser::from(current))?;
+            match write::admin_update(conn, effects, id, &changes)? {
+                AdminChangeOutcome::Updated(row) => Ok(row),
+                AdminChangeOutcome::NotFound => Err(ApiError::NotFound),
+                AdminChangeOutcome::LastAdmin => {
+                    Err(ApiError::conflict("last_admin", "This is the last enabled admin; make another admin first."))
+                }
             }
-        }
-    })
-    .await?;
-    // A new role or a disabled account applies to tokens already issued.
-    state.sessions_ended(id);
-    if enabling_or_disabling {
-        // A disabled account's author feed leaves what is served with it.
-        state.changed(Change::Everything);
-    }
+        })
+        .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &AdminUser::from(updated))
 }

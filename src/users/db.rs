@@ -5,9 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::fields::Role;
-use crate::auth;
 use crate::schema::{refresh_tokens, users};
-use crate::store::on_backend;
 use crate::text;
 use crate::time;
 
@@ -28,9 +26,10 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// Built by [`super::write::create`] alone.
 #[derive(Insertable)]
 #[diesel(table_name = users)]
-pub struct NewUser<'a> {
+pub(super) struct NewUser<'a> {
     pub email: &'a str,
     pub email_key: &'a str,
     pub display_name: &'a str,
@@ -56,18 +55,6 @@ pub struct Credentials {
     pub role: Role,
     pub disabled: bool,
     pub token_version: i32,
-}
-
-/// Inserts a user; `None` when the email is taken (the only unique column a
-/// caller controls, so a unique violation can mean nothing else).
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<Option<UserRow>> {
-    on_backend!(conn, |conn| diesel::insert_into(users::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .returning(UserRow::as_returning())
-        .get_result(conn)
-        .optional())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -112,43 +99,6 @@ pub fn credentials(conn: &mut Conn, id: i32, session: &str) -> QueryResult<Optio
         users::table.find(id).select((Credentials::as_select(), session_ends)).first(conn).optional()?;
     let now = time::now();
     Ok(found.and_then(|(user, until)| until.filter(|until| *until > now).map(|until| (user, until))))
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn update_profile(conn: &mut Conn, id: i32, changes: &ProfileChanges) -> QueryResult<UserRow> {
-    let changed = (changes, users::updated_at.eq(time::now()));
-    on_backend!(conn, |conn| diesel::update(users::table.find(id))
-        .set(changed)
-        .returning(UserRow::as_returning())
-        .get_result(conn))
-}
-
-/// Revokes every access token of the user (their `ver` claim no longer
-/// matches) and every refresh token except the session `keep`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn end_sessions(conn: &mut Conn, id: i32, keep: Option<&str>) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
-    auth::db::revoke_user_sessions(conn, id, keep)
-}
-
-/// Stores a new password hash, drops any outstanding reset link, and ends
-/// every session but `keep`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn set_password(conn: &mut Conn, id: i32, password_hash: &str, keep: Option<&str>) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(password_hash), users::updated_at.eq(time::now())))
-        .execute(conn)?;
-    auth::db::discard_resets(conn, id)?;
-    end_sessions(conn, id, keep)
-}
-
-/// Deletes a user: their votes are withdrawn (tallies adjusted) first; refresh
-/// tokens and reset links go by cascade, and articles stay with no author.
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
-    crate::votes::db::withdraw_all(conn, id)?;
-    diesel::delete(users::table.find(id)).execute(conn)?;
-    Ok(())
 }
 
 /// Filters of the admin user list.
@@ -207,35 +157,6 @@ pub enum AdminChangeOutcome {
     NotFound,
     /// The change would leave no enabled admin.
     LastAdmin,
-}
-
-/// Applies an admin change. Disabling ends every session at once; the last
-/// enabled admin can be neither demoted nor disabled, so the site always has one.
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn admin_update(conn: &mut Conn, id: i32, changes: &AdminChanges) -> QueryResult<AdminChangeOutcome> {
-    let Some(current) = users::table.find(id).select(UserRow::as_select()).first(conn).optional()? else {
-        return Ok(AdminChangeOutcome::NotFound);
-    };
-    let stays_admin =
-        changes.role.unwrap_or(current.role) == Role::Admin && !changes.disabled.unwrap_or(current.disabled);
-    if current.role == Role::Admin && !current.disabled && !stays_admin {
-        let enabled_admins: i64 = users::table
-            .filter(users::role.eq(Role::Admin))
-            .filter(users::disabled.eq(false))
-            .count()
-            .get_result(conn)?;
-        if enabled_admins <= 1 {
-            return Ok(AdminChangeOutcome::LastAdmin);
-        }
-    }
-    if changes.role.is_none() && changes.disabled.is_none() {
-        return Ok(AdminChangeOutcome::Updated(current));
-    }
-    diesel::update(users::table.find(id)).set((changes, users::updated_at.eq(time::now()))).execute(conn)?;
-    if changes.disabled == Some(true) && !current.disabled {
-        end_sessions(conn, id, None)?;
-    }
-    find(conn, id).map(AdminChangeOutcome::Updated)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod admin;
 pub mod db;
 mod fields;
 mod routes;
+pub mod write;
 
 pub use fields::{Bio, DisplayName, Email, Role};
 pub use routes::{Account, PublicProfile};

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 
 use super::db::{self, ProfileChanges, UserRow};
 use super::fields::{Bio, DisplayName, Email, Role};
+use super::write;
 use crate::auth::extract::AuthUser;
 use crate::auth::password::{self, Password};
-use crate::cluster::Change;
 use crate::error::{AllValid, ApiError, AuthFailure, Problem};
 use crate::http::JsonBody;
 use crate::http::{self, Patch};
@@ -179,18 +179,17 @@ pub async fn update_me(
         bio: bio.map(|bio| bio.map(|bio| bio.as_ref().to_owned()).filter(|bio| !bio.is_empty())),
     };
     let if_match = http::if_match(&request)?;
-    let row = store::write(&state.pool, move |conn| {
-        let current = db::find(conn, user.id)?;
-        http::check_if_match(if_match.as_deref(), &Account::from(current.clone()))?;
-        if changes.display_name.is_none() && changes.bio.is_none() {
-            Ok(current)
-        } else {
-            db::update_profile(conn, user.id, &changes).map_err(ApiError::from)
-        }
-    })
-    .await?;
-    // Articles show their author's display name.
-    state.changed(Change::Everything);
+    let row = state
+        .write(move |conn, effects| {
+            let current = db::find(conn, user.id)?;
+            http::check_if_match(if_match.as_deref(), &Account::from(current.clone()))?;
+            if changes.display_name.is_none() && changes.bio.is_none() {
+                Ok(current)
+            } else {
+                write::update_profile(conn, effects, user.id, &changes).map_err(ApiError::from)
+            }
+        })
+        .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &Account::from(row))
 }
 
@@ -219,12 +218,12 @@ pub async fn change_password(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    http::check_if_match_untagged(http::if_match(&request)?.as_deref(), true)?;
     let body = body.into_inner();
     let row = load_account(&state, user.id).await?;
     let new_password =
         Password::parse_field(body.new_password, &row.email, state.config.password_min_length, "new_password")
             .map_err(|e| ApiError::Validation(vec![e]))?;
+    http::check_if_match_untagged(http::if_match(&request)?.as_deref(), true)?;
     if !password::verify_limited(
         &state.pool,
         &Email::key_of(&row.email),
@@ -236,9 +235,13 @@ pub async fn change_password(
         return Err(wrong_password());
     }
     let hash = password::hash(new_password).await?;
-    store::write(&state.pool, move |conn| db::set_password(conn, user.id, &hash, Some(&user.session))).await?;
-    state.sessions_ended(user.id);
-    state.send_mail_to(&row, mail::password_changed);
+    state
+        .write(move |conn, effects| {
+            write::set_password(conn, effects, user.id, &hash, Some(&user.session))?;
+            effects.mail_to(&row, mail::password_changed);
+            diesel::QueryResult::Ok(())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -285,18 +288,13 @@ pub async fn delete_me(
     {
         return Err(wrong_password());
     }
-    store::write(&state.pool, move |conn| {
-        // Checked again where it counts: the account may have changed during the hash.
-        http::check_if_match(if_match.as_deref(), &Account::from(db::find(conn, user.id)?))?;
-        db::delete(conn, user.id).map_err(ApiError::from)
-    })
-    .await?;
-    state.sessions_ended(user.id);
-    if let Some(my_votes) = &state.my_votes {
-        my_votes.forget(user.id);
-    }
-    // Their articles lose their author, and their votes leave the tallies.
-    state.changed(Change::Everything);
+    state
+        .write(move |conn, effects| {
+            // Checked again where it counts: the account may have changed during the hash.
+            http::check_if_match(if_match.as_deref(), &Account::from(db::find(conn, user.id)?))?;
+            write::delete(conn, effects, user.id).map_err(ApiError::from)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -12,13 +12,14 @@
 //! where the database arbitrates concurrent writers itself, each vote keeps
 //! its own transaction.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use tokio::sync::oneshot;
 
 use super::VoteValue;
 use super::db::{self, Cast};
 use crate::articles::db::ArticleRef;
+use crate::effects::{AfterCommit, Effects};
 use crate::error::ApiError;
 use crate::store::{self, Conn, DbPool};
 
@@ -42,10 +43,14 @@ pub struct VoteWriter {
 }
 
 impl VoteWriter {
-    /// Starts the writing thread; it ends when the writer is dropped.
-    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+    /// Starts the writing thread, which hands what each committed
+    /// transaction changed to `after_commit` before answering its votes; it
+    /// ends when the writer is dropped.
+    pub fn start(pool: DbPool, after_commit: Arc<AfterCommit>) -> std::io::Result<Self> {
         let (queue, ballots) = mpsc::channel();
-        std::thread::Builder::new().name("newsroom-votes".into()).spawn(move || write_all(&pool, &ballots))?;
+        std::thread::Builder::new()
+            .name("newsroom-votes".into())
+            .spawn(move || write_all(&pool, &after_commit, &ballots))?;
         Ok(Self { queue })
     }
 
@@ -65,7 +70,7 @@ impl VoteWriter {
     }
 }
 
-fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
+fn write_all(pool: &DbPool, after_commit: &AfterCommit, ballots: &mpsc::Receiver<Ballot>) {
     let mut writer: Option<Conn> = None;
     while let Ok(first) = ballots.recv() {
         let mut batch = vec![first];
@@ -84,13 +89,16 @@ fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
             },
         };
         let together = store::write_on(conn, |conn| {
-            batch
+            let mut effects = Effects::new();
+            let casts = batch
                 .iter()
-                .map(|ballot| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|ballot| db::cast(conn, &mut effects, ballot.user_id, &ballot.article, ballot.vote))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, diesel::result::Error>((casts, effects))
         });
         match together {
-            Ok(casts) => {
+            Ok((casts, effects)) => {
+                after_commit.apply(effects);
                 for (ballot, cast) in batch.into_iter().zip(casts) {
                     // A client that went away no longer waits for its answer.
                     let _ = ballot.answer.send(Ok(cast));
@@ -101,9 +109,16 @@ fn write_all(pool: &DbPool, ballots: &mpsc::Receiver<Ballot>) {
             Err(error) => {
                 tracing::warn!(error = %error, votes = batch.len(), "a batch of votes failed; writing them one by one");
                 for ballot in batch {
-                    let alone =
-                        store::write_on(conn, |conn| db::cast(conn, ballot.user_id, &ballot.article, ballot.vote));
-                    let _ = ballot.answer.send(alone.map_err(ApiError::from));
+                    let alone = store::write_on(conn, |conn| {
+                        let mut effects = Effects::new();
+                        db::cast(conn, &mut effects, ballot.user_id, &ballot.article, ballot.vote)
+                            .map(|cast| (cast, effects))
+                    });
+                    let answer = alone.map(|(cast, effects)| {
+                        after_commit.apply(effects);
+                        cast
+                    });
+                    let _ = ballot.answer.send(answer.map_err(ApiError::from));
                 }
                 // A broken connection is opened afresh for the next batch.
                 writer = None;

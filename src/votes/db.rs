@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::{Tally, VoteValue};
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
 use crate::articles::rank;
+use crate::effects::Effects;
 use crate::schema::{article_votes, articles};
 use crate::store::on_backend;
 use crate::time;
@@ -18,11 +19,17 @@ fn current_vote(conn: &mut Conn, user_id: i32, article_id: i32) -> QueryResult<O
 }
 
 /// Sets (or with `None` removes) a user's vote, moving the article's counters
-/// by the old→new delta and refreshing its hot rank. Run it inside an
-/// immediate transaction, with `article` read in that same transaction;
-/// account deletion uses it too.
+/// by the old→new delta and refreshing its hot rank, and records the move in
+/// `effects`. Run it inside an immediate transaction, with `article` read in
+/// that same transaction; account deletion uses it too.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn apply(conn: &mut Conn, user_id: i32, article: &ArticleRow, vote: Option<VoteValue>) -> QueryResult<Tally> {
+pub fn apply(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    user_id: i32,
+    article: &ArticleRow,
+    vote: Option<VoteValue>,
+) -> QueryResult<Tally> {
     let old = current_vote(conn, user_id, article.id)?;
     let new = vote.map(VoteValue::get);
     let (mut up, mut down) = (article.votes_up, article.votes_down);
@@ -65,6 +72,7 @@ pub fn apply(conn: &mut Conn, user_id: i32, article: &ArticleRow, vote: Option<V
                 articles::hot_rank.eq(hot),
             ))
             .execute(conn)?;
+        effects.voted(user_id, article.id, new);
     }
     Ok(Tally { my_vote: new, up, down, score: up - down })
 }
@@ -89,16 +97,17 @@ pub fn read(conn: &mut Conn, user_id: i32, article: &ArticleRow) -> QueryResult<
 
 /// Withdraws every vote of a user (account deletion), adjusting each tally.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn withdraw_all(conn: &mut Conn, user_id: i32) -> QueryResult<()> {
+pub fn withdraw_all(conn: &mut Conn, effects: &mut Effects, user_id: i32) -> QueryResult<()> {
     let voted: Vec<i32> =
         article_votes::table.filter(article_votes::user_id.eq(user_id)).select(article_votes::article_id).load(conn)?;
     for article_id in voted {
         if let Some(article) =
             articles::table.find(article_id).select(ArticleRow::as_select()).first(conn).optional()?
         {
-            apply(conn, user_id, &article, None)?;
+            apply(conn, effects, user_id, &article, None)?;
         }
     }
+    effects.votes_gone(user_id);
     Ok(())
 }
 
@@ -146,11 +155,17 @@ pub struct Cast {
 /// `article` names, inside a write transaction; `None` when there is no such
 /// article to vote on.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn cast(conn: &mut Conn, user_id: i32, article: &ArticleRef, vote: Option<VoteValue>) -> QueryResult<Option<Cast>> {
+pub fn cast(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    user_id: i32,
+    article: &ArticleRef,
+    vote: Option<VoteValue>,
+) -> QueryResult<Option<Cast>> {
     let Some(row) = votable(conn, article)? else {
         return Ok(None);
     };
-    let tally = apply(conn, user_id, &row, vote)?;
+    let tally = apply(conn, effects, user_id, &row, vote)?;
     Ok(Some(Cast { article_id: row.id, tally }))
 }
 

@@ -83,11 +83,11 @@ fn pick(votes: &HashMap<i32, i32>, articles: &[i32]) -> HashMap<i32, i32> {
 
 /// `reader`'s votes on `articles` (article id to 1 or -1).
 pub async fn mine(state: &AppState, reader: i32, articles: &[i32]) -> Result<HashMap<i32, i32>, ApiError> {
-    if let Some(voted) = state.my_votes.as_ref().and_then(|sets| sets.current(reader)) {
+    if let Some(voted) = state.caches.my_votes.as_ref().and_then(|sets| sets.current(reader)) {
         return Ok(pick(&voted.votes, articles));
     }
     let articles = articles.to_vec();
-    let Some(sets) = &state.my_votes else {
+    let Some(sets) = &state.caches.my_votes else {
         return store::run(&state.pool, move |conn| votes_by(conn, reader, &articles)).await;
     };
     let changes = sets.changes.current(reader);

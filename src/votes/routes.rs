@@ -8,7 +8,6 @@ use super::db::{self, Cast, votable};
 use super::{Tally, VoteValue};
 use crate::articles::db::ArticleRef;
 use crate::auth::AuthUser;
-use crate::cluster::Change;
 use crate::error::ApiError;
 use crate::http::{self, JsonBody};
 use crate::state::AppState;
@@ -38,21 +37,18 @@ async fn change_vote(
         (Some(writer), None) => writer.cast(user.id, article, vote).await?,
         // A conditional vote is checked and cast in one transaction of its own.
         (_, if_match) => {
-            store::write(&state.pool, move |conn| {
-                if if_match.is_some() {
-                    let Some(row) = votable(conn, &article)? else { return Ok(None) };
-                    http::check_if_match(if_match.as_deref(), &db::read(conn, user.id, &row)?)?;
-                }
-                db::cast(conn, user.id, &article, vote).map_err(ApiError::from)
-            })
-            .await?
+            state
+                .write(move |conn, effects| {
+                    if if_match.is_some() {
+                        let Some(row) = votable(conn, &article)? else { return Ok(None) };
+                        http::check_if_match(if_match.as_deref(), &db::read(conn, user.id, &row)?)?;
+                    }
+                    db::cast(conn, effects, user.id, &article, vote).map_err(ApiError::from)
+                })
+                .await?
         }
     };
-    let Cast { article_id, tally } = cast.ok_or(ApiError::NotFound)?;
-    state.changed(Change::Vote(article_id));
-    if let Some(my_votes) = &state.my_votes {
-        my_votes.voted(user.id, article_id, tally.my_vote);
-    }
+    let Cast { tally, .. } = cast.ok_or(ApiError::NotFound)?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &tally)
 }
 

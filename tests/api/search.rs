@@ -3,6 +3,7 @@
 use newsroom::articles::db::ArticleStatus;
 use newsroom::articles::write::{self, Draft, Text};
 use newsroom::categories::Tree;
+use newsroom::effects::Effects;
 use newsroom::error::ApiError;
 use newsroom::store;
 use serde_json::json;
@@ -17,6 +18,8 @@ async fn drafts_containing(app: &TestApp, author: &TestUser, word: &str, count: 
     tokio::task::spawn_blocking(move || {
         store::write_on(&mut conn, |conn| {
             let tree = Tree::load(conn)?;
+            // Drafts: nothing anyone else is served changes.
+            let mut effects = Effects::new();
             for n in 0..count {
                 let draft = Draft {
                     title: format!("Draft {n} about the {word}"),
@@ -30,7 +33,7 @@ async fn drafts_containing(app: &TestApp, author: &TestUser, word: &str, count: 
                     cover_image_url: None,
                     author_id: Some(author_id),
                 };
-                write::create(conn, &tree, draft)?;
+                write::create(conn, &mut effects, &tree, draft)?;
             }
             Ok::<_, ApiError>(())
         })

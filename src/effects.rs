@@ -1,0 +1,210 @@
+//! What a committed write changed, and the one place that acts on it.
+//!
+//! A write records in its [`Effects`] what it changed that something outside
+//! its transaction must follow: responses cached here and on the other
+//! instances, live sessions, a reader's remembered votes, mail to send.
+//! [`AfterCommit::apply`] acts on all of them once the transaction has
+//! committed, and only then, so a write that rolls back leaves nothing
+//! behind; [`crate::state::AppState::write`] and the vote writer are its
+//! only callers. No handler clears a cache or ends a session by hand, and
+//! the database functions that end sessions take the [`Effects`] to record
+//! it in: none can commit such a change without its effect.
+//!
+//! What each backend needs is decided here alone: on SQLite, where this
+//! process sees every write, sessions and readers' votes are remembered and
+//! updated in place; on PostgreSQL, where other instances write too, they
+//! are not remembered, and cache clears are announced to the other
+//! instances ([`crate::cluster`]).
+
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+
+use crate::articles::cache::PublicCache;
+use crate::auth::sessions::SessionCache;
+use crate::categories::TreeCache;
+use crate::cluster::Announcer;
+use crate::mail::{Mail, Mailer, Recipient};
+use crate::store::Conn;
+use crate::users::db::UserRow;
+use crate::votes::mine::VoteSets;
+
+/// A write that makes cached responses wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A vote moved an article's tally: the article alone. Lists show tallies
+    /// too, but votes are too frequent to clear them for.
+    Vote(i32),
+    /// An article was written, edited or deleted: it may enter, leave or move
+    /// in any list.
+    Article(i32),
+    /// A static page was written or deleted: the pages' sitemap lists it.
+    Pages,
+    /// Something many responses show changed: a category, an author's name.
+    Everything,
+}
+
+/// One thing a write changed that must be followed after its commit.
+pub enum Effect {
+    /// Cached responses it made wrong.
+    Changed(Change),
+    /// The user's sessions ended, or their tokens may now do less (a new
+    /// role, a disabled account): their next request is checked in the
+    /// database.
+    SessionsEnded(i32),
+    /// A reader's vote on an article moved to `vote` (`None`: withdrawn).
+    Voted { reader: i32, article: i32, vote: Option<i32> },
+    /// A reader's votes went other than one by one (the account was deleted).
+    VotesGone(i32),
+    /// A mail to send once the change is kept.
+    Mail(Mail),
+}
+
+/// What one write changed, in order: made by the code that applies it
+/// after the commit ([`crate::state::AppState::write`], the vote writer) and
+/// by commands that run without a server.
+#[derive(Default)]
+#[must_use = "effects are applied after the commit, never dropped"]
+pub struct Effects(Vec<Effect>);
+
+impl Effects {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn changed(&mut self, change: Change) {
+        self.0.push(Effect::Changed(change));
+    }
+
+    pub fn sessions_ended(&mut self, user_id: i32) {
+        self.0.push(Effect::SessionsEnded(user_id));
+    }
+
+    /// A reader's vote moved: their remembered votes and the article's tally follow.
+    pub fn voted(&mut self, reader: i32, article: i32, vote: Option<i32>) {
+        self.0.push(Effect::Voted { reader, article, vote });
+        self.changed(Change::Vote(article));
+    }
+
+    pub fn votes_gone(&mut self, reader: i32) {
+        self.0.push(Effect::VotesGone(reader));
+    }
+
+    /// Sends `user` the mail `compose` writes for them, if their address is
+    /// one a mail can go to.
+    pub fn mail_to(&mut self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail>) {
+        if let Some(mail) = compose(&Recipient { email: &user.email, display_name: &user.display_name }) {
+            self.0.push(Effect::Mail(mail));
+        }
+    }
+
+    /// Adds what another write of the same commit changed.
+    pub fn extend(&mut self, other: Self) {
+        self.0.extend(other.0);
+    }
+
+    /// The cache clears among them, for a command that committed without a
+    /// server: it can only tell the other instances.
+    pub fn changes(&self) -> Vec<Change> {
+        self.0
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::Changed(change) => Some(*change),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What this instance remembers between requests, each part cleared or
+/// updated by the effects that make it wrong.
+pub struct Caches {
+    pub public: PublicCache,
+    pub categories: Arc<TreeCache>,
+    /// Live sessions, on SQLite only.
+    pub sessions: Option<SessionCache>,
+    /// Readers' own votes, on SQLite only.
+    pub my_votes: Option<VoteSets>,
+}
+
+impl Caches {
+    /// The caches of a process that sees every write (SQLite) or not.
+    pub fn new(sees_every_write: bool) -> Arc<Self> {
+        Arc::new(Self {
+            public: PublicCache::default(),
+            categories: Arc::default(),
+            sessions: sees_every_write.then(SessionCache::default),
+            my_votes: sees_every_write.then(VoteSets::default),
+        })
+    }
+
+    /// Clears what `change` made wrong; another instance's changes come here too.
+    pub fn clear(&self, change: Change) {
+        match change {
+            Change::Vote(article) => self.public.forget_article(article),
+            Change::Article(article) => self.public.forget_article_and_lists(article),
+            Change::Pages => self.public.forget_lists(),
+            Change::Everything => {
+                self.categories.invalidate();
+                self.public.forget_all();
+            }
+        }
+    }
+}
+
+/// The one place that acts on what committed writes changed.
+pub struct AfterCommit {
+    caches: Arc<Caches>,
+    /// Tells the other instances on the same PostgreSQL database what
+    /// changed; `None` on SQLite.
+    announcer: Option<Announcer>,
+    mailer: Mailer,
+    mail_from: Mailbox,
+}
+
+impl AfterCommit {
+    pub fn new(caches: Arc<Caches>, announcer: Option<Announcer>, mailer: Mailer, mail_from: Mailbox) -> Self {
+        Self { caches, announcer, mailer, mail_from }
+    }
+
+    pub fn announcer(&self) -> Option<&Announcer> {
+        self.announcer.as_ref()
+    }
+
+    /// Acts on `effects` of a transaction that has committed.
+    pub fn apply(&self, effects: Effects) {
+        for effect in effects.0 {
+            match effect {
+                Effect::Changed(change) => {
+                    self.caches.clear(change);
+                    if let Some(announcer) = &self.announcer {
+                        announcer.announce(change);
+                    }
+                }
+                Effect::SessionsEnded(user_id) => {
+                    if let Some(sessions) = &self.caches.sessions {
+                        sessions.ended(user_id);
+                    }
+                }
+                Effect::Voted { reader, article, vote } => {
+                    if let Some(my_votes) = &self.caches.my_votes {
+                        my_votes.voted(reader, article, vote);
+                    }
+                }
+                Effect::VotesGone(reader) => {
+                    if let Some(my_votes) = &self.caches.my_votes {
+                        my_votes.forget(reader);
+                    }
+                }
+                Effect::Mail(mail) => self.mailer.send_later(self.mail_from.clone(), mail),
+            }
+        }
+    }
+}
+
+/// After a command (an import, a seed) committed without a server: on
+/// PostgreSQL, the instances serving the same database hear of its cache
+/// clears; on SQLite there are none to tell, and its caches expire in seconds.
+pub fn announce_from_command(conn: &mut Conn, effects: &Effects) -> diesel::QueryResult<()> {
+    crate::cluster::announce_now(conn, &effects.changes())
+}
