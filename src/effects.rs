@@ -22,12 +22,12 @@ use lettre::message::Mailbox;
 
 use crate::articles::cache::PublicCache;
 use crate::auth::sessions::SessionCache;
-use crate::categories::TreeCache;
+use crate::categories::tree::TreeCache;
 use crate::cluster::Announcer;
 use crate::mail::{Mail, Mailer, Recipient};
 use crate::store::Conn;
 use crate::users::db::UserRow;
-use crate::votes::mine::VoteSets;
+use crate::votes::sets::VoteSets;
 
 /// A write that makes cached responses wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -67,9 +67,8 @@ impl TrustedProxies {
 /// peer; `None` only for requests without a peer (in-process tests).
 pub fn client_address(request: &HttpRequest) -> Option<IpAddr> {
     let peer = request.peer_addr()?.ip();
-    let state = request.app_data::<actix_web::web::Data<crate::state::AppState>>();
-    Some(match state {
-        Some(state) => state.config.trusted_proxies.client(peer, request.headers()),
+    Some(match request.app_data::<TrustedProxies>() {
+        Some(proxies) => proxies.client(peer, request.headers()),
         None => peer.to_canonical(),
     })
 }

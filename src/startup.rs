@@ -88,6 +88,9 @@ impl Application {
                 .configure(api::configure)
                 .into_app()
                 .app_data(state.clone())
+                // Read by the client-address lookup, which logs and limits
+                // need without the rest of the state.
+                .app_data(config.trusted_proxies.clone())
                 .app_data(known_routes.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(

@@ -111,7 +111,7 @@ pub fn hydrate(
     let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
     let mut tags = db::tags_of(conn, &ids)?;
     let my_votes = match viewer {
-        Some(viewer) => db::votes_by(conn, viewer, &ids)?,
+        Some(viewer) => crate::votes::db::votes_by(conn, viewer, &ids)?,
         None => Default::default(),
     };
     let authors = db::author_names(conn, &author_ids)?;

@@ -69,10 +69,10 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     let user_id: i32 = claims.sub.parse().map_err(|_| invalid())?;
     let session = claims.sid;
-    if let Some(user) =
+    if let Some(role) =
         state.caches.sessions.as_ref().and_then(|sessions| sessions.check(user_id, claims.ver, &session))
     {
-        return Ok(user);
+        return Ok(AuthUser { id: user_id, role, session });
     }
     let mark = state.caches.sessions.as_ref().map(|sessions| sessions.mark(user_id));
     let credentials = store::run(&state.pool, {

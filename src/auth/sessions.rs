@@ -17,11 +17,10 @@
 use chrono::NaiveDateTime;
 use moka::sync::Cache;
 
-use super::AuthUser;
 use crate::generations::Generations;
 use crate::time;
-use crate::users::Role;
 use crate::users::db::Credentials;
+use crate::users::fields::Role;
 
 /// Sessions remembered at most; about 100 bytes each.
 const CAPACITY: u64 = 50_000;
@@ -54,15 +53,15 @@ impl Default for SessionCache {
 pub struct Mark(u64);
 
 impl SessionCache {
-    /// The caller, if `session` is remembered live for this user and token
-    /// version; `None` means "ask the database", not "refused".
-    pub fn check(&self, user_id: i32, token_version: i32, session: &str) -> Option<AuthUser> {
+    /// The caller's role, if `session` is remembered live for this user and
+    /// token version; `None` means "ask the database", not "refused".
+    pub fn check(&self, user_id: i32, token_version: i32, session: &str) -> Option<Role> {
         let live = self.live.get(session)?;
         let current = live.user_id == user_id
             && live.token_version == token_version
             && live.read_under == self.revocations.current(user_id)
             && time::now() < live.until;
-        current.then(|| AuthUser { id: user_id, role: live.role, session: session.to_owned() })
+        current.then_some(live.role)
     }
 
     pub fn mark(&self, user_id: i32) -> Mark {
@@ -96,7 +95,7 @@ mod tests {
         let cache = SessionCache::default();
         let later = time::now() + chrono::Duration::hours(1);
         cache.remember(cache.mark(7), "s", &reader(7), later);
-        assert_eq!(cache.check(7, 1, "s").map(|user| user.id), Some(7));
+        assert_eq!(cache.check(7, 1, "s"), Some(Role::Reader));
         assert!(cache.check(7, 2, "s").is_none(), "another token version");
         assert!(cache.check(8, 1, "s").is_none(), "another user");
         cache.ended(7);

@@ -3,7 +3,7 @@
 
 pub mod db;
 mod routes;
-mod tree;
+pub mod tree;
 pub mod write;
 
 pub use routes::{CategoryDetail, CategoryList, CategoryResponse};

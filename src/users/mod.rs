@@ -2,7 +2,7 @@
 
 mod admin;
 pub mod db;
-mod fields;
+pub mod fields;
 mod routes;
 pub mod write;
 

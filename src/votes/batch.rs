@@ -16,8 +16,8 @@ use std::sync::{Arc, mpsc};
 
 use tokio::sync::oneshot;
 
-use super::VoteValue;
 use super::db::{self, Cast};
+use super::tally::VoteValue;
 use crate::articles::db::ArticleRef;
 use crate::effects::{AfterCommit, Effects};
 use crate::error::ApiError;

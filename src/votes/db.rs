@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::store::Conn;
 use diesel::prelude::*;
 
-use super::{Tally, VoteValue};
+use super::tally::{Tally, VoteValue};
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
 use crate::articles::rank;
 use crate::effects::Effects;
@@ -84,6 +84,17 @@ pub fn all_of(conn: &mut Conn, user_id: i32, limit: i64) -> QueryResult<HashMap<
         .filter(article_votes::user_id.eq(user_id))
         .select((article_votes::article_id, article_votes::value))
         .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The caller's votes on `article_ids`: one query for a whole page.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn votes_by(conn: &mut Conn, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
+    let rows: Vec<(i32, i32)> = article_votes::table
+        .filter(article_votes::user_id.eq(user_id))
+        .filter(article_votes::article_id.eq_any(article_ids))
+        .select((article_votes::article_id, article_votes::value))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }

@@ -17,9 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::articles::search;
 use crate::articles::{rank, slug};
 use crate::error::ApiError;
-use crate::schema::{
-    article_bodies, article_slugs, article_tags, article_votes, articles, collection_items, tags, users,
-};
+use crate::schema::{article_bodies, article_slugs, article_tags, articles, collection_items, tags, users};
 use crate::store::on_backend;
 use crate::text;
 use crate::time;
@@ -337,17 +335,6 @@ pub fn insert(conn: &mut Conn, new: &NewArticle<'_>, body: &ArticleBody) -> Quer
     search::index(conn, id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
     rank::refresh_hot_rank(conn, id)?;
     Ok(id)
-}
-
-/// The caller's votes on `article_ids`: one query for a whole page.
-#[tracing::instrument(level = "debug", skip_all)]
-pub fn votes_by(conn: &mut Conn, user_id: i32, article_ids: &[i32]) -> QueryResult<HashMap<i32, i32>> {
-    let rows: Vec<(i32, i32)> = article_votes::table
-        .filter(article_votes::user_id.eq(user_id))
-        .filter(article_votes::article_id.eq_any(article_ids))
-        .select((article_votes::article_id, article_votes::value))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
 }
 
 /// Inserts many articles at once, in multi-row statements, with their bodies
