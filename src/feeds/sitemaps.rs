@@ -8,7 +8,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::{cached_document, db, encode, language_of, public_url, xml_text};
+use super::links::{encode, public_url};
+use super::routes::cached_document;
+use super::{db, language_of, xml_text};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::{self, Tagged};

@@ -25,6 +25,7 @@ mod db;
 mod import;
 mod pages;
 mod posts;
+mod records;
 mod report;
 mod taxonomy;
 mod text;

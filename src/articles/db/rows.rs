@@ -1,0 +1,148 @@
+//! Article rows, their status and visibility, and how a path names one.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{IsNull, LtEq};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::articles::slug;
+use crate::schema::{article_bodies, articles};
+
+/// Where an article is in its life.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    /// Visible only to its author and editors.
+    Draft,
+    /// Public from `published_at` on (scheduled while that is in the future).
+    Published,
+    /// Withdrawn from the public; kept for its author and editors.
+    Archived,
+}
+
+crate::store::text_enum!(ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" });
+
+/// An article without its body: what lists need.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ArticleRow {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub author_id: Option<i32>,
+    pub cover_image_url: Option<String>,
+    pub reading_time_minutes: i32,
+    pub votes_up: i32,
+    pub votes_down: i32,
+    pub score: i32,
+    pub hot_rank: f64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl ArticleRow {
+    /// Published, due and not deleted: what anonymous readers may see.
+    pub fn is_public(&self, now: NaiveDateTime) -> bool {
+        self.status == ArticleStatus::Published
+            && self.published_at.is_some_and(|at| at <= now)
+            && self.deleted_at.is_none()
+    }
+}
+
+/// The Markdown and its sanitized rendering, kept apart from the article row
+/// and loaded only for single articles.
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = article_bodies, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ArticleBody {
+    pub body: String,
+    pub body_html: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub excerpt: &'a str,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub category_id: Option<i32>,
+    pub author_id: Option<i32>,
+    pub cover_image_url: Option<&'a str>,
+    pub reading_time_minutes: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update; `Some(None)` clears a nullable column.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = articles)]
+pub struct ArticleChanges {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub excerpt: Option<String>,
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub category_id: Option<Option<i32>>,
+    pub cover_image_url: Option<Option<String>>,
+    pub reading_time_minutes: Option<i32>,
+}
+
+pub type NotDeleted = IsNull<articles::deleted_at>;
+pub type PubliclyVisible = diesel::dsl::And<
+    diesel::dsl::And<diesel::dsl::Eq<articles::status, ArticleStatus>, LtEq<articles::published_at, NaiveDateTime>>,
+    NotDeleted,
+>;
+
+pub fn not_deleted() -> NotDeleted {
+    articles::deleted_at.is_null()
+}
+
+/// Published, due, and not deleted.
+pub fn publicly_visible(now: NaiveDateTime) -> PubliclyVisible {
+    articles::status.eq(ArticleStatus::Published).and(articles::published_at.le(now)).and(not_deleted())
+}
+
+/// An `{article}` path segment: an id when all ASCII digits, else a slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleRef {
+    Id(i32),
+    Slug(String),
+}
+
+impl ArticleRef {
+    /// `None` for digits that overflow an id: such an article cannot exist.
+    pub fn parse(segment: &str) -> Option<Self> {
+        if slug::is_numeric(segment) {
+            segment.parse().ok().map(Self::Id)
+        } else {
+            Some(Self::Slug(segment.to_owned()))
+        }
+    }
+}
+
+/// `web::Path<ArticleRef>` reads an `{article}` segment; one that can name
+/// no article fails, which the path configuration answers with a 404.
+impl<'de> Deserialize<'de> for ArticleRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let segment = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Self::parse(&segment).ok_or_else(|| serde::de::Error::custom("no article can have this id"))
+    }
+}

@@ -1,0 +1,207 @@
+//! [`Config`]: the settings checked and in the types the server uses.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use lettre::message::Mailbox;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::settings::Settings;
+use super::values::{ArticleUrl, cors_origins, database, smtp_url, stored_jwt_secret};
+use crate::proxy::TrustedProxies;
+use crate::store::Database;
+
+/// The shortest HMAC key we accept: HS256 is only as strong as its key.
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    variable: &'static str,
+    reason: String,
+}
+
+impl ConfigError {
+    pub(super) fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
+        Self { variable, reason: reason.to_string() }
+    }
+}
+
+/// Which CORS origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Only these exact origins.
+    List(Vec<String>),
+}
+
+/// Validated configuration shared by every part of the server.
+pub struct Config {
+    pub database: Database,
+    pub database_pool_size: u32,
+    pub bind: SocketAddr,
+    pub jwt_secret: SecretString,
+    pub public_url: Url,
+    pub article_url: ArticleUrl,
+    pub site_name: String,
+    pub sitemap_urls_per_file: usize,
+    pub smtp_url: Option<SecretString>,
+    pub mail_outbox: PathBuf,
+    pub mail_from: Mailbox,
+    pub cors_origins: CorsOrigins,
+    pub trusted_proxies: TrustedProxies,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub reset_token_ttl: Duration,
+    pub auth_rate_limit: u32,
+    pub reset_rate_limit: u32,
+    pub vote_rate_limit: u32,
+    pub max_collections: u32,
+    pub max_collection_articles: u32,
+    pub password_min_length: usize,
+}
+
+impl fmt::Debug for Config {
+    // Hand-written so that secrets never reach a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database)
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url.as_str())
+            .field("smtp", &self.smtp_url.is_some())
+            .field("mail_outbox", &self.mail_outbox)
+            .field("cors_origins", &self.cors_origins)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Settings {
+    /// Parses settings from flags (and the environment), as the binary does;
+    /// used by tests to build a configuration without a process of its own.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let args = std::iter::once(std::ffi::OsString::from("newsroom")).chain(args.into_iter().map(Into::into));
+        Wrapper::try_parse_from(args).map(|wrapper| wrapper.settings)
+    }
+
+    /// Validates every setting. When no JWT secret is given, one is generated
+    /// once and kept next to the database, so tokens survive restarts.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let database = database(&self.database_url, "NEWSROOM_DATABASE_URL")?;
+        if !(1..=1000).contains(&self.database_pool_size) {
+            return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
+        }
+        let public_url = Url::parse(&self.public_url)
+            .map_err(|e| ConfigError::new("NEWSROOM_PUBLIC_URL", e))
+            .and_then(|url| match url.scheme() {
+                "http" | "https" if url.host().is_some() => Ok(url),
+                _ => Err(ConfigError::new("NEWSROOM_PUBLIC_URL", "must be an http(s) URL with a host")),
+            })?;
+        let article_url = ArticleUrl::parse(&self.article_url, &public_url)?;
+        let site_name = self.site_name.trim().to_owned();
+        if site_name.is_empty() || site_name.chars().any(char::is_control) || site_name.chars().count() > 200 {
+            return Err(ConfigError::new(
+                "NEWSROOM_SITE_NAME",
+                "must be 1 to 200 characters, none of them control characters",
+            ));
+        }
+        if !(1..=50_000).contains(&self.sitemap_urls_per_file) {
+            return Err(ConfigError::new("NEWSROOM_SITEMAP_URLS_PER_FILE", "must be between 1 and 50000"));
+        }
+        let smtp_url = self.smtp_url.filter(|url| !url.is_empty()).map(|url| smtp_url(&url)).transpose()?;
+        let cors_origins = cors_origins(&self.cors_origins)?;
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|reason| ConfigError::new("NEWSROOM_TRUSTED_PROXIES", reason))?;
+        let mail_from: Mailbox = self.mail_from.parse().map_err(|e| {
+            ConfigError::new(
+                "NEWSROOM_MAIL_FROM",
+                format!("not a mailbox such as `newsroom <no-reply@example.com>`: {e}"),
+            )
+        })?;
+        let jwt_secret = match (self.jwt_secret, &database) {
+            (Some(secret), _) => SecretString::from(secret),
+            (None, Database::Sqlite(path)) => stored_jwt_secret(path)?,
+            // Instances sharing a database must share the key, or each would
+            // refuse the others' tokens.
+            (None, Database::Postgres(_)) => {
+                return Err(ConfigError::new(
+                    "NEWSROOM_JWT_SECRET",
+                    "must be set with PostgreSQL, the same for every instance of the site",
+                ));
+            }
+        };
+        if jwt_secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::new(
+                "NEWSROOM_JWT_SECRET",
+                format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+            ));
+        }
+        let seconds = |variable, value: u64| {
+            if value == 0 {
+                Err(ConfigError::new(variable, "must be at least 1 second"))
+            } else {
+                Ok(Duration::from_secs(value))
+            }
+        };
+        if !(1..=128).contains(&self.password_min_length) {
+            return Err(ConfigError::new("NEWSROOM_PASSWORD_MIN_LENGTH", "must be between 1 and 128"));
+        }
+        Ok(Config {
+            database,
+            database_pool_size: self.database_pool_size,
+            bind: self.bind,
+            jwt_secret,
+            public_url,
+            article_url,
+            site_name,
+            sitemap_urls_per_file: self.sitemap_urls_per_file,
+            smtp_url,
+            mail_outbox: self.mail_outbox,
+            mail_from,
+            cors_origins,
+            trusted_proxies,
+            access_token_ttl: seconds("NEWSROOM_ACCESS_TOKEN_TTL", self.access_token_ttl)?,
+            refresh_token_ttl: seconds("NEWSROOM_REFRESH_TOKEN_TTL", self.refresh_token_ttl)?,
+            reset_token_ttl: seconds("NEWSROOM_RESET_TOKEN_TTL", self.reset_token_ttl)?,
+            auth_rate_limit: self.auth_rate_limit,
+            reset_rate_limit: self.reset_rate_limit,
+            vote_rate_limit: self.vote_rate_limit,
+            max_collections: self.max_collections,
+            max_collection_articles: self.max_collection_articles,
+            password_min_length: self.password_min_length,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_needs_a_shared_secret() {
+        let settings = Settings::from_args(["--database-url", "postgres://localhost/newsroom"]).unwrap();
+        let err = settings.into_config().unwrap_err();
+        assert!(err.to_string().starts_with("NEWSROOM_JWT_SECRET: must be set with PostgreSQL"), "{err}");
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let settings = Settings::from_args(["--jwt-secret", "short"]).unwrap();
+        let err = settings.into_config().unwrap_err();
+        assert_eq!(err.to_string(), "NEWSROOM_JWT_SECRET: must be at least 32 bytes");
+    }
+}

@@ -1,0 +1,136 @@
+//! Transactions: the writer turn on SQLite, serializable retries on
+//! PostgreSQL, and the bridge from async handlers to the blocking pool.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::pool::{Conn, DbPool};
+use crate::error::ApiError;
+
+/// SQLite lets one connection write at a time. Writers queue here, in order,
+/// instead of in SQLite's busy handler, which sleeps in growing steps and
+/// wastes most of the time the lock is free.
+static WRITER: Mutex<()> = Mutex::new(());
+
+/// How often a PostgreSQL write that lost a serialization race is tried again.
+const WRITE_ATTEMPTS: u32 = 20;
+
+/// True for the errors that mean "run the transaction again": a
+/// serialization failure or a deadlock, which PostgreSQL resolves by
+/// failing one of the transactions involved.
+fn is_retryable(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => info.message().contains("deadlock detected"),
+        _ => false,
+    }
+}
+
+/// Runs `work` in one write transaction on `conn`: immediate on SQLite (with
+/// the process's writer turn), serializable on PostgreSQL, where it is run
+/// again after a serialization failure or a deadlock. A refusal (`Err`)
+/// rolls the transaction back.
+pub fn write_transaction<T, E>(conn: &mut Conn, mut work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
+    let mut attempt = 1;
+    loop {
+        let begun = match conn {
+            Conn::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE"),
+            Conn::Postgres(postgres) => {
+                AnsiTransactionManager::begin_transaction_sql(postgres, "BEGIN ISOLATION LEVEL SERIALIZABLE")
+            }
+        };
+        begun?;
+        let outcome = match work(conn) {
+            Ok(value) => {
+                <Conn as Connection>::TransactionManager::commit_transaction(conn).map(|()| value).map_err(E::from)
+            }
+            Err(error) => {
+                <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                Err(error)
+            }
+        };
+        match outcome {
+            Err(error) if attempt < WRITE_ATTEMPTS && error.as_diesel().is_some_and(is_retryable) => {
+                attempt += 1;
+                // Spread the retries of transactions that collided.
+                std::thread::sleep(Duration::from_millis(u64::from(attempt) * rand::random_range(1..5)));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// The database error inside an error, to tell a lost race from a refusal.
+pub trait AsDieselError {
+    fn as_diesel(&self) -> Option<&DieselError>;
+}
+
+impl AsDieselError for DieselError {
+    fn as_diesel(&self) -> Option<&DieselError> {
+        Some(self)
+    }
+}
+
+impl AsDieselError for ApiError {
+    fn as_diesel(&self) -> Option<&DieselError> {
+        match self {
+            Self::Internal(cause) => cause.downcast_ref::<DieselError>(),
+            _ => None,
+        }
+    }
+}
+
+/// [`write_transaction`] on a connection at hand (a timer's, a command's),
+/// after taking the writer turn on SQLite.
+pub fn write_on<T, E>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
+    let _turn = matches!(conn, Conn::Sqlite(_)).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
+    write_transaction(conn, work)
+}
+
+/// Runs `work` in a write transaction ([`write_transaction`]) on the
+/// blocking pool. On SQLite the writer turn is taken before the connection,
+/// so that queued writers do not hold connections that readers need.
+pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnMut(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + From<DieselError> + AsDieselError + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let _turn = (!pool.is_postgres()).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut conn = pool.get().map_err(ApiError::from)?;
+        write_transaction(&mut conn, work).map_err(Into::into)
+    })
+    .await?
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool, inside the
+/// caller's tracing span, so that async workers never wait on the database.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get().map_err(ApiError::from)?;
+        work(&mut conn).map_err(Into::into)
+    })
+    .await?
+}
