@@ -26,7 +26,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 
-use crate::effects::{Caches, Change};
+use crate::caches::{Caches, Change};
 use crate::store::{self, Conn, DbPool};
 
 /// The PostgreSQL channel instances announce their changes on.

@@ -12,6 +12,8 @@ pub mod api;
 pub mod articles;
 /// Sessions, tokens, passwords, extractors.
 pub mod auth;
+/// What this instance remembers between requests.
+pub mod caches;
 /// The category tree.
 pub mod categories;
 /// Command-line tasks (create-user).

@@ -8,5 +8,5 @@ mod validated;
 mod values;
 
 pub use settings::{LogFormat, Settings};
-pub use validated::{Config, ConfigError, CorsOrigins};
-pub use values::{ArticleUrl, database};
+pub use validated::Config;
+pub use values::{ArticleUrl, ConfigError, CorsOrigins, database};

@@ -11,34 +11,12 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::settings::Settings;
-use super::values::{ArticleUrl, cors_origins, database, smtp_url, stored_jwt_secret};
+use super::values::{ArticleUrl, ConfigError, CorsOrigins, cors_origins, database, smtp_url, stored_jwt_secret};
 use crate::proxy::TrustedProxies;
 use crate::store::Database;
 
 /// The shortest HMAC key we accept: HS256 is only as strong as its key.
 const MIN_JWT_SECRET_BYTES: usize = 32;
-
-#[derive(Debug, thiserror::Error)]
-#[error("{variable}: {reason}")]
-pub struct ConfigError {
-    variable: &'static str,
-    reason: String,
-}
-
-impl ConfigError {
-    pub(super) fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
-        Self { variable, reason: reason.to_string() }
-    }
-}
-
-/// Which CORS origins may call the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CorsOrigins {
-    /// Any origin (`*`).
-    Any,
-    /// Only these exact origins.
-    List(Vec<String>),
-}
 
 /// Validated configuration shared by every part of the server.
 pub struct Config {

@@ -2,6 +2,7 @@
 //! URLs, CORS origins, the article URL pattern, and the JWT secret kept
 //! beside the database when none is given.
 
+use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -9,9 +10,31 @@ use base64::Engine;
 use secrecy::SecretString;
 use url::Url;
 
-use super::validated::{ConfigError, CorsOrigins};
 use crate::private;
 use crate::store::Database;
+
+/// A setting that cannot be used, named by its variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    variable: &'static str,
+    reason: String,
+}
+
+impl ConfigError {
+    pub(super) fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
+        Self { variable, reason: reason.to_string() }
+    }
+}
+
+/// Which CORS origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Only these exact origins.
+    List(Vec<String>),
+}
 
 /// `NEWSROOM_ARTICLE_URL` with `{PUBLIC_URL}` filled in: where the public
 /// site shows an article, by its `{slug}` or `{id}`.

@@ -8,5 +8,5 @@ mod content;
 mod run;
 mod tables;
 
-pub(crate) use run::bar;
 pub use run::{BENCH_PASSWORD, BenchReport, BenchSizes, seed_bench};
+pub(crate) use tables::bar;

@@ -2,13 +2,11 @@
 
 use std::time::Instant;
 
-use crate::store::Conn;
 use diesel::prelude::*;
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::tables::{seed_articles, seed_categories, seed_collections, seed_tags, seed_users, seed_votes};
+use super::tables::{bar, seed_articles, seed_categories, seed_collections, seed_tags, seed_users, seed_votes};
 use crate::auth::password::{self, Password};
 use crate::cli::CliResult;
 use crate::config::Config;
@@ -43,9 +41,6 @@ impl Default for BenchSizes {
     }
 }
 
-/// Items per collection; the number of collections follows from the total.
-pub(super) const ITEMS_PER_COLLECTION: usize = 10;
-
 /// What a seeding run wrote.
 #[derive(Debug)]
 pub struct BenchReport {
@@ -56,25 +51,6 @@ pub struct BenchReport {
     pub votes: usize,
     pub collection_items: usize,
     pub seconds: f64,
-}
-
-/// One bulk transaction, then a checkpoint. Serving connections leave
-/// checkpoints to a timer, which a command does not run: without this the
-/// WAL grew to the size of the whole database (13 GB at scale 10), and every
-/// page read searched its index, so that seeding slowed down as it went.
-pub(super) fn bulk_write<T>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> QueryResult<T>) -> QueryResult<T> {
-    let written = store::write_on(conn, work)?;
-    store::checkpoint(conn)?;
-    Ok(written)
-}
-
-pub(crate) fn bar(length: usize, phase: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new(u64::try_from(length).unwrap_or(u64::MAX));
-    if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(phase);
-    bar
 }
 
 /// Fills an empty database; refuses one that already has articles.

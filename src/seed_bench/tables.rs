@@ -5,17 +5,39 @@ use std::collections::{HashMap, HashSet};
 use crate::store::Conn;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
 use super::content::{self, GeneratedArticle, generate};
-use super::run::{ITEMS_PER_COLLECTION, bar, bulk_write};
 use crate::articles::db::{self as articles_db, ArticleBody, ArticleStatus, NewArticle};
 use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
 use crate::schema::{article_votes, articles, categories, collection_items, collections, tags, users};
-use crate::store::on_backend;
+use crate::store::{self, on_backend};
 use crate::users::Role;
+
+/// Items per collection; the number of collections follows from the total.
+pub(super) const ITEMS_PER_COLLECTION: usize = 10;
+
+/// One bulk transaction, then a checkpoint. Serving connections leave
+/// checkpoints to a timer, which a command does not run: without this the
+/// WAL grew to the size of the whole database (13 GB at scale 10), and every
+/// page read searched its index, so that seeding slowed down as it went.
+pub(super) fn bulk_write<T>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> QueryResult<T>) -> QueryResult<T> {
+    let written = store::write_on(conn, work)?;
+    store::checkpoint(conn)?;
+    Ok(written)
+}
+
+pub(crate) fn bar(length: usize, phase: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new(u64::try_from(length).unwrap_or(u64::MAX));
+    if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(phase);
+    bar
+}
 
 pub(super) fn seed_users(
     conn: &mut Conn,
