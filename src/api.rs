@@ -2,13 +2,14 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, collections, feeds, ops, pages, tags, users, votes};
+use crate::{articles, auth, categories, collections, feeds, ops, pages, revisions, tags, users, votes};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
     auth::configure(cfg);
     users::configure(cfg);
     votes::configure(cfg);
+    revisions::configure(cfg);
     articles::configure(cfg);
     categories::configure(cfg);
     tags::configure(cfg);

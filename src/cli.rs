@@ -12,8 +12,8 @@ pub type CliResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str, password: String) -> CliResult<i32> {
     let email = Email::parse(email)?;
     let display_name = DisplayName::parse(display_name)?;
-    let role =
-        Role::parse(role).ok_or_else(|| format!("role must be reader, author, editor or admin, not {role:?}"))?;
+    let role = Role::parse(role)
+        .ok_or_else(|| format!("role must be reader, contributor, author, editor or admin, not {role:?}"))?;
     let password = Password::parse(password, email.as_ref(), config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
     let pool = store::connect(&config.database, config.database_pool_size)?;

@@ -25,11 +25,12 @@ use crate::seed_bench::bar;
 use crate::store::{self, Conn, Database, on_backend};
 
 /// Rows read and written per statement: under both backends' bind limits
-/// for the widest table (17 columns).
+/// for the widest table (18 columns).
 const BATCH: i64 = 1000;
 
 /// Tables with an id sequence (AUTOINCREMENT on SQLite, identity on PostgreSQL).
-const SEQUENCED: [&str; 6] = ["users", "refresh_tokens", "categories", "articles", "tags", "collections"];
+const SEQUENCED: [&str; 7] =
+    ["users", "refresh_tokens", "categories", "articles", "tags", "collections", "article_revisions"];
 
 /// Rows copied per table, in copy order.
 #[derive(Debug, Default)]
@@ -94,10 +95,15 @@ fn tables() -> Vec<(&'static str, CopyFn)> {
             slug: String, title: String, excerpt: String, status: String, published_at: Option<Time>,
             category_id: Option<i32>, author_id: Option<i32>, cover_image_url: Option<String>,
             reading_time_minutes: i32, votes_up: i32, votes_down: i32, score: i32, hot_rank: f64,
-            created_at: Time, updated_at: Time, deleted_at: Option<Time>,
+            created_at: Time, updated_at: Time, deleted_at: Option<Time>, submitted_at: Option<Time>,
         ]),
         copy_table!(article_bodies, key: [article_id: i32 = 0], columns: [body: String, body_html: String]),
         copy_table!(article_slugs, key: [slug: String = String::new()], columns: [article_id: i32]),
+        copy_table!(article_revisions, key: [id: i32 = 0], columns: [
+            article_id: i32, editor_id: Option<i32>, created_at: Time, summary_of_change: String, title: String,
+            excerpt: String, body: String, slug: String, category_id: Option<i32>, tags: String,
+            cover_image_url: Option<String>,
+        ]),
         copy_table!(article_tags, key: [article_id: i32 = 0, tag_id: i32 = 0], columns: []),
         copy_table!(article_votes, key: [user_id: i32 = 0, article_id: i32 = 0], columns: [
             value: i32, created_at: Time, updated_at: Time,

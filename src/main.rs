@@ -34,7 +34,7 @@ enum Command {
         email: String,
         #[arg(long)]
         display_name: String,
-        /// reader, author, editor or admin.
+        /// reader, contributor, author, editor or admin.
         #[arg(long, default_value = "reader")]
         role: String,
         /// Read the password from stdin (required: passwords never go in argv).

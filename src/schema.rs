@@ -9,6 +9,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_revisions (id) {
+        id -> Integer,
+        article_id -> Integer,
+        editor_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        summary_of_change -> Text,
+        title -> Text,
+        excerpt -> Text,
+        body -> Text,
+        slug -> Text,
+        category_id -> Nullable<Integer>,
+        tags -> Text,
+        cover_image_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     article_slugs (slug) {
         slug -> Text,
         article_id -> Integer,
@@ -51,6 +68,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -173,6 +191,9 @@ diesel::table! {
 
 diesel::joinable!(article_bodies -> articles (article_id));
 diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_revisions -> categories (category_id));
+diesel::joinable!(article_revisions -> users (editor_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_votes -> articles (article_id));
@@ -187,6 +208,7 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     article_bodies,
+    article_revisions,
     article_slugs,
     article_tags,
     article_votes,

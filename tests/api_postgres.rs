@@ -68,3 +68,5 @@ mod votes;
 mod wordpress;
 #[path = "api/wordpress_safety.rs"]
 mod wordpress_safety;
+#[path = "api/workflow.rs"]
+mod workflow;

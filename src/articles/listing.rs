@@ -55,8 +55,11 @@ pub struct ListArticlesQuery {
     /// word must match; punctuation and search operators are plain text.
     #[param(max_length = 200)]
     pub q: Option<String>,
-    /// Articles with this status, including scheduled ones: authors see their
-    /// own, editors all. Without it, everyone sees published, due articles.
+    /// Articles with this status (`scheduled`: published with a date ahead;
+    /// `published`: public now): contributors and authors see their own,
+    /// editors all. `pending` is the review queue, oldest submission first
+    /// unless `sort` says otherwise. Without it, everyone sees published, due
+    /// articles.
     pub status: Option<ArticleStatus>,
     pub sort: Option<SortParam>,
     /// Page size, 1 to 100.
@@ -68,8 +71,9 @@ pub struct ListArticlesQuery {
 
 /// Lists and searches published articles.
 ///
-/// Newest first, with filters, full-text search and other orders. Staff list
-/// drafts and scheduled articles with `status`.
+/// Newest first, with filters, full-text search and other orders. With
+/// `status`, contributors and authors list their own articles of that status
+/// and editors everyone's (`?status=pending` is the review queue).
 #[utoipa::path(
     tag = "articles",
     security((), ("bearer" = [])),
@@ -111,13 +115,15 @@ pub async fn list_articles(
         (Some(SortParam::OldestFirst), _) => Sort::Oldest,
         (Some(SortParam::TopScore), _) => Sort::TopScore,
         (Some(SortParam::Hot), _) => Sort::Hot,
+        // The review queue: oldest submission first.
+        (None, None) if query.status == Some(ArticleStatus::Pending) => Sort::Queue,
         (Some(SortParam::NewestFirst), _) | (None, None) => Sort::Newest,
     };
     let scope = match (query.status, &user.0) {
         (None, _) => Scope::Public,
         (Some(_), None) => return Err(ApiError::Unauthorized(crate::error::AuthFailure::MissingToken)),
         (Some(status), Some(user)) => {
-            user.require(Role::Author)?;
+            user.require(Role::Contributor)?;
             Scope::Status { status, author: (user.role < Role::Editor).then_some(user.id) }
         }
     };
@@ -129,6 +135,7 @@ pub async fn list_articles(
             | (Some(Cursor::Score { .. }), Sort::TopScore)
             | (Some(Cursor::Hot { .. }), Sort::Hot)
             | (Some(Cursor::Rank { .. }), Sort::Relevance)
+            | (Some(Cursor::Submitted { .. }), Sort::Queue)
     );
     if !cursor_fits {
         return Err(ApiError::bad_request("invalid_cursor", "the cursor belongs to another order"));

@@ -1,6 +1,6 @@
 //! Articles: the news itself, with slugs, Markdown, search and "Check Also".
 
-mod access;
+pub mod access;
 pub mod cache;
 pub mod db;
 pub mod fields;

@@ -10,7 +10,7 @@ use super::access::{self, editable};
 use super::cache::Cached;
 use super::db::{self, ArticleRef, ArticleStatus};
 use super::view::{self, ArticleListItem, ArticleResponse, hydrate};
-use super::write::{self, Draft, Edit, Text};
+use super::write::{self, Draft, Edit, History, Text};
 use super::{fields, personal, slug};
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
@@ -174,9 +174,11 @@ pub(super) async fn respond_to(
     Ok(personal::with_votes(public, &votes).respond(conditional, http::private(HttpResponse::Ok())))
 }
 
-/// Writes an article (author, editor or admin).
+/// Writes an article (contributor, author, editor or admin).
 ///
-/// `201` with its `Location`.
+/// `201` with its `Location`. A contributor writes a `draft` or submits it
+/// for review (`pending`, which mails the editors); publishing or scheduling
+/// is for authors and editors (403 for a contributor).
 #[utoipa::path(
     tag = "articles",
     security(("bearer" = [])),
@@ -194,8 +196,10 @@ pub async fn create_article(
     body: JsonBody<CreateArticleRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Role::Author)?;
+    user.require(Role::Contributor)?;
     let input = body.into_inner();
+    let status = input.status.unwrap_or(ArticleStatus::Draft);
+    access::ensure_may_set_status(&user, status)?;
     let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
         fields::title(&input.title),
         fields::body(&input.body),
@@ -213,7 +217,7 @@ pub async fn create_article(
         slug,
         category: input.category,
         tags: tags.unwrap_or_default(),
-        status: input.status.unwrap_or(ArticleStatus::Draft),
+        status,
         published_at,
         cover_image_url,
         author_id: Some(user.id),
@@ -233,6 +237,11 @@ pub async fn create_article(
 }
 
 /// Changes an article (its author, or an editor).
+///
+/// A contributor changes their own drafts and pending articles and moves them
+/// between `draft` and `pending`; once published, editors alone change it.
+/// A change to the title, excerpt, body, slug, category, tags or cover keeps
+/// the state before as a revision.
 ///
 /// With `If-Match`, only when the article is still as the client last saw it
 /// (else 412).
@@ -262,6 +271,9 @@ pub async fn update_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (article, input, if_match) = (article.into_inner(), body.into_inner(), http::if_match(&request)?);
+    if let Some(status) = input.status {
+        access::ensure_may_set_status(&user, status)?;
+    }
     let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
         input.title.as_deref().map(fields::title).transpose(),
         input.body.as_deref().map(fields::body).transpose(),
@@ -292,12 +304,13 @@ pub async fn update_article(
         published_at,
         cover_image_url,
     };
+    let history = History { editor: Some(user.id), kept: state.config.revisions_kept };
     let updated = state
         .write(move |conn, effects| {
             let row = editable(conn, &article, &user)?;
             let tree = Tree::load(conn)?;
             http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
-            write::apply_update(conn, effects, &tree, &row, edit.clone())?;
+            write::apply_update(conn, effects, &tree, &row, edit.clone(), history)?;
             let row = db::reload(conn, row.id)?;
             view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
         })

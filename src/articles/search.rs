@@ -122,13 +122,15 @@ struct Ranked {
 }
 
 /// Which articles a ranking may return: not deleted, with `status`,
-/// published by `due_by` and written by `author` when those are given.
+/// published by `due_by` or after `ahead_of` and written by `author` when
+/// those are given.
 /// Applied before the cap, so that articles the caller may not see (an
 /// author's thousand drafts) cannot push those they may out of it.
 #[derive(Debug, Clone, Copy)]
 pub struct Eligible<'a> {
     pub status: &'a str,
     pub due_by: Option<NaiveDateTime>,
+    pub ahead_of: Option<NaiveDateTime>,
     pub author: Option<i32>,
 }
 
@@ -164,6 +166,9 @@ pub fn ranked(conn: &mut Conn, query: &Query, eligible: Eligible<'_>, limit: i64
     if eligible.due_by.is_some() {
         sql.push_str(&format!(" AND articles.published_at <= {}", next()));
     }
+    if eligible.ahead_of.is_some() {
+        sql.push_str(&format!(" AND articles.published_at > {}", next()));
+    }
     if eligible.author.is_some() {
         sql.push_str(&format!(" AND articles.author_id = {}", next()));
     }
@@ -176,6 +181,9 @@ pub fn ranked(conn: &mut Conn, query: &Query, eligible: Eligible<'_>, limit: i64
             diesel::sql_query(&sql).into_boxed().bind::<Text, _>(terms).bind::<Text, _>(eligible.status);
         if let Some(due_by) = eligible.due_by {
             statement = statement.bind::<Timestamp, _>(due_by);
+        }
+        if let Some(ahead_of) = eligible.ahead_of {
+            statement = statement.bind::<Timestamp, _>(ahead_of);
         }
         if let Some(author) = eligible.author {
             statement = statement.bind::<Integer, _>(author);

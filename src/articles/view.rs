@@ -115,9 +115,11 @@ pub fn hydrate(
         None => Default::default(),
     };
     let authors = db::author_names(conn, &author_ids)?;
+    let now = time::now();
     Ok(rows
         .into_iter()
         .map(|row| ArticleListItem {
+            status: row.shown_status(now),
             id: row.id,
             tags: tags.remove(&row.id).unwrap_or_default(),
             author: row
@@ -127,7 +129,6 @@ pub fn hydrate(
             slug: row.slug,
             title: row.title,
             excerpt: row.excerpt,
-            status: row.status,
             published_at: row.published_at.map(time::utc),
             created_at: time::utc(row.created_at),
             updated_at: time::utc(row.updated_at),

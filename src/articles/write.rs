@@ -12,7 +12,10 @@ use crate::categories::Tree;
 use crate::cpu;
 use crate::effects::{Change, Effects};
 use crate::error::ApiError;
+use crate::mail;
+use crate::revisions::{self, db::Snapshot};
 use crate::time;
+use crate::users;
 
 /// A Markdown body and all that is derived from it.
 #[derive(Debug, Clone)]
@@ -77,6 +80,14 @@ pub struct Edit {
     pub cover_image_url: Option<Option<String>>,
 }
 
+/// Who makes a change, and how many revisions an article keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    /// The account making the change; `None` for an import.
+    pub editor: Option<i32>,
+    pub kept: u32,
+}
+
 fn slug_taken() -> ApiError {
     ApiError::conflict("slug_taken", "Another article has, or had, this slug.")
 }
@@ -87,10 +98,20 @@ fn category_id(tree: &Tree, slug: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::invalid_field("category", "no category has this slug"))
 }
 
+/// A scheduled article needs a date ahead of now.
+fn ensure_scheduled_ahead(status: ArticleStatus, published_at: Option<NaiveDateTime>) -> Result<(), ApiError> {
+    if status == ArticleStatus::Scheduled && published_at.is_none_or(|at| at <= time::now()) {
+        return Err(ApiError::invalid_field("published_at", "a scheduled article needs a time in the future"));
+    }
+    Ok(())
+}
+
 /// Creates an article; returns its id. `tree` must be read in this
 /// transaction, so that a category made a moment ago elsewhere counts.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
+    ensure_scheduled_ahead(draft.status, draft.published_at)?;
+    let status = draft.status.stored();
     let category_id = draft.category.as_deref().map(|slug| category_id(tree, slug)).transpose()?;
     let slug = match &draft.slug {
         Some(explicit) if !db::slug_available_for(conn, explicit, None)? => return Err(slug_taken()),
@@ -98,13 +119,13 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         // Replaced right after the insert, once the id is known.
         None => format!("new-{}", uuid::Uuid::new_v4()),
     };
-    let published_at = draft.published_at.or_else(|| (draft.status == ArticleStatus::Published).then(time::now));
+    let published_at = draft.published_at.or_else(|| (status == ArticleStatus::Published).then(time::now));
     let now = time::now();
     let new = NewArticle {
         slug: &slug,
         title: &draft.title,
         excerpt: draft.excerpt.as_deref().unwrap_or(&draft.text.excerpt),
-        status: draft.status,
+        status,
         published_at,
         category_id,
         author_id: draft.author_id,
@@ -112,6 +133,7 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         reading_time_minutes: draft.text.reading_time_minutes,
         created_at: now,
         updated_at: now,
+        submitted_at: (status == ArticleStatus::Pending).then_some(now),
     };
     let id = db::insert(conn, &new, &draft.text.body)?;
     if draft.slug.is_none() {
@@ -121,14 +143,50 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
     if !draft.tags.is_empty() {
         db::set_tags(conn, id, &draft.tags)?;
     }
+    if status == ArticleStatus::Pending {
+        ask_for_review(conn, effects, id, &draft.title, draft.author_id)?;
+    }
     effects.changed(Change::Article(id));
     Ok(id)
+}
+
+/// Mails every editor (and admin) that an article waits in the review queue.
+fn ask_for_review(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    id: i32,
+    title: &str,
+    author_id: Option<i32>,
+) -> Result<(), ApiError> {
+    let author = author_id.map(|author| users::db::find(conn, author)).transpose()?;
+    let author = author.as_ref().map_or("someone", |author| author.display_name.as_str());
+    for reviewer in users::db::reviewers(conn)? {
+        effects.mail_to(&reviewer, |to| mail::review_requested(to, id, title, author));
+    }
+    Ok(())
+}
+
+/// What readers read of the article `row`, as its revisions keep it.
+fn snapshot(conn: &mut Conn, row: &ArticleRow) -> Result<Snapshot, ApiError> {
+    let tags = db::tags_of(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
+    Ok(Snapshot {
+        title: row.title.clone(),
+        excerpt: row.excerpt.clone(),
+        body: db::body(conn, row.id)?.body,
+        slug: row.slug.clone(),
+        category_id: row.category_id,
+        tags: tags.into_iter().map(|tag| tag.name).collect(),
+        cover_image_url: row.cover_image_url.clone(),
+    })
 }
 
 /// Applies `edit` to the article `row`, read in this transaction with `tree`.
 /// A new slug keeps the old one resolving; an excerpt made from the body
 /// follows the body, while one the writer gave stays; publishing an article
-/// with no date dates it now.
+/// with no date dates it now; going to the review queue dates the
+/// submission and tells the editors. When what readers read changes (title,
+/// excerpt, body, slug, category, tags, cover), the state before is kept as
+/// a revision by `history.editor`.
 #[tracing::instrument(level = "debug", skip_all, fields(article = row.id))]
 pub fn apply_update(
     conn: &mut Conn,
@@ -136,13 +194,12 @@ pub fn apply_update(
     tree: &Tree,
     row: &ArticleRow,
     edit: Edit,
+    history: History,
 ) -> Result<(), ApiError> {
-    let mut changes = ArticleChanges {
-        title: edit.title,
-        status: edit.status,
-        cover_image_url: edit.cover_image_url,
-        ..Default::default()
-    };
+    let before = snapshot(conn, row)?;
+    let status = edit.status.map(ArticleStatus::stored);
+    let mut changes =
+        ArticleChanges { title: edit.title, status, cover_image_url: edit.cover_image_url, ..Default::default() };
     if let Some(new_slug) = edit.slug.filter(|new_slug| *new_slug != row.slug) {
         if !db::slug_available_for(conn, &new_slug, Some(row.id))? {
             return Err(slug_taken());
@@ -163,14 +220,30 @@ pub fn apply_update(
     changes.category_id =
         edit.category.map(|slug| slug.map(|slug| category_id(tree, &slug)).transpose()).transpose()?;
     changes.published_at = edit.published_at;
+    if let Some(requested) = edit.status {
+        ensure_scheduled_ahead(requested, changes.published_at.unwrap_or(row.published_at))?;
+    }
     let publishing = changes.status.unwrap_or(row.status) == ArticleStatus::Published;
     let has_date = changes.published_at.unwrap_or(row.published_at).is_some();
     if publishing && !has_date {
         changes.published_at = Some(Some(time::now()));
     }
+    let submitting = changes.status == Some(ArticleStatus::Pending) && row.status != ArticleStatus::Pending;
+    if submitting {
+        changes.submitted_at = Some(time::now());
+    }
     db::update(conn, row.id, &changes, edit.text.as_ref().map(|text| &text.body))?;
     if let Some(tags) = &edit.tags {
         db::set_tags(conn, row.id, tags)?;
+    }
+    let updated = db::reload(conn, row.id)?;
+    let after = snapshot(conn, &updated)?;
+    let changed = before.changed_in(&after);
+    if !changed.is_empty() {
+        revisions::db::record(conn, row.id, history.editor, &changed, &before, history.kept)?;
+    }
+    if submitting {
+        ask_for_review(conn, effects, row.id, &after.title, row.author_id)?;
     }
     effects.changed(Change::Article(row.id));
     Ok(())
@@ -181,6 +254,7 @@ pub fn apply_update(
 #[tracing::instrument(level = "debug", skip_all, fields(article = id))]
 pub fn delete(conn: &mut Conn, effects: &mut Effects, id: i32) -> Result<(), ApiError> {
     db::soft_delete(conn, id)?;
+    revisions::db::delete_all(conn, id)?;
     effects.changed(Change::Article(id));
     Ok(())
 }

@@ -32,6 +32,7 @@ impl AuthUser {
                 Role::Admin => "This needs the admin role.",
                 Role::Editor => "This needs the editor role.",
                 Role::Author => "This needs the author role.",
+                Role::Contributor => "This needs the contributor role.",
                 Role::Reader => "This needs an account.",
             }))
         }

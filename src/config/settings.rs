@@ -210,6 +210,16 @@ pub struct Settings {
     )]
     pub max_collection_articles: u32,
 
+    /// Revisions kept per article, the oldest dropped first (1 to 10,000).
+    #[arg(
+        long,
+        env = "NEWSROOM_REVISIONS_KEPT",
+        value_name = "NEWSROOM_REVISIONS_KEPT",
+        default_value_t = 50,
+        global = true
+    )]
+    pub revisions_kept: u32,
+
     /// Shortest password accepted.
     #[arg(
         long,

@@ -41,6 +41,7 @@ pub struct Config {
     pub vote_rate_limit: u32,
     pub max_collections: u32,
     pub max_collection_articles: u32,
+    pub revisions_kept: u32,
     pub password_min_length: usize,
 }
 
@@ -135,6 +136,9 @@ impl Settings {
                 Ok(Duration::from_secs(value))
             }
         };
+        if !(1..=10_000).contains(&self.revisions_kept) {
+            return Err(ConfigError::new("NEWSROOM_REVISIONS_KEPT", "must be between 1 and 10000"));
+        }
         if !(1..=128).contains(&self.password_min_length) {
             return Err(ConfigError::new("NEWSROOM_PASSWORD_MIN_LENGTH", "must be between 1 and 128"));
         }
@@ -160,6 +164,7 @@ impl Settings {
             vote_rate_limit: self.vote_rate_limit,
             max_collections: self.max_collections,
             max_collection_articles: self.max_collection_articles,
+            revisions_kept: self.revisions_kept,
             password_min_length: self.password_min_length,
         })
     }

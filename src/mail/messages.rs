@@ -66,6 +66,27 @@ pub fn password_changed(to: &Recipient<'_>) -> Option<Mail> {
     Some(Mail { to: mailbox(to)?, subject: "Your newsroom password was changed".into(), text, html })
 }
 
+/// Tells an editor that the article `id` waits in the review queue.
+pub fn review_requested(to: &Recipient<'_>, id: i32, title: &str, author: &str) -> Option<Mail> {
+    let text = format!(
+        "{author} submitted \"{title}\" for review.\n\n\
+         Read it: GET /api/v1/articles/{id}\n\
+         Publish it: PATCH /api/v1/articles/{id} with {{\"status\": \"published\"}}, or send it back with \"draft\".\n\
+         Everything waiting: GET /api/v1/articles?status=pending (oldest first).\n"
+    );
+    let html = format!(
+        "<p>{author} submitted <strong>{title}</strong> for review.</p>\
+         <p>Read it: <code>GET /api/v1/articles/{id}</code><br>\
+         Publish it: <code>PATCH /api/v1/articles/{id}</code> with <code>{{\"status\": \"published\"}}</code>, \
+         or send it back with <code>\"draft\"</code>.<br>\
+         Everything waiting: <code>GET /api/v1/articles?status=pending</code> (oldest first).</p>",
+        author = html_escape(author),
+        title = html_escape(title),
+    );
+    let subject = format!("For review: {}", title.chars().take(120).collect::<String>());
+    Some(Mail { to: mailbox(to)?, subject, text, html })
+}
+
 /// Escapes text for an HTML body.
 fn html_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());

@@ -164,6 +164,7 @@ pub(super) fn seed_articles(
                         reading_time_minutes: text.reading_time_minutes,
                         created_at: article.published_at,
                         updated_at: article.published_at,
+                        submitted_at: None,
                     };
                     (new, &text.body)
                 })

@@ -74,6 +74,16 @@ pub fn find_enabled(conn: &mut Conn, id: i32) -> QueryResult<Option<UserRow>> {
     Ok(find_optional(conn, id)?.filter(|user| !user.disabled))
 }
 
+/// The enabled editors and admins: who reviews what contributors submit.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn reviewers(conn: &mut Conn) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::role.eq_any([Role::Editor, Role::Admin]))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option<UserRow>> {
     if !text::can_match(email_key) {

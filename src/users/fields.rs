@@ -118,7 +118,10 @@ impl AsRef<str> for Bio {
 pub enum Role {
     /// Reads, votes, keeps collections (the default at registration).
     Reader,
-    /// Also writes and edits their own articles.
+    /// Also writes drafts and submits them for review; cannot publish, and
+    /// cannot change an article once it is published.
+    Contributor,
+    /// Also publishes, schedules and edits their own articles.
     Author,
     /// Also edits all articles, categories and pages.
     Editor,
@@ -126,7 +129,13 @@ pub enum Role {
     Admin,
 }
 
-crate::store::text_enum!(Role { Reader => "reader", Author => "author", Editor => "editor", Admin => "admin" });
+crate::store::text_enum!(Role {
+    Reader => "reader",
+    Contributor => "contributor",
+    Author => "author",
+    Editor => "editor",
+    Admin => "admin",
+});
 
 #[cfg(test)]
 mod tests {
@@ -158,10 +167,11 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for role in [Role::Reader, Role::Author, Role::Editor, Role::Admin] {
+        for role in [Role::Reader, Role::Contributor, Role::Author, Role::Editor, Role::Admin] {
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
-        assert!(Role::Admin > Role::Editor && Role::Editor > Role::Author && Role::Author > Role::Reader);
+        assert!(Role::Admin > Role::Editor && Role::Editor > Role::Author && Role::Author > Role::Contributor);
+        assert!(Role::Contributor > Role::Reader);
     }
 }

@@ -29,7 +29,7 @@ impl Importer<'_> {
                 Ok(url) => {
                     let row = articles_db::reload(self.conn, article)?;
                     let edit = Edit { cover_image_url: Some(Some(url)), ..Edit::default() };
-                    write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit)?;
+                    write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
                 }
                 Err(_) => self.report.skip("featured images whose URL is not one the API takes", 1),
             }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::report::ImportReport;
 use super::wxr::{self, Item, Record, WxrError, WxrReader};
+use crate::articles::write::History;
 use crate::categories::Tree;
 use crate::cli::CliResult;
 use crate::config::Config;
@@ -82,7 +83,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let outcome = store::write_on(&mut conn, |conn| {
         progress.set_position(0);
         let file = File::open(path).map_err(|e| ImportError::Refused(format!("{}: {e}", path.display())))?;
-        let mut importer = Importer::new(conn, options)?;
+        let mut importer = Importer::new(conn, options, config.revisions_kept)?;
         let mut reader = WxrReader::new(BufReader::new(file));
         loop {
             let record = reader.next_record().map_err(|error| ImportError::Refused(located(path, &error)))?;
@@ -154,6 +155,8 @@ pub(super) struct Importer<'c> {
     /// has committed.
     pub(super) effects: Effects,
     pub(super) options: &'c ImportOptions,
+    /// Changes an import makes are revisions by nobody.
+    pub(super) history: History,
     pub(super) report: ImportReport,
     /// Categories are read first and created together, parents first.
     pending_categories: Vec<wxr::Category>,
@@ -171,12 +174,13 @@ pub(super) struct Importer<'c> {
 }
 
 impl<'c> Importer<'c> {
-    fn new(conn: &'c mut Conn, options: &'c ImportOptions) -> Result<Self, ImportError> {
+    fn new(conn: &'c mut Conn, options: &'c ImportOptions, revisions_kept: u32) -> Result<Self, ImportError> {
         let tree = Tree::load(conn)?;
         Ok(Self {
             conn,
             effects: Effects::new(),
             options,
+            history: History { editor: None, kept: revisions_kept },
             report: ImportReport::default(),
             pending_categories: Vec::new(),
             pending_authors: Vec::new(),

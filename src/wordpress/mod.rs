@@ -7,8 +7,9 @@
 //! posts become articles (HTML turned into Markdown by `htmd`; the deepest
 //! category is the article's, the catch-all "Uncategorized" only when there
 //! is no other, the other categories and the tags are its tags;
-//! `publish` → published, `future` → scheduled, `draft`, `pending`,
-//! `private` → draft, and so does a password-protected post; the featured
+//! `publish` → published, `future` → scheduled, `pending` → pending (the
+//! review queue), `draft` and `private` → draft, and so does a
+//! password-protected post; the featured
 //! image is the cover); published pages become pages. Everything else is
 //! counted as skipped, with the reason. What an earlier import made public
 //! and WordPress hides now is withdrawn: back to draft, or the page removed.

@@ -17,7 +17,9 @@ impl Importer<'_> {
     pub(super) fn post(&mut self, item: Item) -> Result<(), ImportError> {
         let status = match item.status.as_str() {
             "publish" | "future" => ArticleStatus::Published,
-            "draft" | "pending" | "private" => ArticleStatus::Draft,
+            // A post waiting for review in WordPress waits in newsroom's queue.
+            "pending" => ArticleStatus::Pending,
+            "draft" | "private" => ArticleStatus::Draft,
             skipped @ ("trash" | "auto-draft" | "inherit") => {
                 let reason = match skipped {
                     "trash" => "posts in the trash",
@@ -107,7 +109,7 @@ impl Importer<'_> {
                     published_at: Some(published_at),
                     cover_image_url: None,
                 };
-                write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit)?;
+                write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
                 (id, Outcome::Updated)
             }
             None => {
@@ -155,7 +157,7 @@ impl Importer<'_> {
         let row = articles_db::reload(self.conn, id)?;
         if row.status != ArticleStatus::Draft {
             let edit = Edit { status: Some(ArticleStatus::Draft), ..Edit::default() };
-            write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit)?;
+            write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
         }
         db::remember(self.conn, "post", &item.post_id, &target, WITHDRAWN)?;
         self.report.count("posts", Outcome::Withdrawn);

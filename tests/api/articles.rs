@@ -183,12 +183,18 @@ async fn scheduled_articles_appear_when_their_time_comes() {
     assert_problem(app.get(&path, reader.token()).await, StatusCode::NOT_FOUND, "not_found").await;
     assert_eq!(app.get(&path, author.token()).await.status(), StatusCode::OK);
     assert!(app.ids("/api/v1/articles", None).await.is_empty());
-    assert_eq!(app.ids("/api/v1/articles?status=published", editor.token()).await.len(), 1, "staff see it coming");
+    assert_eq!(scheduled["status"], "scheduled", "a future date reads back as scheduled");
+    let id = scheduled["id"].as_i64().unwrap();
+    assert_eq!(app.ids("/api/v1/articles?status=scheduled", editor.token()).await, vec![id], "staff see it coming");
+    assert!(app.ids("/api/v1/articles?status=published", editor.token()).await.is_empty(), "not published yet");
 
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
 
     assert_eq!(app.get(&path, None).await.status(), StatusCode::OK, "no job needed");
-    assert_eq!(app.ids("/api/v1/articles", None).await, vec![scheduled["id"].as_i64().unwrap()]);
+    assert_eq!(app.get_json(&path, None).await["status"], "published");
+    assert_eq!(app.ids("/api/v1/articles", None).await, vec![id]);
+    assert_eq!(app.ids("/api/v1/articles?status=published", editor.token()).await, vec![id]);
+    assert!(app.ids("/api/v1/articles?status=scheduled", editor.token()).await.is_empty());
 }
 
 #[tokio::test]

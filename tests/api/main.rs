@@ -36,3 +36,4 @@ mod users;
 mod votes;
 mod wordpress;
 mod wordpress_safety;
+mod workflow;

@@ -22,6 +22,8 @@ pub enum Sort {
     TopScore,
     Hot,
     Relevance,
+    /// The review queue: oldest submission first.
+    Queue,
 }
 
 /// A keyset position: the sort key of the last item seen, and its id.
@@ -40,6 +42,12 @@ pub enum Cursor {
     Hot { hot: f64, id: i32 },
     #[serde(rename = "r")]
     Rank { rank: f64, id: i32 },
+    #[serde(rename = "q")]
+    Submitted {
+        #[serde(deserialize_with = "time::deserialize_storable")]
+        at: NaiveDateTime,
+        id: i32,
+    },
 }
 
 /// Which articles a list may show.
@@ -47,7 +55,8 @@ pub enum Cursor {
 pub enum Scope {
     /// Published and due.
     Public,
-    /// Any article with this status (editors), or only `author`'s (authors).
+    /// Any article with this status as shown (editors), or only `author`'s
+    /// (authors and contributors).
     Status { status: ArticleStatus, author: Option<i32> },
 }
 
@@ -112,6 +121,9 @@ pub fn list(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, 
         (Sort::Hot, Some(Cursor::Hot { hot, id })) => {
             select.filter(articles::hot_rank.le(*hot)).filter(articles::hot_rank.lt(*hot).or(articles::id.lt(*id)))
         }
+        (Sort::Queue, Some(Cursor::Submitted { at, id })) => select
+            .filter(articles::submitted_at.ge(*at))
+            .filter(articles::submitted_at.gt(*at).or(articles::id.gt(*id))),
         _ => select,
     };
     select = match query.sort {
@@ -120,6 +132,11 @@ pub fn list(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, 
         }
         Sort::TopScore => select.order((articles::score.desc(), articles::id.desc())),
         Sort::Hot => select.order((articles::hot_rank.desc(), articles::id.desc())),
+        // Every pending article carries its submission time (the write that
+        // submits it sets it).
+        Sort::Queue => select
+            .filter(articles::submitted_at.is_not_null())
+            .order((articles::submitted_at.asc(), articles::id.asc())),
         Sort::Newest | Sort::Relevance => select.order((articles::published_at.desc(), articles::id.desc())),
     };
     let rows: Vec<ArticleRow> = select.limit(query.limit).load(conn)?;
@@ -129,6 +146,7 @@ pub fn list(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, 
             let cursor = match query.sort {
                 Sort::TopScore => Cursor::Score { score: row.score, id: row.id },
                 Sort::Hot => Cursor::Hot { hot: row.hot_rank, id: row.id },
+                Sort::Queue => Cursor::Submitted { at: row.submitted_at.unwrap_or(row.created_at), id: row.id },
                 _ => Cursor::Published { at: row.published_at, id: row.id },
             };
             (row, cursor)
@@ -142,7 +160,16 @@ fn filtered(conn: &Conn, query: &ListQuery) -> articles::BoxedQuery<'static, Bac
     select = match &query.scope {
         Scope::Public => select.filter(publicly_visible(time::now())),
         Scope::Status { status, author } => {
-            let select = select.filter(articles::status.eq(*status));
+            let now = time::now();
+            let select = match status {
+                ArticleStatus::Scheduled => {
+                    select.filter(articles::status.eq(ArticleStatus::Published)).filter(articles::published_at.gt(now))
+                }
+                ArticleStatus::Published => {
+                    select.filter(articles::status.eq(ArticleStatus::Published)).filter(articles::published_at.le(now))
+                }
+                status => select.filter(articles::status.eq(*status)),
+            };
             match author {
                 Some(author) => select.filter(articles::author_id.eq(*author)),
                 None => select,
@@ -175,10 +202,21 @@ fn list_by_relevance(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(Art
         return Ok(Vec::new());
     };
     let eligible = match &query.scope {
-        Scope::Public => {
-            search::Eligible { status: ArticleStatus::Published.as_str(), due_by: Some(time::now()), author: None }
+        Scope::Public => search::Eligible {
+            status: ArticleStatus::Published.as_str(),
+            due_by: Some(time::now()),
+            ahead_of: None,
+            author: None,
+        },
+        Scope::Status { status, author } => {
+            let now = time::now();
+            search::Eligible {
+                status: status.stored().as_str(),
+                due_by: (*status == ArticleStatus::Published).then_some(now),
+                ahead_of: (*status == ArticleStatus::Scheduled).then_some(now),
+                author: *author,
+            }
         }
-        Scope::Status { status, author } => search::Eligible { status: status.as_str(), due_by: None, author: *author },
     };
     let mut ranked = search::ranked(conn, search, eligible, MAX_RANKED_MATCHES)?;
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));

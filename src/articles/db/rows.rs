@@ -24,15 +24,38 @@ use crate::schema::{article_bodies, articles};
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleStatus {
-    /// Visible only to its author and editors.
+    /// Being written: visible only to its author and editors.
     Draft,
-    /// Public from `published_at` on (scheduled while that is in the future).
+    /// Submitted for review (by a contributor): editors publish it or send it
+    /// back to draft.
+    Pending,
+    /// Published with a date still ahead: public from `published_at` on, on
+    /// its own. Shown and taken, never stored: a scheduled article is stored
+    /// as published.
+    Scheduled,
+    /// Public.
     Published,
     /// Withdrawn from the public; kept for its author and editors.
     Archived,
 }
 
-crate::store::text_enum!(ArticleStatus { Draft => "draft", Published => "published", Archived => "archived" });
+crate::store::text_enum!(ArticleStatus {
+    Draft => "draft",
+    Pending => "pending",
+    Scheduled => "scheduled",
+    Published => "published",
+    Archived => "archived",
+});
+
+impl ArticleStatus {
+    /// The status stored for this one.
+    pub fn stored(self) -> Self {
+        match self {
+            Self::Scheduled => Self::Published,
+            status => status,
+        }
+    }
+}
 
 /// An article without its body: what lists need.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -55,6 +78,8 @@ pub struct ArticleRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// When it last went to the review queue.
+    pub submitted_at: Option<NaiveDateTime>,
 }
 
 impl ArticleRow {
@@ -63,6 +88,15 @@ impl ArticleRow {
         self.status == ArticleStatus::Published
             && self.published_at.is_some_and(|at| at <= now)
             && self.deleted_at.is_none()
+    }
+
+    /// The status as shown: a published article whose date is still ahead is
+    /// scheduled.
+    pub fn shown_status(&self, now: NaiveDateTime) -> ArticleStatus {
+        match self.status {
+            ArticleStatus::Published if self.published_at.is_some_and(|at| at > now) => ArticleStatus::Scheduled,
+            status => status,
+        }
     }
 }
 
@@ -89,6 +123,7 @@ pub struct NewArticle<'a> {
     pub reading_time_minutes: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
 }
 
 /// A partial update; `Some(None)` clears a nullable column.
@@ -103,6 +138,7 @@ pub struct ArticleChanges {
     pub category_id: Option<Option<i32>>,
     pub cover_image_url: Option<Option<String>>,
     pub reading_time_minutes: Option<i32>,
+    pub submitted_at: Option<NaiveDateTime>,
 }
 
 pub type NotDeleted = IsNull<articles::deleted_at>;
