@@ -155,6 +155,9 @@ pub async fn list_revisions(
 }
 
 /// One revision, whole (its author, editors).
+///
+/// The title, excerpt, body, slug, category, tags and cover the article had
+/// before the change, with who made the change and when.
 #[utoipa::path(
     tag = "revisions",
     security(("bearer" = [])),
