@@ -2,11 +2,13 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, collections, feeds, ops, pages, revisions, tags, users, votes};
+use crate::{articles, auth, categories, collections, feeds, ops, pages, revisions, tags, users, votes, webhooks};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
     auth::configure(cfg);
+    // Ahead of users' `/api/v1/admin` scope, which would claim its paths.
+    webhooks::configure(cfg);
     users::configure(cfg);
     votes::configure(cfg);
     revisions::configure(cfg);

@@ -18,13 +18,16 @@
 
 use std::sync::Arc;
 
-use lettre::message::Mailbox;
+use tokio::sync::Notify;
 
 pub use crate::caches::{Caches, Change};
 use crate::cluster::Announcer;
-use crate::mail::{Mail, Mailer, Recipient};
+use crate::deliveries::queue;
+use crate::deliveries::seal::MailKey;
+use crate::mail::{Mail, Recipient};
 use crate::store::Conn;
 use crate::users::db::UserRow;
+use crate::webhooks::events::Event;
 
 /// One thing a write changed that must be followed after its commit.
 pub enum Effect {
@@ -38,8 +41,10 @@ pub enum Effect {
     Voted { reader: i32, article: i32, vote: Option<i32> },
     /// A reader's votes went other than one by one (the account was deleted).
     VotesGone(i32),
-    /// A mail to send once the change is kept.
+    /// A mail, queued in the transaction ([`Effects::queue`]).
     Mail(Mail),
+    /// A webhook event, queued in the transaction for every endpoint that wants it.
+    Event(Event),
 }
 
 /// What one write changed, in order: made by the code that applies it
@@ -47,7 +52,11 @@ pub enum Effect {
 /// by commands that run without a server.
 #[derive(Default)]
 #[must_use = "effects are applied after the commit, never dropped"]
-pub struct Effects(Vec<Effect>);
+pub struct Effects {
+    list: Vec<Effect>,
+    /// Deliveries written by [`Effects::queue`]: the dispatcher is woken for them.
+    queued: usize,
+}
 
 impl Effects {
     pub fn new() -> Self {
@@ -55,40 +64,68 @@ impl Effects {
     }
 
     pub fn changed(&mut self, change: Change) {
-        self.0.push(Effect::Changed(change));
+        self.list.push(Effect::Changed(change));
     }
 
     pub fn sessions_ended(&mut self, user_id: i32) {
-        self.0.push(Effect::SessionsEnded(user_id));
+        self.list.push(Effect::SessionsEnded(user_id));
     }
 
     /// A reader's vote moved: their remembered votes and the article's tally follow.
     pub fn voted(&mut self, reader: i32, article: i32, vote: Option<i32>) {
-        self.0.push(Effect::Voted { reader, article, vote });
+        self.list.push(Effect::Voted { reader, article, vote });
         self.changed(Change::Vote(article));
     }
 
     pub fn votes_gone(&mut self, reader: i32) {
-        self.0.push(Effect::VotesGone(reader));
+        self.list.push(Effect::VotesGone(reader));
     }
 
     /// Sends `user` the mail `compose` writes for them, if their address is
     /// one a mail can go to.
     pub fn mail_to(&mut self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail>) {
         if let Some(mail) = compose(&Recipient { email: &user.email, display_name: &user.display_name }) {
-            self.0.push(Effect::Mail(mail));
+            self.list.push(Effect::Mail(mail));
         }
     }
 
-    /// Adds what another write of the same commit changed.
-    pub fn extend(&mut self, other: Self) {
-        self.0.extend(other.0);
+    /// Announces `event` to the webhooks that want it.
+    pub fn event(&mut self, event: Event) {
+        self.list.push(Effect::Event(event));
+    }
+
+    /// Drops the webhook events among them: for an import, which moves an
+    /// archive in rather than publishing news.
+    pub fn without_events(mut self) -> Self {
+        self.list.retain(|effect| !matches!(effect, Effect::Event(_)));
+        self
+    }
+
+    /// Writes the mail and events among them into the delivery queue, in
+    /// the caller's transaction, so that they are sent if and only if it
+    /// commits. Every write runs it before its commit.
+    pub fn queue(&mut self, conn: &mut Conn, mail_key: &MailKey) -> diesel::QueryResult<()> {
+        let (outgoing, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut self.list)
+            .into_iter()
+            .partition(|effect| matches!(effect, Effect::Mail(_) | Effect::Event(_)));
+        self.list = rest;
+        for effect in outgoing {
+            match effect {
+                Effect::Mail(mail) => {
+                    queue::mail(conn, mail_key, mail)?;
+                    self.queued += 1;
+                }
+                Effect::Event(event) => self.queued += queue::event(conn, &event)?,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// The cache clears among them, for a command that committed without a
     /// server: it can only tell the other instances.
     pub fn changes(&self) -> Vec<Change> {
-        self.0
+        self.list
             .iter()
             .filter_map(|effect| match effect {
                 Effect::Changed(change) => Some(*change),
@@ -104,13 +141,13 @@ pub struct AfterCommit {
     /// Tells the other instances on the same PostgreSQL database what
     /// changed; `None` on SQLite.
     announcer: Option<Announcer>,
-    mailer: Mailer,
-    mail_from: Mailbox,
+    /// Wakes this instance's delivery dispatcher.
+    deliveries: Arc<Notify>,
 }
 
 impl AfterCommit {
-    pub fn new(caches: Arc<Caches>, announcer: Option<Announcer>, mailer: Mailer, mail_from: Mailbox) -> Self {
-        Self { caches, announcer, mailer, mail_from }
+    pub fn new(caches: Arc<Caches>, announcer: Option<Announcer>, deliveries: Arc<Notify>) -> Self {
+        Self { caches, announcer, deliveries }
     }
 
     pub fn announcer(&self) -> Option<&Announcer> {
@@ -119,7 +156,10 @@ impl AfterCommit {
 
     /// Acts on `effects` of a transaction that has committed.
     pub fn apply(&self, effects: Effects) {
-        for effect in effects.0 {
+        if effects.queued > 0 {
+            self.deliveries.notify_one();
+        }
+        for effect in effects.list {
             match effect {
                 Effect::Changed(change) => {
                     self.caches.clear(change);
@@ -142,7 +182,8 @@ impl AfterCommit {
                         my_votes.forget(reader);
                     }
                 }
-                Effect::Mail(mail) => self.mailer.send_later(self.mail_from.clone(), mail),
+                // Queued in the transaction, before this.
+                Effect::Mail(_) | Effect::Event(_) => {}
             }
         }
     }

@@ -118,6 +118,10 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<Method> },
     #[error("conflict ({code}): {detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A well-formed request the server will not act on, for a reason
+    /// other than its fields (those are [`ApiError::Validation`]).
+    #[error("unprocessable ({code}): {detail}")]
+    Unprocessable { code: &'static str, detail: &'static str },
     #[error("invalid or expired reset token")]
     InvalidResetToken,
     #[error("precondition failed")]
@@ -158,7 +162,10 @@ impl ApiError {
     /// The stable code clients switch on.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Forbidden { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::InvalidResetToken => "invalid_reset_token",
             Self::Unauthorized(AuthFailure::MissingToken) => "unauthenticated",
@@ -201,7 +208,7 @@ impl ApiError {
             Self::Unauthorized(AuthFailure::InvalidRefreshToken) => {
                 Some("The refresh token is unknown, expired, revoked or already used; log in again.".into())
             }
-            Self::Forbidden { detail, .. } => Some((*detail).into()),
+            Self::Forbidden { detail, .. } | Self::Unprocessable { detail, .. } => Some((*detail).into()),
             Self::NotFound => Some("No such resource.".into()),
             Self::MethodNotAllowed { .. } => Some("The resource does not support this method.".into()),
             Self::PreconditionFailed => Some("The resource has changed since the ETag given in If-Match.".into()),
@@ -229,7 +236,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,

@@ -323,6 +323,15 @@ fn is_json(request: &HttpRequest) -> bool {
         })
 }
 
+/// Why a request body could not be read: too large, or cut short.
+pub fn unreadable_body(error: actix_web::Error) -> ApiError {
+    if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::bad_request("invalid_body", error.to_string())
+    }
+}
+
 /// Parses a JSON object into `T`, naming what is wrong in a way a client can act on.
 pub fn parse_json_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
@@ -352,13 +361,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBo
             if !json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = bytes.await.map_err(|error| {
-                if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::bad_request("invalid_body", error.to_string())
-                }
-            })?;
+            let bytes = bytes.await.map_err(unreadable_body)?;
             parse_json_object(&bytes).map(JsonBody)
         })
     }

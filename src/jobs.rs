@@ -1,5 +1,7 @@
-//! What runs on a timer: housekeeping (expired sessions, reset links and spent
-//! attempt counts), the hot-rank refresh, and SQLite's WAL checkpoints.
+//! What runs on a timer: housekeeping (expired sessions, reset links, spent
+//! attempt counts, old deliveries and idempotency keys), the hot-rank
+//! refresh, announcing scheduled articles whose time came, and SQLite's WAL
+//! checkpoints.
 //!
 //! Several instances on one database all have the timers, but each site-wide
 //! job runs once per interval for the whole site: the instance whose timer
@@ -14,16 +16,27 @@ use actix_web::web;
 use diesel::prelude::*;
 
 use crate::articles::rank::{self, refresh_hot_ranks};
-use crate::auth;
+use crate::deliveries::{self, dispatch};
 use crate::schema::job_runs;
 use crate::state::AppState;
 use crate::store::{self, Conn, on_backend};
+use crate::{articles, auth, idempotency};
 
 /// How often expired tokens, reset links and spent attempt counts are deleted.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// How often the WAL is checkpointed into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often scheduled articles whose time came are announced to webhooks:
+/// within seconds of going public, as readers see them.
+const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The most scheduled articles announced in one transaction.
+const ANNOUNCE_BATCH: i64 = 100;
+
+/// How long a replayable response to an `Idempotency-Key` is kept.
+pub const IDEMPOTENCY_KEPT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A timer of another instance that fired a little earlier than ours still
 /// counts as this interval's run.
@@ -34,12 +47,33 @@ pub fn spawn_all(state: &web::Data<AppState>) {
     spawn_site_wide(state.clone(), "housekeeping", HOUSEKEEPING_INTERVAL, |conn| {
         let deleted = auth::db::delete_expired_sessions(conn)?
             + auth::db::delete_expired_resets(conn)?
-            + auth::attempts::delete_refilled(conn)?;
+            + auth::attempts::delete_refilled(conn)?
+            + deliveries::db::prune(conn, dispatch::prune_before())?
+            + idempotency::prune(conn, IDEMPOTENCY_KEPT)?;
         store::optimize(conn)?;
         Ok(deleted)
     });
     spawn_site_wide(state.clone(), "hot_ranks", rank::REFRESH_INTERVAL, refresh_hot_ranks);
+    spawn_announcements(state.clone());
     spawn_checkpoints(state.clone());
+}
+
+/// Announces scheduled articles as their time comes. Every instance runs
+/// it; each article is claimed by one ([`articles::db::claim_announcement`]).
+fn spawn_announcements(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(ANNOUNCE_INTERVAL);
+        loop {
+            interval.tick().await;
+            let announced =
+                state.write(|conn, effects| articles::write::announce_due(conn, effects, ANNOUNCE_BATCH)).await;
+            match announced {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "scheduled articles announced"),
+                Err(error) => tracing::warn!(error = %error, "announcing scheduled articles failed"),
+            }
+        }
+    });
 }
 
 /// Runs `job` every `every`, unless another instance already ran it in this interval.

@@ -30,6 +30,8 @@ pub mod copy;
 pub mod cors;
 /// CPU-heavy work off the async workers, a bounded number at once.
 pub mod cpu;
+/// The durable outgoing queue: webhook events and mail.
+pub mod deliveries;
 /// What a committed write changed, and the one place that acts on it.
 pub mod effects;
 /// `ApiError` and the problem+json envelope.
@@ -40,6 +42,8 @@ pub mod feeds;
 pub mod generations;
 /// Caching headers, `Link`, PATCH fields.
 pub mod http;
+/// `Idempotency-Key`: a retried create answered as the first was.
+pub mod idempotency;
 /// Timers: housekeeping, hot ranks, checkpoints, once per interval for the site.
 pub mod jobs;
 /// Bounded per-key rate limits.
@@ -84,5 +88,7 @@ pub mod time;
 pub mod users;
 /// Votes and exact tallies.
 pub mod votes;
+/// Webhook endpoints, events and signed deliveries.
+pub mod webhooks;
 /// `newsroom import-wordpress`: a WordPress export in, a newsroom out.
 pub mod wordpress;

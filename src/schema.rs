@@ -69,6 +69,7 @@ diesel::table! {
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
+        announced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -113,6 +114,37 @@ diesel::table! {
         article_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Integer,
+        kind -> Text,
+        webhook_id -> Nullable<Integer>,
+        event -> Text,
+        message_id -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, idempotency_key) {
+        caller -> Text,
+        idempotency_key -> Text,
+        request_hash -> Binary,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
     }
 }
 
@@ -181,6 +213,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> Integer,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        enabled -> Bool,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     wordpress_imports (kind, wordpress_id) {
         kind -> Text,
         wordpress_id -> Text,
@@ -203,6 +249,7 @@ diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(collection_items -> articles (article_id));
 diesel::joinable!(collection_items -> collections (collection_id));
 diesel::joinable!(collections -> users (owner_id));
+diesel::joinable!(deliveries -> webhooks (webhook_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -217,11 +264,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     collection_items,
     collections,
+    deliveries,
+    idempotency_keys,
     job_runs,
     pages,
     password_resets,
     refresh_tokens,
     tags,
     users,
+    webhooks,
     wordpress_imports,
 );

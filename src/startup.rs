@@ -109,7 +109,8 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").validator_url("none")),
                 )
                 .service(web::redirect("/docs", "/docs/"))
-                .default_service(web::to(crate::http::fallback));
+                .default_service(web::to(crate::http::fallback))
+                .wrap(from_fn(crate::idempotency::replay_retries));
             layers(routes, config.cors_origins.clone(), metrics.clone())
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)

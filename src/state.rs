@@ -8,12 +8,15 @@ use crate::auth::attempts::RESET_REQUEST_WINDOW;
 use crate::auth::tokens::JwtKeys;
 use crate::cluster::Announcer;
 use crate::config::Config;
+use crate::deliveries::dispatch;
+use crate::deliveries::seal::MailKey;
 use crate::effects::{AfterCommit, Caches, Effects};
 use crate::error::ApiError;
 use crate::limiter::Limiter;
 use crate::mail::Mailer;
 use crate::store::{self, AsDieselError, Conn, DbPool};
 use crate::votes::batch::VoteWriter;
+use crate::webhooks::client::WebhookClient;
 
 /// Every in-process limit, each bounded in the keys it remembers; each
 /// instance counts its own. Those all instances share are in
@@ -47,6 +50,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Acts on what each committed write changed.
     pub after_commit: Arc<AfterCommit>,
+    /// Seals mail into the delivery queue.
+    pub mail_key: Arc<MailKey>,
     /// Writes votes in shared transactions (group commit); `None` on
     /// PostgreSQL, where each vote has its own.
     pub vote_writer: Option<VoteWriter>,
@@ -64,7 +69,16 @@ impl AppState {
         let postgres = config.database.is_postgres();
         let caches = Caches::new(!postgres);
         let announcer = postgres.then(|| Announcer::start(pool.clone()));
-        let after_commit = Arc::new(AfterCommit::new(caches.clone(), announcer, mailer, config.mail_from.clone()));
+        let mail_key = Arc::new(MailKey::derive(&config.jwt_secret).map_err(|_| StateError::MailKey)?);
+        let senders = dispatch::Senders {
+            mailer,
+            mail_from: config.mail_from.clone(),
+            mail_key: mail_key.clone(),
+            webhooks: WebhookClient::new(config.webhook_allow_private).map_err(StateError::WebhookClient)?,
+            first_retry: config.delivery_first_retry,
+        };
+        let deliveries = dispatch::start(pool.clone(), senders);
+        let after_commit = Arc::new(AfterCommit::new(caches.clone(), announcer, deliveries));
         let vote_writer = (!postgres)
             .then(|| VoteWriter::start(pool.clone(), after_commit.clone()))
             .transpose()
@@ -74,6 +88,7 @@ impl AppState {
             limits: Limits::new(&config),
             caches,
             after_commit,
+            mail_key,
             vote_writer,
             pool,
             config,
@@ -81,18 +96,22 @@ impl AppState {
         })
     }
 
-    /// Runs `work` in a write transaction ([`store::write`]) and, once it has
-    /// committed, acts on what it recorded in its [`Effects`]. A transaction
-    /// run again (a lost race on PostgreSQL) starts with none.
+    /// Runs `work` in a write transaction ([`store::write`]), queues the mail
+    /// and webhook events it recorded in its [`Effects`] in that same
+    /// transaction, and once it has committed acts on the rest. A
+    /// transaction run again (a lost race on PostgreSQL) starts with none.
     pub async fn write<T, E, F>(&self, mut work: F) -> Result<T, ApiError>
     where
         F: FnMut(&mut Conn, &mut Effects) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + From<diesel::result::Error> + AsDieselError + Send + 'static,
     {
+        let mail_key = self.mail_key.clone();
         let (value, effects) = store::write(&self.pool, move |conn| {
             let mut effects = Effects::new();
-            work(conn, &mut effects).map(|value| (value, effects))
+            let value = work(conn, &mut effects)?;
+            effects.queue(conn, &mail_key)?;
+            Ok::<_, E>((value, effects))
         })
         .await?;
         self.after_commit.apply(effects);
@@ -107,4 +126,8 @@ pub enum StateError {
     Jwt(#[from] jsonwebtoken::errors::Error),
     #[error("cannot start the vote writer: {0}")]
     VoteWriter(std::io::Error),
+    #[error("cannot derive the mail queue's key from the JWT secret")]
+    MailKey,
+    #[error("cannot build the webhook client: {0}")]
+    WebhookClient(reqwest::Error),
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 
 use super::db::{self, ArticleBody, ArticleChanges, ArticleRow, ArticleStatus, NewArticle};
 use super::markdown::TooDeep;
-use super::{markdown, slug};
+use super::{markdown, slug, view};
 use crate::categories::Tree;
 use crate::cpu;
 use crate::effects::{Change, Effects};
@@ -16,6 +16,7 @@ use crate::mail;
 use crate::revisions::{self, db::Snapshot};
 use crate::time;
 use crate::users;
+use crate::webhooks::events::{Event, EventKind};
 
 /// A Markdown body and all that is derived from it.
 #[derive(Debug, Clone)]
@@ -121,6 +122,7 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
     };
     let published_at = draft.published_at.or_else(|| (status == ArticleStatus::Published).then(time::now));
     let now = time::now();
+    let public = status == ArticleStatus::Published && published_at.is_some_and(|at| at <= now);
     let new = NewArticle {
         slug: &slug,
         title: &draft.title,
@@ -134,6 +136,8 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         created_at: now,
         updated_at: now,
         submitted_at: (status == ArticleStatus::Pending).then_some(now),
+        // A scheduled article is announced by the timer when its time comes.
+        announced_at: public.then_some(now),
     };
     let id = db::insert(conn, &new, &draft.text.body)?;
     if draft.slug.is_none() {
@@ -146,8 +150,39 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
     if status == ArticleStatus::Pending {
         ask_for_review(conn, effects, id, &draft.title, draft.author_id)?;
     }
+    if public {
+        announce(conn, effects, tree, EventKind::ArticlePublished, id)?;
+    }
     effects.changed(Change::Article(id));
     Ok(id)
+}
+
+/// Tells the webhooks of `kind` about the article `id` as the public reads it.
+fn announce(conn: &mut Conn, effects: &mut Effects, tree: &Tree, kind: EventKind, id: i32) -> Result<(), ApiError> {
+    let row = db::reload(conn, id)?;
+    let article = view::full(conn, row, None, tree)?;
+    effects.event(Event::of(kind, &article));
+    Ok(())
+}
+
+/// Announces scheduled articles whose time has come, at most `limit`, each
+/// once: run by one instance's timer at a time, in a write transaction.
+pub fn announce_due(conn: &mut Conn, effects: &mut Effects, limit: i64) -> Result<usize, ApiError> {
+    let now = time::now();
+    let due = db::due_unannounced(conn, now, limit)?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let tree = Tree::load(conn)?;
+    let mut announced = 0;
+    for id in due {
+        if db::claim_announcement(conn, id, now)? {
+            announce(conn, effects, &tree, EventKind::ArticlePublished, id)?;
+            effects.changed(Change::Article(id));
+            announced += 1;
+        }
+    }
+    Ok(announced)
 }
 
 /// Mails every editor (and admin) that an article waits in the review queue.
@@ -232,6 +267,16 @@ pub fn apply_update(
     if submitting {
         changes.submitted_at = Some(time::now());
     }
+    let now = time::now();
+    let was_public = row.is_public(now);
+    let is_public = changes.status.unwrap_or(row.status) == ArticleStatus::Published
+        && changes.published_at.unwrap_or(row.published_at).is_some_and(|at| at <= now);
+    changes.announced_at = match (was_public, is_public) {
+        (false, true) => Some(Some(now)),
+        // Withdrawn or rescheduled: announced again when it goes public again.
+        (_, false) if row.announced_at.is_some() => Some(None),
+        _ => None,
+    };
     db::update(conn, row.id, &changes, edit.text.as_ref().map(|text| &text.body))?;
     if let Some(tags) = &edit.tags {
         db::set_tags(conn, row.id, tags)?;
@@ -245,6 +290,12 @@ pub fn apply_update(
     if submitting {
         ask_for_review(conn, effects, row.id, &after.title, row.author_id)?;
     }
+    match (was_public, is_public) {
+        (false, true) => announce(conn, effects, tree, EventKind::ArticlePublished, row.id)?,
+        (true, true) => announce(conn, effects, tree, EventKind::ArticleUpdated, row.id)?,
+        (true, false) => announce(conn, effects, tree, EventKind::ArticleUnpublished, row.id)?,
+        (false, false) => {}
+    }
     effects.changed(Change::Article(row.id));
     Ok(())
 }
@@ -253,8 +304,12 @@ pub fn apply_update(
 /// stays, so that its id and slugs are never given again.
 #[tracing::instrument(level = "debug", skip_all, fields(article = id))]
 pub fn delete(conn: &mut Conn, effects: &mut Effects, id: i32) -> Result<(), ApiError> {
+    let row = db::reload(conn, id)?;
     db::soft_delete(conn, id)?;
     revisions::db::delete_all(conn, id)?;
+    if row.is_public(time::now()) {
+        effects.event(Event::of(EventKind::ArticleDeleted, &serde_json::json!({"id": id, "slug": row.slug})));
+    }
     effects.changed(Change::Article(id));
     Ok(())
 }

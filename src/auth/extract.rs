@@ -51,7 +51,7 @@ impl MaybeAuthUser {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };

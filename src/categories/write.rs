@@ -5,9 +5,11 @@
 use diesel::QueryResult;
 
 use super::db::{self, CategoryChanges, Contents, NewCategory};
+use super::tree::Tree;
 use crate::effects::{Change, Effects};
 use crate::store::Conn;
 use crate::time;
+use crate::webhooks::events::{Event, EventKind};
 
 /// A new category, its fields already valid and its slug free.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +34,7 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, draft: Draft<'_>) -> Query
     };
     let id = db::insert(conn, &new)?;
     effects.changed(Change::Everything);
+    announce(conn, effects, EventKind::CategoryCreated, id)?;
     Ok(id)
 }
 
@@ -40,6 +43,14 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, draft: Draft<'_>) -> Query
 pub fn update(conn: &mut Conn, effects: &mut Effects, id: i32, changes: &CategoryChanges) -> QueryResult<()> {
     db::update(conn, id, changes)?;
     effects.changed(Change::Everything);
+    announce(conn, effects, EventKind::CategoryUpdated, id)
+}
+
+/// Tells the webhooks of `kind` about the category `id` as articles show it.
+fn announce(conn: &mut Conn, effects: &mut Effects, kind: EventKind, id: i32) -> QueryResult<()> {
+    if let Some(category) = Tree::load(conn)?.summary(id) {
+        effects.event(Event::of(kind, &category));
+    }
     Ok(())
 }
 
@@ -48,8 +59,10 @@ pub fn update(conn: &mut Conn, effects: &mut Effects, id: i32, changes: &Categor
 pub fn delete(conn: &mut Conn, effects: &mut Effects, id: i32) -> QueryResult<Result<(), Contents>> {
     match db::contents(conn, id)? {
         Contents { children: 0, articles: 0 } => {
+            let slug = Tree::load(conn)?.get(id).map(|category| category.slug.clone());
             db::delete(conn, id)?;
             effects.changed(Change::Everything);
+            effects.event(Event::of(EventKind::CategoryDeleted, &serde_json::json!({"id": id, "slug": slug})));
             Ok(Ok(()))
         }
         contents => Ok(Err(contents)),

@@ -220,6 +220,30 @@ pub struct Settings {
     )]
     pub revisions_kept: u32,
 
+    /// Allow webhook targets on loopback, private and link-local addresses
+    /// (a receiver on the same machine or network).
+    #[arg(
+        long,
+        env = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE",
+        value_name = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
+
+    /// Milliseconds before the first retry of a failed delivery (webhook or
+    /// mail); the later retries scale with it (5 s gives 5 min, 30 min, 2 h,
+    /// 5 h, 10 h and 10 h after it, about 27 hours in all).
+    #[arg(
+        long,
+        env = "NEWSROOM_DELIVERY_FIRST_RETRY_MS",
+        value_name = "NEWSROOM_DELIVERY_FIRST_RETRY_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub delivery_first_retry_ms: u64,
+
     /// Shortest password accepted.
     #[arg(
         long,

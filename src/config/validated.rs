@@ -42,6 +42,8 @@ pub struct Config {
     pub max_collections: u32,
     pub max_collection_articles: u32,
     pub revisions_kept: u32,
+    pub webhook_allow_private: bool,
+    pub delivery_first_retry: Duration,
     pub password_min_length: usize,
 }
 
@@ -165,6 +167,8 @@ impl Settings {
             max_collections: self.max_collections,
             max_collection_articles: self.max_collection_articles,
             revisions_kept: self.revisions_kept,
+            webhook_allow_private: self.webhook_allow_private,
+            delivery_first_retry: Duration::from_millis(self.delivery_first_retry_ms.max(1)),
             password_min_length: self.password_min_length,
         })
     }

@@ -2,8 +2,9 @@
 //! file per message in the outbox folder, so that the whole reset flow works
 //! on a laptop with no mail server.
 //!
-//! Mail is always sent in the background, after the HTTP answer: a slow or
-//! failing server never delays a request, and a failure is logged, never shown.
+//! Mail goes through the delivery queue ([`crate::deliveries`]): written with
+//! the change it tells of, sent after the commit, retried while the server is
+//! down; a slow or failing server never delays a request.
 
 use lettre::message::{Mailbox, MultiPart};
 use std::path::PathBuf;
@@ -55,20 +56,9 @@ impl Mailer {
         }
     }
 
-    /// Sends `mail` from `from` on a background task; failures are logged.
-    pub fn send_later(&self, from: Mailbox, mail: Mail) {
-        let mailer = self.clone();
-        let span = tracing::Span::current();
-        actix_web::rt::spawn(async move {
-            let _entered = span.enter();
-            if let Err(error) = mailer.send(from, mail).await {
-                tracing::error!(error = %error, "mail not sent");
-            }
-        });
-    }
-
+    /// Sends `mail` from `from` now.
     #[tracing::instrument(level = "debug", skip_all, fields(subject = %mail.subject))]
-    async fn send(&self, from: Mailbox, mail: Mail) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn send(&self, from: Mailbox, mail: Mail) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let message = Message::builder()
             .from(from)
             .to(mail.to)

@@ -2,9 +2,11 @@
 
 pub mod db;
 mod routes;
+mod view;
 pub mod write;
 
-pub use routes::{PageResponse, PageSummary};
+pub use routes::PageSummary;
+pub use view::PageResponse;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 

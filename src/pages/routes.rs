@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::db::{self, PageRow};
+use super::db;
+use super::view::PageResponse;
 use super::write;
 use crate::articles::{fields, slug};
 use crate::auth::AuthUser;
@@ -18,32 +19,6 @@ use crate::state::AppState;
 use crate::store;
 use crate::time;
 use crate::users::Role;
-
-/// A static page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PageResponse {
-    #[schema(example = "privacy-policy")]
-    pub slug: String,
-    #[schema(example = "Privacy policy")]
-    pub title: String,
-    /// Markdown source.
-    pub body: String,
-    /// The body rendered to HTML and sanitized.
-    pub body_html: String,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<PageRow> for PageResponse {
-    fn from(row: PageRow) -> Self {
-        Self {
-            slug: row.slug,
-            title: row.title,
-            body: row.body,
-            body_html: row.body_html,
-            updated_at: time::utc(row.updated_at),
-        }
-    }
-}
 
 /// A page in the list.
 #[derive(Debug, Serialize, ToSchema)]

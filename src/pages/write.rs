@@ -7,10 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use super::db::{self, PageRow};
+use super::view::PageResponse;
 use crate::articles::markdown::{self, TooDeep};
 use crate::effects::{Change, Effects};
 use crate::store::Conn;
 use crate::time;
+use crate::webhooks::events::{Event, EventKind};
 
 /// A page to store: valid fields, and its Markdown rendered.
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub fn put(
     };
     db::put(conn, &row)?;
     effects.changed(Change::Pages);
+    let kind = if existing.is_none() { EventKind::PagePublished } else { EventKind::PageUpdated };
+    effects.event(Event::of(kind, &PageResponse::from(row.clone())));
     Ok((row, existing.is_none()))
 }
 
@@ -58,5 +62,6 @@ pub fn put(
 pub fn delete(conn: &mut Conn, effects: &mut Effects, slug: &str) -> QueryResult<()> {
     db::delete(conn, slug)?;
     effects.changed(Change::Pages);
+    effects.event(Event::of(EventKind::PageDeleted, &serde_json::json!({"slug": slug})));
     Ok(())
 }

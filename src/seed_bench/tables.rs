@@ -165,6 +165,7 @@ pub(super) fn seed_articles(
                         created_at: article.published_at,
                         updated_at: article.published_at,
                         submitted_at: None,
+                        announced_at: Some(article.published_at),
                     };
                     (new, &text.body)
                 })

@@ -9,10 +9,11 @@ mod writes;
 
 pub use list::{Cursor, ListQuery, Scope, Sort, list, related};
 pub use reads::{
-    TagRef, author_names, body, reload, resolve, resolve_public, slug_available_for, tags_of, unique_slug,
+    TagRef, author_names, body, due_unannounced, reload, resolve, resolve_public, slug_available_for, tags_of,
+    unique_slug,
 };
 pub use rows::{
     ArticleBody, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, NewArticle, NotDeleted, PubliclyVisible,
     not_deleted, publicly_visible,
 };
-pub use writes::{insert, insert_many, link_tags, rename, set_tags, soft_delete, update};
+pub use writes::{claim_announcement, insert, insert_many, link_tags, rename, set_tags, soft_delete, update};

@@ -139,3 +139,18 @@ pub fn author_names(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, St
         users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// Published articles whose time has come and whose going public has not
+/// been announced (scheduled ones), oldest first, at most `limit`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn due_unannounced(conn: &mut Conn, now: chrono::NaiveDateTime, limit: i64) -> QueryResult<Vec<i32>> {
+    articles::table
+        .filter(articles::announced_at.is_null())
+        .filter(articles::published_at.le(now))
+        .filter(articles::status.eq(super::rows::ArticleStatus::Published))
+        .filter(not_deleted())
+        .order((articles::published_at, articles::id))
+        .select(articles::id)
+        .limit(limit)
+        .load(conn)
+}

@@ -80,6 +80,9 @@ pub struct ArticleRow {
     pub deleted_at: Option<NaiveDateTime>,
     /// When it last went to the review queue.
     pub submitted_at: Option<NaiveDateTime>,
+    /// When its going public was announced to webhooks; null while that is
+    /// still to come (a scheduled article) or it is not public.
+    pub announced_at: Option<NaiveDateTime>,
 }
 
 impl ArticleRow {
@@ -124,6 +127,7 @@ pub struct NewArticle<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    pub announced_at: Option<NaiveDateTime>,
 }
 
 /// A partial update; `Some(None)` clears a nullable column.
@@ -139,6 +143,7 @@ pub struct ArticleChanges {
     pub cover_image_url: Option<Option<String>>,
     pub reading_time_minutes: Option<i32>,
     pub submitted_at: Option<NaiveDateTime>,
+    pub announced_at: Option<Option<NaiveDateTime>>,
 }
 
 pub type NotDeleted = IsNull<articles::deleted_at>;

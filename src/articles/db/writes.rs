@@ -103,6 +103,15 @@ pub fn link_tags(conn: &mut Conn, links: &[(i32, i32)]) -> QueryResult<()> {
 
 /// Applies changes (and a new body) and keeps the search index in step.
 #[tracing::instrument(level = "debug", skip_all)]
+/// Marks the going public of article `id` announced, unless another
+/// instance already did: true when this call is the one that announces it.
+pub fn claim_announcement(conn: &mut Conn, id: i32, now: chrono::NaiveDateTime) -> QueryResult<bool> {
+    let claimed = diesel::update(articles::table.find(id).filter(articles::announced_at.is_null()))
+        .set(articles::announced_at.eq(now))
+        .execute(conn)?;
+    Ok(claimed == 1)
+}
+
 pub fn update(conn: &mut Conn, id: i32, changes: &ArticleChanges, new_body: Option<&ArticleBody>) -> QueryResult<()> {
     let (title, excerpt, body) = indexed_text(conn, id)?;
     let text_changes = changes.title.is_some() || changes.excerpt.is_some() || new_body.is_some();
