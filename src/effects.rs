@@ -23,8 +23,8 @@ use tokio::sync::Notify;
 pub use crate::caches::{Caches, Change};
 use crate::cluster::Announcer;
 use crate::deliveries::queue;
-use crate::deliveries::seal::MailKey;
 use crate::mail::{Mail, Recipient};
+use crate::seal::Sealer;
 use crate::store::Conn;
 use crate::users::db::UserRow;
 use crate::webhooks::events::Event;
@@ -104,7 +104,7 @@ impl Effects {
     /// Writes the mail and events among them into the delivery queue, in
     /// the caller's transaction, so that they are sent if and only if it
     /// commits. Every write runs it before its commit.
-    pub fn queue(&mut self, conn: &mut Conn, mail_key: &MailKey) -> diesel::QueryResult<()> {
+    pub fn queue(&mut self, conn: &mut Conn, sealer: &Sealer) -> diesel::QueryResult<()> {
         let (outgoing, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut self.list)
             .into_iter()
             .partition(|effect| matches!(effect, Effect::Mail(_) | Effect::Event(_)));
@@ -112,7 +112,7 @@ impl Effects {
         for effect in outgoing {
             match effect {
                 Effect::Mail(mail) => {
-                    queue::mail(conn, mail_key, mail)?;
+                    queue::mail(conn, sealer, mail)?;
                     self.queued += 1;
                 }
                 Effect::Event(event) => self.queued += queue::event(conn, &event)?,

@@ -25,6 +25,7 @@ use crate::auth::{extract::bearer_token, rate_limit::client_ip};
 use crate::error::ApiError;
 use crate::http::unreadable_body;
 use crate::schema::idempotency_keys;
+use crate::seal::Sealer;
 use crate::state::AppState;
 use crate::store::{self, Conn, on_backend};
 use crate::time;
@@ -82,12 +83,12 @@ pub async fn replay_retries(
     let slot = Slot { caller: caller_of(&req, &state), key };
     let fingerprint = fingerprint(&req, &body);
     let claimed = {
-        let slot = slot.clone();
-        store::write(&state.pool, move |conn| claim(conn, &slot, &fingerprint, time::now())).await
+        let (slot, sealer) = (slot.clone(), state.sealer.clone());
+        store::write(&state.pool, move |conn| claim(conn, &sealer, &slot, &fingerprint, time::now())).await
     };
     match claimed {
         Ok(Claim::Fresh) => {}
-        Ok(Claim::Replay(stored)) => return Ok(req.into_response(stored.into_response())),
+        Ok(Claim::Replay(response)) => return Ok(req.into_response(response.into_response())),
         Ok(Claim::InUse) => {
             let error = ApiError::conflict(
                 "idempotency_key_in_use",
@@ -121,8 +122,9 @@ pub async fn replay_retries(
         release(&state, slot).await;
         return Ok(ServiceResponse::new(request, ApiError::Unavailable("response body lost".into()).error_response()));
     };
-    let stored = Stored::of(&head, &body);
-    if let Err(error) = store::write(&state.pool, move |conn| record(conn, &slot, &stored)).await {
+    let kept = Kept::of(&head, &body);
+    let sealer = state.sealer.clone();
+    if let Err(error) = store::write(&state.pool, move |conn| record(conn, &sealer, &slot, &kept)).await {
         tracing::warn!(error = %error, "idempotent response not kept");
     }
     Ok(ServiceResponse::new(request, head.set_body(body).map_into_boxed_body()))
@@ -179,20 +181,21 @@ struct Slot {
 enum Claim {
     /// Ours to run.
     Fresh,
-    Replay(Stored),
+    Replay(Kept),
     InUse,
     Reused,
 }
 
-/// A kept response.
+/// A kept response, its body sealed in the database ([`crate::seal`]): a
+/// registration's holds its tokens.
 #[derive(Queryable)]
-struct Stored {
+struct Kept {
     status: i32,
     headers: String,
     body: Vec<u8>,
 }
 
-impl Stored {
+impl Kept {
     fn of(head: &HttpResponse<()>, body: &[u8]) -> Self {
         let headers: Vec<(&str, &str)> = KEPT_HEADERS
             .iter()
@@ -220,10 +223,10 @@ impl Stored {
 struct Held {
     request_hash: Vec<u8>,
     created_at: NaiveDateTime,
-    response: Option<Stored>,
+    response: Option<Kept>,
 }
 
-fn claim(conn: &mut Conn, slot: &Slot, fingerprint: &[u8], now: NaiveDateTime) -> QueryResult<Claim> {
+fn claim(conn: &mut Conn, sealer: &Sealer, slot: &Slot, fingerprint: &[u8], now: NaiveDateTime) -> QueryResult<Claim> {
     let row = (
         idempotency_keys::caller.eq(&slot.caller),
         idempotency_keys::idempotency_key.eq(&slot.key),
@@ -237,7 +240,7 @@ fn claim(conn: &mut Conn, slot: &Slot, fingerprint: &[u8], now: NaiveDateTime) -
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let held: Held = idempotency_keys::table
+    let mut held: Held = idempotency_keys::table
         .find((&slot.caller, &slot.key))
         .select((
             idempotency_keys::request_hash,
@@ -250,9 +253,15 @@ fn claim(conn: &mut Conn, slot: &Slot, fingerprint: &[u8], now: NaiveDateTime) -
                 .nullable(),
         ))
         .first(conn)?;
+    let opened = held.response.take().map(|kept| {
+        let body = std::str::from_utf8(&kept.body).ok().and_then(|sealed| sealer.open(sealed));
+        body.map(|body| Kept { body, ..kept })
+    });
     let expired = now - held.created_at > chrono_duration(crate::jobs::IDEMPOTENCY_KEPT);
-    let abandoned = held.response.is_none() && now - held.created_at > chrono_duration(ABANDONED_AFTER);
-    if expired || abandoned {
+    let abandoned = opened.is_none() && now - held.created_at > chrono_duration(ABANDONED_AFTER);
+    // Sealed under another server secret: as good as lost.
+    let unreadable = matches!(opened, Some(None));
+    if expired || abandoned || unreadable {
         diesel::update(idempotency_keys::table.find((&slot.caller, &slot.key)))
             .set((
                 idempotency_keys::request_hash.eq(fingerprint),
@@ -264,19 +273,20 @@ fn claim(conn: &mut Conn, slot: &Slot, fingerprint: &[u8], now: NaiveDateTime) -
             .execute(conn)?;
         return Ok(Claim::Fresh);
     }
-    Ok(match held.response {
+    Ok(match opened.flatten() {
         _ if held.request_hash != fingerprint => Claim::Reused,
         None => Claim::InUse,
-        Some(stored) => Claim::Replay(stored),
+        Some(kept) => Claim::Replay(kept),
     })
 }
 
-fn record(conn: &mut Conn, slot: &Slot, stored: &Stored) -> QueryResult<usize> {
+fn record(conn: &mut Conn, sealer: &Sealer, slot: &Slot, kept: &Kept) -> QueryResult<usize> {
+    let sealed = sealer.seal(&kept.body).map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
     diesel::update(idempotency_keys::table.find((&slot.caller, &slot.key)))
         .set((
-            idempotency_keys::response_status.eq(stored.status),
-            idempotency_keys::response_headers.eq(&stored.headers),
-            idempotency_keys::response_body.eq(&stored.body),
+            idempotency_keys::response_status.eq(kept.status),
+            idempotency_keys::response_headers.eq(&kept.headers),
+            idempotency_keys::response_body.eq(sealed.as_bytes()),
         ))
         .execute(conn)
 }

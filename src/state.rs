@@ -9,11 +9,11 @@ use crate::auth::tokens::JwtKeys;
 use crate::cluster::Announcer;
 use crate::config::Config;
 use crate::deliveries::dispatch;
-use crate::deliveries::seal::MailKey;
 use crate::effects::{AfterCommit, Caches, Effects};
 use crate::error::ApiError;
 use crate::limiter::Limiter;
 use crate::mail::Mailer;
+use crate::seal::Sealer;
 use crate::store::{self, AsDieselError, Conn, DbPool};
 use crate::votes::batch::VoteWriter;
 use crate::webhooks::client::WebhookClient;
@@ -50,8 +50,9 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Acts on what each committed write changed.
     pub after_commit: Arc<AfterCommit>,
-    /// Seals mail into the delivery queue.
-    pub mail_key: Arc<MailKey>,
+    /// Seals what is kept that must not be read from a dump: queued mail,
+    /// kept responses.
+    pub sealer: Arc<Sealer>,
     /// Writes votes in shared transactions (group commit); `None` on
     /// PostgreSQL, where each vote has its own.
     pub vote_writer: Option<VoteWriter>,
@@ -69,11 +70,11 @@ impl AppState {
         let postgres = config.database.is_postgres();
         let caches = Caches::new(!postgres);
         let announcer = postgres.then(|| Announcer::start(pool.clone()));
-        let mail_key = Arc::new(MailKey::derive(&config.jwt_secret).map_err(|_| StateError::MailKey)?);
+        let sealer = Arc::new(Sealer::derive(&config.jwt_secret).map_err(|_| StateError::Sealer)?);
         let senders = dispatch::Senders {
             mailer,
             mail_from: config.mail_from.clone(),
-            mail_key: mail_key.clone(),
+            sealer: sealer.clone(),
             webhooks: WebhookClient::new(config.webhook_allow_private).map_err(StateError::WebhookClient)?,
             first_retry: config.delivery_first_retry,
         };
@@ -88,7 +89,7 @@ impl AppState {
             limits: Limits::new(&config),
             caches,
             after_commit,
-            mail_key,
+            sealer,
             vote_writer,
             pool,
             config,
@@ -106,11 +107,11 @@ impl AppState {
         T: Send + 'static,
         E: Into<ApiError> + From<diesel::result::Error> + AsDieselError + Send + 'static,
     {
-        let mail_key = self.mail_key.clone();
+        let sealer = self.sealer.clone();
         let (value, effects) = store::write(&self.pool, move |conn| {
             let mut effects = Effects::new();
             let value = work(conn, &mut effects)?;
-            effects.queue(conn, &mail_key)?;
+            effects.queue(conn, &sealer)?;
             Ok::<_, E>((value, effects))
         })
         .await?;
@@ -126,8 +127,8 @@ pub enum StateError {
     Jwt(#[from] jsonwebtoken::errors::Error),
     #[error("cannot start the vote writer: {0}")]
     VoteWriter(std::io::Error),
-    #[error("cannot derive the mail queue's key from the JWT secret")]
-    MailKey,
+    #[error("cannot derive the sealing key from the JWT secret")]
+    Sealer,
     #[error("cannot build the webhook client: {0}")]
     WebhookClient(reqwest::Error),
 }

@@ -54,6 +54,8 @@ mod password_reset;
 mod postgres;
 #[path = "api/preconditions.rs"]
 mod preconditions;
+#[path = "api/receivers.rs"]
+mod receivers;
 #[path = "api/search.rs"]
 mod search;
 #[path = "api/signed_in.rs"]
@@ -64,6 +66,8 @@ mod smtp;
 mod users;
 #[path = "api/votes.rs"]
 mod votes;
+#[path = "api/webhooks.rs"]
+mod webhooks;
 #[path = "api/wordpress.rs"]
 mod wordpress;
 #[path = "api/wordpress_safety.rs"]

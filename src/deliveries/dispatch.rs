@@ -17,9 +17,9 @@ use tokio::sync::Notify;
 use super::db::{self, Attempt, DeliveryRow, Kind};
 use super::queue::QueuedMail;
 use super::schedule;
-use super::seal::MailKey;
 use crate::mail::Mailer;
 use crate::schema::webhooks;
+use crate::seal::Sealer;
 use crate::store::{self, DbPool};
 use crate::time;
 use crate::webhooks::client::{TIMEOUT, WebhookClient};
@@ -35,7 +35,7 @@ const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::days(5);
 pub struct Senders {
     pub mailer: Mailer,
     pub mail_from: Mailbox,
-    pub mail_key: Arc<MailKey>,
+    pub sealer: Arc<Sealer>,
     pub webhooks: WebhookClient,
     /// The first retry's delay; the later ones scale with it.
     pub first_retry: Duration,
@@ -116,7 +116,7 @@ async fn attempt(senders: &Senders, row: &DeliveryRow, secrets: &[(i32, String, 
     let failed = |error: String| Attempt { status_code: None, error: Some(error) };
     match row.kind {
         Kind::Mail => {
-            let Some(mail) = QueuedMail::open(&senders.mail_key, &row.payload) else {
+            let Some(mail) = QueuedMail::open(&senders.sealer, &row.payload) else {
                 return failed("an unreadable mail (sealed under another NEWSROOM_JWT_SECRET?)".into());
             };
             match senders.mailer.send(senders.mail_from.clone(), mail).await {

@@ -7,4 +7,3 @@ pub mod db;
 pub mod dispatch;
 pub mod queue;
 pub mod schedule;
-pub mod seal;

@@ -6,9 +6,9 @@ use lettre::message::Mailbox;
 use serde::{Deserialize, Serialize};
 
 use super::db::{self, Kind};
-use super::seal::MailKey;
 use crate::mail::Mail;
 use crate::schema::webhooks;
+use crate::seal::Sealer;
 use crate::store::Conn;
 use crate::webhooks::events::Event;
 
@@ -24,7 +24,7 @@ pub struct QueuedMail {
 impl QueuedMail {
     /// The mail a queued payload holds; `None` when it cannot be read (sealed
     /// under another key).
-    pub fn open(key: &MailKey, payload: &str) -> Option<Mail> {
+    pub fn open(key: &Sealer, payload: &str) -> Option<Mail> {
         let queued: Self = serde_json::from_slice(&key.open(payload)?).ok()?;
         let to: Mailbox = queued.to.parse().ok()?;
         Some(Mail { to, subject: queued.subject, text: queued.text, html: queued.html })
@@ -40,7 +40,7 @@ fn message_id() -> String {
 }
 
 /// Queues `mail`, sealed under `key`.
-pub fn mail(conn: &mut Conn, key: &MailKey, mail: Mail) -> QueryResult<()> {
+pub fn mail(conn: &mut Conn, key: &Sealer, mail: Mail) -> QueryResult<()> {
     let queued = QueuedMail { to: mail.to.to_string(), subject: mail.subject, text: mail.text, html: mail.html };
     let payload = serde_json::to_vec(&queued).map_err(serialization)?;
     db::insert(conn, Kind::Mail, None, &queued.subject, &message_id(), &key.seal(&payload).map_err(serialization)?)

@@ -15,10 +15,10 @@ use crate::auth::password::{self, Password};
 use crate::categories::{self, Tree};
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::deliveries::seal::MailKey;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
 use crate::pages::{self, write::Page};
+use crate::seal::Sealer;
 use crate::store;
 use crate::time;
 use crate::users::write::NewAccount;
@@ -43,7 +43,7 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let editor_password = demo_password();
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
-    let mail_key = MailKey::derive(&config.jwt_secret).map_err(|_| "cannot derive the mail queue's key")?;
+    let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
     let mut conn = pool.get()?;
     let (report, effects) = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
         let mut effects = Effects::new();
@@ -51,7 +51,7 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
         let categories = seed_categories(conn, &mut effects)?;
         let articles = seed_articles(conn, &mut effects, editor_id)?;
         let pages = seed_pages(conn, &mut effects)?;
-        effects.queue(conn, &mail_key)?;
+        effects.queue(conn, &sealer)?;
         let report = SeedReport {
             categories,
             articles,

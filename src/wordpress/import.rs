@@ -16,9 +16,9 @@ use crate::articles::write::History;
 use crate::categories::Tree;
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::deliveries::seal::MailKey;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
+use crate::seal::Sealer;
 use crate::seed_bench::bar;
 use crate::store::{self, AsDieselError, Conn};
 
@@ -74,7 +74,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let size = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
-    let mail_key = MailKey::derive(&config.jwt_secret).map_err(|_| "cannot derive the mail queue's key")?;
+    let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
     let mut conn = pool.get()?;
     store::prepare_bulk_write(&mut conn)?;
     let progress = if options.progress {
@@ -100,7 +100,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
             return Err(ImportError::DryRun(Box::new(report)));
         }
         let mut effects = effects.without_events();
-        effects.queue(conn, &mail_key)?;
+        effects.queue(conn, &sealer)?;
         Ok((report, effects))
     });
     progress.finish_and_clear();
