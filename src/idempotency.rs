@@ -273,9 +273,11 @@ fn claim(conn: &mut Conn, sealer: &Sealer, slot: &Slot, fingerprint: &[u8], now:
             .execute(conn)?;
         return Ok(Claim::Fresh);
     }
+    // While the first runs, any request with its key waits: the answer to
+    // a different one (422) can come once the first has answered.
     Ok(match opened.flatten() {
-        _ if held.request_hash != fingerprint => Claim::Reused,
         None => Claim::InUse,
+        Some(_) if held.request_hash != fingerprint => Claim::Reused,
         Some(kept) => Claim::Replay(kept),
     })
 }

@@ -38,6 +38,8 @@ mod files;
 mod helpers;
 #[path = "api/hostile.rs"]
 mod hostile;
+#[path = "api/idempotency.rs"]
+mod idempotency;
 #[path = "api/ids.rs"]
 mod ids;
 #[path = "api/instances.rs"]

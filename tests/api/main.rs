@@ -22,6 +22,7 @@ mod feeds;
 mod files;
 mod helpers;
 mod hostile;
+mod idempotency;
 mod ids;
 mod nesting;
 mod openapi;

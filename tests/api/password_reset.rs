@@ -23,9 +23,10 @@ pub(crate) async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest
 }
 
 /// Undoes the quoted-printable of long lines, enough to read the link: soft
-/// line breaks go, `=3D` is `=`; base64url tokens need no other escape.
+/// line breaks go (CRLF as sent, LF as a Maildir keeps them), `=3D` is `=`;
+/// base64url tokens need no other escape.
 fn unfold_quoted_printable(mail: &str) -> String {
-    mail.replace("=\r\n", "").replace("=3D", "=")
+    mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
 }
 
 /// The token of the reset link in `mail`.

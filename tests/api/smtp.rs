@@ -1,13 +1,17 @@
 //! Mail to an SMTP server never sends a password in clear: over `smtp://`,
-//! STARTTLS is required unless the URL says `?tls=none`.
+//! STARTTLS is required unless the URL says `?tls=none`. Mail asked for while
+//! the server is down waits in the queue and goes out once it is up.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use reqwest::StatusCode;
+
 use crate::helpers::spawn_app_with;
-use crate::password_reset::forgot;
+use crate::password_reset::{forgot, reset, token_in};
+use crate::receivers::SmtpServer;
 
 /// A server that offers AUTH but not STARTTLS, as a downgrading machine in
 /// between would: it answers every command and keeps every line a client
@@ -51,7 +55,7 @@ async fn a_server_without_starttls_never_gets_the_password() {
     let app = spawn_app_with(&[("--smtp-url", &url)]).await;
     let user = app.register_user().await;
 
-    assert_eq!(forgot(&app, &user.email).await.status(), reqwest::StatusCode::ACCEPTED);
+    assert_eq!(forgot(&app, &user.email).await.status(), StatusCode::ACCEPTED);
     for _ in 0..100 {
         if heard.lock().unwrap().iter().any(|line| line.starts_with("EHLO")) {
             break;
@@ -72,7 +76,7 @@ async fn tls_none_is_plain_on_request() {
     let app = spawn_app_with(&[("--smtp-url", &format!("smtp://127.0.0.1:{port}?tls=none"))]).await;
     let user = app.register_user().await;
 
-    assert_eq!(forgot(&app, &user.email).await.status(), reqwest::StatusCode::ACCEPTED);
+    assert_eq!(forgot(&app, &user.email).await.status(), StatusCode::ACCEPTED);
     for _ in 0..100 {
         if heard.lock().unwrap().iter().any(|line| line == ".") {
             break;
@@ -82,4 +86,26 @@ async fn tls_none_is_plain_on_request() {
 
     let heard = heard.lock().unwrap().clone();
     assert!(heard.iter().any(|line| line.starts_with("MAIL FROM")), "sent in clear as asked: {heard:?}");
+}
+
+#[tokio::test]
+async fn a_reset_mail_asked_for_while_the_smtp_server_is_down_arrives_once_it_is_up() {
+    let mut smtp = SmtpServer::down();
+    let app = spawn_app_with(&[("--smtp-url", &smtp.url()), ("--delivery-first-retry-ms", "10")]).await;
+    let user = app.register_user().await;
+
+    assert_eq!(forgot(&app, &user.email).await.status(), StatusCode::ACCEPTED);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    smtp.start();
+
+    let mails = smtp.wait_for_mails(1, Duration::from_secs(30)).await;
+    assert_eq!(mails.len(), 1, "the mail was kept through the outage");
+    assert!(mails[0].contains(&format!("To: {}", user.email)), "{}", mails[0]);
+    assert!(mails[0].contains("Subject: Reset your newsroom password"), "{}", mails[0]);
+    let token = token_in(&mails[0]);
+    assert_eq!(reset(&app, &token, "a brand new passphrase here").await.status(), StatusCode::NO_CONTENT);
+    let mails = smtp.wait_for_mails(2, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.mails().len(), 2, "the link once, then the notice that the password changed");
+    assert!(mails.iter().any(|mail| mail.contains("Subject: Your newsroom password was changed")), "{mails:?}");
 }
