@@ -122,9 +122,15 @@ fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) 
 /// proxy are.
 #[allow(dead_code, reason = "several instances share a database on PostgreSQL; the SQLite suite has no use for it")]
 pub async fn spawn_instances(count: usize) -> Vec<TestApp> {
+    spawn_instances_with(count, &[]).await
+}
+
+/// [`spawn_instances`] with extra `--flag value` settings for every instance.
+#[allow(dead_code, reason = "several instances share a database on PostgreSQL; the SQLite suite has no use for it")]
+pub async fn spawn_instances_with(count: usize, extra: &[(&str, &str)]) -> Vec<TestApp> {
     let first = TempDir::new().expect("temp dir");
     let database = Arc::new(TestDatabase::create(&first));
-    let args = default_args(&first, &database, &[]);
+    let args = default_args(&first, &database, extra);
     let mut instances = vec![start(args.clone(), first, database.clone()).await];
     for _ in 1..count {
         instances.push(start(args.clone(), TempDir::new().expect("temp dir"), database.clone()).await);

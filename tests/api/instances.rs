@@ -1,7 +1,8 @@
 //! Two instances of one site on one PostgreSQL database behave as one: what
 //! the contract says is immediate is immediate on both, caches follow writes
-//! made on the other instance, limits on guessing are shared, and instances
-//! started together on an empty database both come up.
+//! made on the other instance, limits on guessing are shared, each webhook
+//! event is delivered once, an idempotency key holds across them, and
+//! instances started together on an empty database both come up.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -12,7 +13,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::cli::Site;
-use crate::helpers::{PASSWORD, TestApp, assert_problem, spawn_instances};
+use crate::helpers::{PASSWORD, TestApp, assert_problem, spawn_instances, spawn_instances_with};
+use crate::receivers::WebhookReceiver;
+use crate::webhooks::subscribe;
 
 /// How long a change on one instance may take to show on the other in these
 /// tests: well under the caches' own freshness (1–2 s), so that passing
@@ -262,4 +265,57 @@ async fn a_listener_that_lost_its_connection_reconnects_and_forgets_what_it_may_
         assert!(start.elapsed() < Duration::from_secs(5), "both listeners are back");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn each_event_is_delivered_once_by_one_of_the_instances() {
+    let extra = [("--webhook-allow-private", "true"), ("--delivery-first-retry-ms", "10")];
+    let instances = spawn_instances_with(2, &extra).await;
+    let admin = instances[0].user_with_role("admin").await;
+    let receiver = WebhookReceiver::started();
+    subscribe(&instances[0], &admin, &receiver, &["article.published"]).await;
+
+    let mut published = Vec::new();
+    for n in 0..20 {
+        let app = &instances[n % 2];
+        published.push(app.publish(&admin, &format!("Story {n}"), json!({})).await["id"].clone());
+    }
+
+    receiver.wait_until(Duration::from_secs(30), |received| received.len() >= published.len()).await;
+    // Both dispatchers poll every second: time for a second send, were there one.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let received = receiver.received();
+    assert_eq!(received.len(), published.len(), "no event twice: {received:#?}");
+    let mut arrived: Vec<Value> = received.iter().map(|record| record["body"]["data"]["id"].clone()).collect();
+    arrived.sort_by_key(|id| id.as_i64());
+    assert_eq!(arrived, published);
+    assert!(received.iter().all(|record| record["verified"] == true));
+}
+
+#[tokio::test]
+async fn an_idempotency_key_holds_across_instances() {
+    let (a, b) = two_instances().await;
+    let author = a.user_with_role("author").await;
+    let body = json!({"title": "Across", "body": "Words."});
+    let create = |app: &TestApp| {
+        app.request(Method::POST, "/api/v1/articles", author.token())
+            .header("Idempotency-Key", "across-1")
+            .json(&body)
+            .send()
+    };
+
+    let first = create(&a).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let created: Value = first.json().await.unwrap();
+    let retry = create(&b).await.unwrap();
+
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<Value>().await.unwrap(), created);
+    let stored: i64 = newsroom::schema::articles::table
+        .filter(newsroom::schema::articles::title.eq("Across"))
+        .count()
+        .get_result(&mut a.db())
+        .unwrap();
+    assert_eq!(stored, 1);
 }

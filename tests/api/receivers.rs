@@ -116,10 +116,6 @@ impl WebhookReceiver {
         self.process.start(&mut command);
     }
 
-    pub fn stop(&mut self) {
-        self.process.stop();
-    }
-
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.process.port)
     }

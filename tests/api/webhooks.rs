@@ -82,7 +82,7 @@ async fn every_event_type_arrives_signed_and_verifies() {
     let gone = app.request(Method::DELETE, "/api/v1/categories/world", token).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
 
-    let received = receiver.wait_until(PATIENCE, |received| received.len() >= 11).await;
+    receiver.wait_until(PATIENCE, |received| received.len() >= 11).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let received = receiver.received();
     let expected = [
