@@ -378,6 +378,18 @@ pub mod responses {
     #[response(content_type = "application/problem+json")]
     pub struct ValidationFailed(pub Problem);
 
+    /// The request with this `Idempotency-Key` is still running (code
+    /// `idempotency_key_in_use`): retry once it has answered.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct IdempotencyKeyInUse(pub Problem);
+
+    /// This `Idempotency-Key` came with a different request in the last 24
+    /// hours (code `idempotency_key_reused`).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct IdempotencyKeyReused(pub Problem);
+
     /// Too many requests (code `rate_limited`).
     #[derive(ToResponse)]
     #[response(

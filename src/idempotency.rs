@@ -44,7 +44,7 @@ const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
 /// The operations that take a key: the creates a retry could repeat.
-fn takes_key(method: &Method, route: &str) -> bool {
+pub fn takes_key(method: &Method, route: &str) -> bool {
     if method == Method::POST {
         matches!(
             route,

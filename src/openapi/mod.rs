@@ -6,9 +6,11 @@ mod links;
 mod refine;
 
 use actix_web::App;
-use utoipa::openapi::path::{Operation, PathItem};
+use actix_web::http::Method;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, Ref, RefOr};
+use utoipa::openapi::{OpenApi as Document, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -16,8 +18,8 @@ use crate::articles::SortParam;
 use crate::articles::db::ArticleStatus;
 use crate::collections::db::Visibility;
 use crate::error::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, PreconditionFailed, TooManyRequests, Unauthorized,
-    UnsupportedMediaType, ValidationFailed,
+    BadRequest, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, InternalError, NotFound, PayloadTooLarge,
+    PreconditionFailed, TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
 };
 use crate::error::{FieldError, Problem};
 use crate::users::Role;
@@ -55,7 +57,8 @@ header is sent too. Every response carries `X-Request-Id`.",
         schemas(Problem, FieldError, SortParam, ArticleStatus, Role, Visibility, crate::feeds::JsonFeed),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
-            UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError,
+            UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError, IdempotencyKeyInUse,
+            IdempotencyKeyReused,
             crate::feeds::responses::Feed, crate::feeds::responses::Sitemap, crate::feeds::responses::NotModified,
         ),
     ),
@@ -80,6 +83,15 @@ impl Modify for CommonResponses {
             ),
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in [(Method::POST, &mut item.post), (Method::PUT, &mut item.put)] {
+                if let Some(operation) = operation.as_mut().filter(|_| crate::idempotency::takes_key(&method, path)) {
+                    operation.parameters.get_or_insert_with(Vec::new).push(RefOr::T(idempotency_key()));
+                    let responses = &mut operation.responses.responses;
+                    for (status, name) in [("409", "IdempotencyKeyInUse"), ("422", "IdempotencyKeyReused")] {
+                        responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                    }
+                }
+            }
             for operation in operations_mut(item) {
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, name: &str| {
@@ -108,6 +120,27 @@ impl Modify for CommonResponses {
             }
         }
     }
+}
+
+/// The `Idempotency-Key` header of the operations that take one (API.md §14).
+fn idempotency_key() -> Parameter {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(255))
+        .pattern(Some("^[!-~]+$"));
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry safe: within 24 hours the same key from the same caller (account, or client address) \
+with the same request gets the first answer again (status, body, `Location`, `ETag`, and \
+`Idempotent-Replayed: true`); with a different request 422 `idempotency_key_reused`; while the first \
+still runs 409 `idempotency_key_in_use`. A 5xx, 401, 409 or 429 answer is not kept.",
+        ))
+        .schema(Some(schema))
+        .build()
 }
 
 /// Every operation of a path, whatever its method.
