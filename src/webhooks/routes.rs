@@ -214,6 +214,9 @@ pub async fn create_webhook(
 }
 
 /// Every endpoint, without secrets (admin).
+///
+/// Oldest first; a site has a handful, so the list is not paginated. An
+/// endpoint disabled after five days of failures shows `enabled: false`.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -231,6 +234,8 @@ pub async fn list_webhooks(user: AuthUser, state: web::Data<AppState>) -> Result
 }
 
 /// One endpoint, without its secret (admin).
+///
+/// `failing_since` tells since when every delivery to it has failed.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
@@ -303,6 +308,8 @@ pub async fn update_webhook(
 }
 
 /// Deletes an endpoint and its delivery log (admin).
+///
+/// Deliveries still waiting for it are dropped with it.
 #[utoipa::path(
     tag = "webhooks",
     security(("bearer" = [])),
