@@ -2,7 +2,9 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{articles, auth, categories, collections, feeds, ops, pages, revisions, tags, users, votes, webhooks};
+use crate::{
+    articles, auth, categories, collections, feeds, media, ops, pages, revisions, tags, users, votes, webhooks,
+};
 
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
     ops::configure(cfg);
@@ -17,5 +19,6 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     tags::configure(cfg);
     pages::configure(cfg);
     collections::configure(cfg);
+    media::configure(cfg);
     feeds::configure(cfg);
 }

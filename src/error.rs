@@ -129,7 +129,9 @@ pub enum ApiError {
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    /// A body of a type the operation does not take; the detail names the
+    /// types it does.
+    UnsupportedMediaType(&'static str),
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -176,7 +178,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -213,7 +215,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => Some("The resource does not support this method.".into()),
             Self::PreconditionFailed => Some("The resource has changed since the ETag given in If-Match.".into()),
             Self::PayloadTooLarge => Some("The request body is larger than 1 MiB.".into()),
-            Self::UnsupportedMediaType => Some("Send the body as `Content-Type: application/json`.".into()),
+            Self::UnsupportedMediaType(detail) => Some((*detail).into()),
             Self::RateLimited { retry_after_secs } => {
                 Some(format!("Too many requests; retry in {retry_after_secs} s."))
             }
@@ -244,7 +246,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

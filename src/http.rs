@@ -359,7 +359,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonBo
         let bytes = web::Bytes::from_request(request, payload);
         Box::pin(async move {
             if !json {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType("Send the body as `Content-Type: application/json`."));
             }
             let bytes = bytes.await.map_err(unreadable_body)?;
             parse_json_object(&bytes).map(JsonBody)

@@ -50,6 +50,8 @@ pub mod jobs;
 pub mod limiter;
 /// Outgoing mail: SMTP or the outbox folder.
 pub mod mail;
+/// The media library: uploads, resized copies, storage, `/media/{key}`.
+pub mod media;
 /// The OpenAPI document.
 pub mod openapi;
 /// Health, readiness, metrics.
@@ -86,6 +88,8 @@ pub mod telemetry;
 pub mod text;
 /// Timestamps.
 pub mod time;
+/// rustls's provider for the clients the server makes.
+pub mod tls;
 /// Accounts and profiles.
 pub mod users;
 /// Votes and exact tallies.

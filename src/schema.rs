@@ -70,6 +70,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         submitted_at -> Nullable<Timestamp>,
         announced_at -> Nullable<Timestamp>,
+        cover_image_id -> Nullable<Integer>,
     }
 }
 
@@ -145,6 +146,25 @@ diesel::table! {
         response_headers -> Nullable<Text>,
         response_body -> Nullable<Binary>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Integer,
+        content_hash -> Text,
+        file_key -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        variants -> Text,
+        alt -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        uploaded_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -245,11 +265,13 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(article_votes -> articles (article_id));
 diesel::joinable!(article_votes -> users (user_id));
 diesel::joinable!(articles -> categories (category_id));
+diesel::joinable!(articles -> media (cover_image_id));
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(collection_items -> articles (article_id));
 diesel::joinable!(collection_items -> collections (collection_id));
 diesel::joinable!(collections -> users (owner_id));
 diesel::joinable!(deliveries -> webhooks (webhook_id));
+diesel::joinable!(media -> users (uploaded_by));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -267,6 +289,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     idempotency_keys,
     job_runs,
+    media,
     pages,
     password_resets,
     refresh_tokens,

@@ -13,6 +13,7 @@ use crate::effects::{AfterCommit, Caches, Effects};
 use crate::error::ApiError;
 use crate::limiter::Limiter;
 use crate::mail::Mailer;
+use crate::media::store::MediaStore;
 use crate::seal::Sealer;
 use crate::store::{self, AsDieselError, Conn, DbPool};
 use crate::votes::batch::VoteWriter;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Acts on what each committed write changed.
     pub after_commit: Arc<AfterCommit>,
+    /// The files of the media library.
+    pub media: MediaStore,
     /// Seals what is kept that must not be read from a dump: queued mail,
     /// kept responses.
     pub sealer: Arc<Sealer>,
@@ -78,6 +81,7 @@ impl AppState {
             webhooks: WebhookClient::new(config.webhook_allow_private).map_err(StateError::WebhookClient)?,
             first_retry: config.delivery_first_retry,
         };
+        let media = MediaStore::open(&config.media)?;
         let deliveries = dispatch::start(pool.clone(), senders);
         let after_commit = Arc::new(AfterCommit::new(caches.clone(), announcer, deliveries));
         let vote_writer = (!postgres)
@@ -90,6 +94,7 @@ impl AppState {
             caches,
             after_commit,
             sealer,
+            media,
             vote_writer,
             pool,
             config,
@@ -127,6 +132,8 @@ pub enum StateError {
     Jwt(#[from] jsonwebtoken::errors::Error),
     #[error("cannot start the vote writer: {0}")]
     VoteWriter(std::io::Error),
+    #[error(transparent)]
+    Media(#[from] crate::media::store::OpenError),
     #[error("cannot derive the sealing key from the JWT secret")]
     Sealer,
     #[error("cannot build the webhook client: {0}")]

@@ -8,5 +8,5 @@ mod validated;
 mod values;
 
 pub use settings::{LogFormat, Settings};
-pub use validated::Config;
-pub use values::{ArticleUrl, ConfigError, CorsOrigins, database};
+pub use validated::{Config, MediaConfig, S3Access};
+pub use values::{ArticleUrl, ConfigError, CorsOrigins, MediaStoreUrl, database};

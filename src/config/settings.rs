@@ -244,6 +244,65 @@ pub struct Settings {
     )]
     pub delivery_first_retry_ms: u64,
 
+    /// Where media files are kept: a folder, or `s3://bucket/prefix` (with
+    /// the `AWS_*` variables and `AWS_ENDPOINT_URL` for an S3-compatible
+    /// server), which several instances share.
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_STORE",
+        value_name = "NEWSROOM_MEDIA_STORE",
+        default_value = "data/media",
+        global = true
+    )]
+    pub media_store: String,
+
+    /// The S3-compatible server of an `s3://` store (AWS itself when unset).
+    #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "AWS_ENDPOINT_URL", global = true)]
+    pub aws_endpoint_url: Option<String>,
+
+    /// The S3 region (`us-east-1` when unset).
+    #[arg(long, env = "AWS_REGION", value_name = "AWS_REGION", global = true)]
+    pub aws_region: Option<String>,
+
+    /// The S3 access key; prefer the variable to the flag, which `ps` shows.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", value_name = "AWS_ACCESS_KEY_ID", global = true)]
+    pub aws_access_key_id: Option<String>,
+
+    /// The S3 secret key; prefer the variable to the flag, which `ps` shows.
+    #[arg(
+        long,
+        env = "AWS_SECRET_ACCESS_KEY",
+        value_name = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub aws_secret_access_key: Option<String>,
+
+    /// Where clients fetch media files (a CDN in front of the bucket, say);
+    /// `{PUBLIC_URL}/media` when unset, which this server answers.
+    #[arg(long, env = "NEWSROOM_MEDIA_PUBLIC_URL", value_name = "NEWSROOM_MEDIA_PUBLIC_URL", global = true)]
+    pub media_public_url: Option<String>,
+
+    /// Largest upload, in bytes.
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_MAX_BYTES",
+        value_name = "NEWSROOM_MEDIA_MAX_BYTES",
+        default_value_t = 20 * 1024 * 1024,
+        global = true
+    )]
+    pub media_max_bytes: u64,
+
+    /// Most pixels (width × height) an uploaded image may have.
+    #[arg(
+        long,
+        env = "NEWSROOM_MEDIA_MAX_PIXELS",
+        value_name = "NEWSROOM_MEDIA_MAX_PIXELS",
+        default_value_t = 50_000_000,
+        global = true
+    )]
+    pub media_max_pixels: u64,
+
     /// Shortest password accepted.
     #[arg(
         long,

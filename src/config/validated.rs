@@ -11,7 +11,10 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::settings::Settings;
-use super::values::{ArticleUrl, ConfigError, CorsOrigins, cors_origins, database, smtp_url, stored_jwt_secret};
+use super::values::{
+    ArticleUrl, ConfigError, CorsOrigins, MediaStoreUrl, cors_origins, database, media_public_url, smtp_url,
+    stored_jwt_secret,
+};
 use crate::proxy::TrustedProxies;
 use crate::store::Database;
 
@@ -45,6 +48,38 @@ pub struct Config {
     pub webhook_allow_private: bool,
     pub delivery_first_retry: Duration,
     pub password_min_length: usize,
+    pub media: MediaConfig,
+}
+
+/// Where media files are kept and fetched, and what an upload may be.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    pub store: MediaStoreUrl,
+    /// How an `s3://` store is reached; the `AWS_*` variables not named
+    /// here (a session token, a profile) are read as the AWS SDKs do.
+    pub s3: S3Access,
+    /// Ends with `/`: a file's URL is this and its key.
+    pub public_url: Url,
+    pub max_bytes: u64,
+    pub max_pixels: u64,
+}
+
+#[derive(Clone)]
+pub struct S3Access {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+}
+
+impl fmt::Debug for S3Access {
+    // Hand-written so that the secret key never reaches a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Access")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for Config {
@@ -141,9 +176,16 @@ impl Settings {
         if !(1..=10_000).contains(&self.revisions_kept) {
             return Err(ConfigError::new("NEWSROOM_REVISIONS_KEPT", "must be between 1 and 10000"));
         }
+        if self.media_max_bytes == 0 || self.media_max_bytes > 1 << 30 {
+            return Err(ConfigError::new("NEWSROOM_MEDIA_MAX_BYTES", "must be between 1 and 1073741824 (1 GiB)"));
+        }
+        if !(1..=1_000_000_000).contains(&self.media_max_pixels) {
+            return Err(ConfigError::new("NEWSROOM_MEDIA_MAX_PIXELS", "must be between 1 and 1000000000"));
+        }
         if !(1..=128).contains(&self.password_min_length) {
             return Err(ConfigError::new("NEWSROOM_PASSWORD_MIN_LENGTH", "must be between 1 and 128"));
         }
+        let media_public_url = media_public_url(self.media_public_url.as_deref(), &public_url)?;
         Ok(Config {
             database,
             database_pool_size: self.database_pool_size,
@@ -170,6 +212,18 @@ impl Settings {
             webhook_allow_private: self.webhook_allow_private,
             delivery_first_retry: Duration::from_millis(self.delivery_first_retry_ms.max(1)),
             password_min_length: self.password_min_length,
+            media: MediaConfig {
+                store: MediaStoreUrl::parse(&self.media_store)?,
+                s3: S3Access {
+                    endpoint: self.aws_endpoint_url.filter(|url| !url.is_empty()),
+                    region: self.aws_region.filter(|region| !region.is_empty()),
+                    access_key_id: self.aws_access_key_id.filter(|key| !key.is_empty()),
+                    secret_access_key: self.aws_secret_access_key.filter(|key| !key.is_empty()).map(SecretString::from),
+                },
+                public_url: media_public_url,
+                max_bytes: self.media_max_bytes,
+                max_pixels: self.media_max_pixels,
+            },
         })
     }
 }

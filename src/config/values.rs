@@ -65,6 +65,47 @@ impl ArticleUrl {
     }
 }
 
+/// `NEWSROOM_MEDIA_STORE`: a folder, or an S3 bucket and key prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaStoreUrl {
+    Folder(PathBuf),
+    S3 { bucket: String, prefix: String },
+}
+
+impl MediaStoreUrl {
+    pub(super) fn parse(value: &str) -> Result<Self, ConfigError> {
+        const VARIABLE: &str = "NEWSROOM_MEDIA_STORE";
+        let Some((scheme, rest)) = value.split_once("://") else {
+            if value.trim().is_empty() {
+                return Err(ConfigError::new(VARIABLE, "must name a folder or an s3://bucket/prefix"));
+            }
+            return Ok(Self::Folder(PathBuf::from(value)));
+        };
+        if !scheme.eq_ignore_ascii_case("s3") {
+            return Err(ConfigError::new(VARIABLE, "must be a folder path or an s3://bucket/prefix URL"));
+        }
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(ConfigError::new(VARIABLE, "an s3:// URL must name a bucket"));
+        }
+        Ok(Self::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() })
+    }
+}
+
+/// `NEWSROOM_MEDIA_PUBLIC_URL`, or `{PUBLIC_URL}/media`, ending with `/`.
+pub fn media_public_url(value: Option<&str>, public_url: &Url) -> Result<Url, ConfigError> {
+    const VARIABLE: &str = "NEWSROOM_MEDIA_PUBLIC_URL";
+    let value = match value.filter(|value| !value.is_empty()) {
+        Some(value) => value.to_owned(),
+        None => format!("{}/media", public_url.as_str().trim_end_matches('/')),
+    };
+    let url = Url::parse(&format!("{}/", value.trim_end_matches('/'))).map_err(|e| ConfigError::new(VARIABLE, e))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || url.query().is_some() {
+        return Err(ConfigError::new(VARIABLE, "must be an http(s) URL with a host and no query"));
+    }
+    Ok(url)
+}
+
 /// A database URL as `NEWSROOM_DATABASE_URL` (or `--from`, `--to`, named
 /// `name` in errors) takes it: a `postgres://` or `postgresql://` URL, a
 /// `sqlite://` URL or a plain path. Schemes are matched in any case; any

@@ -138,6 +138,7 @@ pub struct WebhookClient {
 
 impl WebhookClient {
     pub fn new(allow_private: bool) -> Result<Self, reqwest::Error> {
+        crate::tls::install_provider();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)

@@ -1,0 +1,3 @@
+DROP INDEX articles_by_cover;
+ALTER TABLE articles DROP COLUMN cover_image_id;
+DROP TABLE media;
