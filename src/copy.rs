@@ -25,12 +25,13 @@ use crate::seed_bench::bar;
 use crate::store::{self, Conn, Database, on_backend};
 
 /// Rows read and written per statement: under both backends' bind limits
-/// for the widest table (articles, 20 columns).
+/// for the widest table (articles, 21 columns).
 const BATCH: i64 = 1000;
 
 /// Tables with an id sequence (AUTOINCREMENT on SQLite, identity on PostgreSQL).
-const SEQUENCED: [&str; 9] = [
+const SEQUENCED: [&str; 10] = [
     "users",
+    "media",
     "refresh_tokens",
     "categories",
     "articles",
@@ -94,6 +95,13 @@ fn tables() -> Vec<(&'static str, CopyFn)> {
             email: String, email_key: String, display_name: String, bio: Option<String>, password_hash: String,
             role: String, disabled: bool, token_version: i32, created_at: Time, updated_at: Time,
         ]),
+        // The files stay where they are: the target serves them from the same
+        // media store.
+        copy_table!(media, key: [id: i32 = 0], columns: [
+            content_hash: String, file_key: String, content_type: String, width: i32, height: i32, bytes: i64,
+            variants: String, alt: Option<String>, caption: Option<String>, credit: Option<String>,
+            uploaded_by: Option<i32>, created_at: Time, updated_at: Time,
+        ]),
         // Parents are linked once every category exists (`link_categories`):
         // a category may have been moved below a newer one.
         copy_table!(categories, key: [id: i32 = 0], columns: [
@@ -105,7 +113,7 @@ fn tables() -> Vec<(&'static str, CopyFn)> {
             category_id: Option<i32>, author_id: Option<i32>, cover_image_url: Option<String>,
             reading_time_minutes: i32, votes_up: i32, votes_down: i32, score: i32, hot_rank: f64,
             created_at: Time, updated_at: Time, deleted_at: Option<Time>, submitted_at: Option<Time>,
-            announced_at: Option<Time>,
+            announced_at: Option<Time>, cover_image_id: Option<i32>,
         ]),
         copy_table!(article_bodies, key: [article_id: i32 = 0], columns: [body: String, body_html: String]),
         copy_table!(article_slugs, key: [slug: String = String::new()], columns: [article_id: i32]),

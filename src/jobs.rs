@@ -65,8 +65,10 @@ fn spawn_announcements(state: web::Data<AppState>) {
         let mut interval = actix_web::rt::time::interval(ANNOUNCE_INTERVAL);
         loop {
             interval.tick().await;
-            let announced =
-                state.write(|conn, effects| articles::write::announce_due(conn, effects, ANNOUNCE_BATCH)).await;
+            let media = state.media.urls.clone();
+            let announced = state
+                .write(move |conn, effects| articles::write::announce_due(conn, effects, &media, ANNOUNCE_BATCH))
+                .await;
             match announced {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "scheduled articles announced"),

@@ -22,6 +22,7 @@ diesel::table! {
         category_id -> Nullable<Integer>,
         tags -> Text,
         cover_image_url -> Nullable<Text>,
+        cover_image_id -> Nullable<Integer>,
     }
 }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 
 use super::{markdown, slug};
 use crate::error::FieldError;
+use crate::http::Patch;
 use crate::text;
 use crate::time;
 
@@ -65,6 +66,56 @@ pub fn cover_image_url(raw: &str) -> Result<String, FieldError> {
         return Err(invalid());
     }
     Ok(url.to_string())
+}
+
+/// An article's cover image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cover {
+    /// An image of the media library, by id.
+    Library(i32),
+    /// An image hosted elsewhere, by URL.
+    Hosted(String),
+}
+
+impl Cover {
+    /// The cover as stored: `(cover_image_url, cover_image_id)`.
+    pub fn columns(cover: Option<&Self>) -> (Option<String>, Option<i32>) {
+        match cover {
+            Some(Self::Library(id)) => (None, Some(*id)),
+            Some(Self::Hosted(url)) => (Some(url.clone()), None),
+            None => (None, None),
+        }
+    }
+
+    /// The cover stored as `(url, id)`.
+    pub fn from_columns(url: Option<String>, id: Option<i32>) -> Option<Self> {
+        id.map(Self::Library).or(url.map(Self::Hosted))
+    }
+}
+
+fn both_covers() -> FieldError {
+    FieldError::new("cover_image_id", "give cover_image_id or cover_image_url, not both")
+}
+
+/// The cover of a new article, from `cover_image_url` or `cover_image_id`.
+pub fn cover(url: Option<&str>, id: Option<i32>) -> Result<Option<Cover>, FieldError> {
+    match (url, id) {
+        (Some(_), Some(_)) => Err(both_covers()),
+        (Some(url), None) => cover_image_url(url).map(|url| Some(Cover::Hosted(url))),
+        (None, id) => Ok(id.map(Cover::Library)),
+    }
+}
+
+/// The change of cover an edit asks for: `None` keeps it, `Some(None)`
+/// removes it (`null` in either field).
+pub fn cover_change(url: Patch<String>, id: Patch<i32>) -> Result<Option<Option<Cover>>, FieldError> {
+    match (url, id) {
+        (Patch::Value(_), Patch::Value(_)) => Err(both_covers()),
+        (_, Patch::Value(id)) => Ok(Some(Some(Cover::Library(id)))),
+        (Patch::Value(url), _) => cover_image_url(&url).map(|url| Some(Some(Cover::Hosted(url)))),
+        (Patch::Null, _) | (_, Patch::Null) => Ok(Some(None)),
+        (Patch::Absent, Patch::Absent) => Ok(None),
+    }
 }
 
 /// A client's publication time as stored: UTC, whole seconds, in years

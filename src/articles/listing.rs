@@ -148,6 +148,7 @@ pub async fn list_articles(
     // Staff lists show the caller's votes at once; public ones get them written in.
     let viewer = if matches!(scope, Scope::Public) { None } else { user.id() };
     let categories = state.caches.categories.clone();
+    let media = state.media.urls.clone();
     let page = store::run(&state.pool, move |conn| {
         let tree = categories.tree(conn)?;
         let nothing = || Ok(Page { items: Vec::new(), next_cursor: None });
@@ -166,7 +167,7 @@ pub async fn list_articles(
         };
         let list = ListQuery { scope, category_ids, tag_slug, author_id, search, sort, after, limit: limit.probe() };
         let page = Page::from_rows(db::list(conn, &list)?, limit, |(_, cursor)| cursor.clone(), |(row, _)| row);
-        page.try_map_items(|rows| hydrate(conn, rows, viewer, &tree))
+        page.try_map_items(|rows| hydrate(conn, rows, viewer, &tree, &media))
     })
     .await?;
     let mut tagged = Tagged::page(&page, &request)?;

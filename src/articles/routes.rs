@@ -66,9 +66,11 @@ pub struct CreateArticleRequest {
     pub status: Option<ArticleStatus>,
     /// Defaults to now when published; a future time schedules the article.
     pub published_at: Option<DateTime<Utc>>,
-    /// An http(s) URL.
+    /// An image hosted elsewhere, by http(s) URL.
     #[schema(max_length = 2000)]
     pub cover_image_url: Option<String>,
+    /// An image of the media library, by id; not with `cover_image_url`.
+    pub cover_image_id: Option<i32>,
 }
 
 /// Changes to an article; absent fields stay as they are. Honours `If-Match`.
@@ -98,10 +100,14 @@ pub struct UpdateArticleRequest {
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Patch<DateTime<Utc>>,
-    /// `null` removes the cover image.
+    /// An image hosted elsewhere; `null` removes the cover.
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<String>)]
     pub cover_image_url: Patch<String>,
+    /// An image of the media library; `null` removes the cover.
+    #[serde(default, deserialize_with = "http::patch")]
+    #[schema(value_type = Option<i32>)]
+    pub cover_image_id: Patch<i32>,
 }
 
 /// One article by id or slug (former slugs too).
@@ -133,6 +139,7 @@ pub async fn get_article(
     let article = ArticleRef::parse(&segment).ok_or(ApiError::NotFound)?;
     let viewer = user.0.clone();
     let categories = state.caches.categories.clone();
+    let media = state.media.urls.clone();
     let found = store::run(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
@@ -142,7 +149,7 @@ pub async fn get_article(
         // A public article is built as anonymous readers see it, to be shared.
         let public = row.is_public(now);
         let reader = if public { None } else { viewer.as_ref().map(|user| user.id) };
-        Ok::<_, ApiError>(Some((view::full(conn, row, reader, &tree)?, public)))
+        Ok::<_, ApiError>(Some((view::full(conn, row, reader, &tree, &media)?, public)))
     })
     .await?;
     let Some((response, public)) = found else {
@@ -200,13 +207,13 @@ pub async fn create_article(
     let input = body.into_inner();
     let status = input.status.unwrap_or(ArticleStatus::Draft);
     access::ensure_may_set_status(&user, status)?;
-    let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
+    let (title, body, excerpt, slug, tags, cover, published_at) = (
         fields::title(&input.title),
         fields::body(&input.body),
         input.excerpt.as_deref().map(fields::excerpt).transpose().map(Option::flatten),
         input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
         input.tags.as_deref().map(fields::tags).transpose(),
-        input.cover_image_url.as_deref().map(fields::cover_image_url).transpose(),
+        fields::cover(input.cover_image_url.as_deref(), input.cover_image_id),
         input.published_at.map(fields::published_at).transpose(),
     )
         .all_valid()?;
@@ -219,15 +226,16 @@ pub async fn create_article(
         tags: tags.unwrap_or_default(),
         status,
         published_at,
-        cover_image_url,
+        cover,
         author_id: Some(user.id),
     };
+    let media = state.media.urls.clone();
     let created = state
         .write(move |conn, effects| {
             let tree = Tree::load(conn)?;
-            let id = write::create(conn, effects, &tree, draft.clone())?;
+            let id = write::create(conn, effects, &tree, &media, draft.clone())?;
             let row = db::reload(conn, id)?;
-            view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
+            view::full(conn, row, Some(user.id), &tree, &media).map_err(ApiError::from)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -274,13 +282,13 @@ pub async fn update_article(
     if let Some(status) = input.status {
         access::ensure_may_set_status(&user, status)?;
     }
-    let (title, body, excerpt, slug, tags, cover_image_url, published_at) = (
+    let (title, body, excerpt, slug, tags, cover, published_at) = (
         input.title.as_deref().map(fields::title).transpose(),
         input.body.as_deref().map(fields::body).transpose(),
         input.excerpt.try_map(|raw| fields::excerpt(&raw)).map(|excerpt| excerpt.map(Option::flatten)),
         input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
         input.tags.as_deref().map(fields::tags).transpose(),
-        input.cover_image_url.try_map(|raw| fields::cover_image_url(&raw)),
+        fields::cover_change(input.cover_image_url, input.cover_image_id),
         input.published_at.try_map(fields::published_at),
     )
         .all_valid()?;
@@ -302,17 +310,19 @@ pub async fn update_article(
         tags,
         status: input.status,
         published_at,
-        cover_image_url,
+        cover,
     };
     let history = History { editor: Some(user.id), kept: state.config.revisions_kept };
+    let media = state.media.urls.clone();
     let updated = state
         .write(move |conn, effects| {
             let row = editable(conn, &article, &user)?;
             let tree = Tree::load(conn)?;
-            http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
-            write::apply_update(conn, effects, &tree, &row, edit.clone(), history)?;
+            let before = view::full(conn, row.clone(), Some(user.id), &tree, &media)?;
+            http::check_if_match(if_match.as_deref(), &before)?;
+            write::apply_update(conn, effects, &tree, &media, &row, edit.clone(), history)?;
             let row = db::reload(conn, row.id)?;
-            view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
+            view::full(conn, row, Some(user.id), &tree, &media).map_err(ApiError::from)
         })
         .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &updated)
@@ -343,12 +353,14 @@ pub async fn delete_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (article, if_match) = (article.into_inner(), http::if_match(&request)?);
+    let media = state.media.urls.clone();
     state
         .write(move |conn, effects| {
             let row = editable(conn, &article, &user)?;
             if if_match.is_some() {
                 let tree = Tree::load(conn)?;
-                http::check_if_match(if_match.as_deref(), &view::full(conn, row.clone(), Some(user.id), &tree)?)?;
+                let current = view::full(conn, row.clone(), Some(user.id), &tree, &media)?;
+                http::check_if_match(if_match.as_deref(), &current)?;
             }
             write::delete(conn, effects, row.id)
         })
@@ -381,11 +393,12 @@ pub async fn related_articles(
     let article = article.into_inner();
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
     let categories = state.caches.categories.clone();
+    let media = state.media.urls.clone();
     let items = store::run(&state.pool, move |conn| {
         let row = db::resolve_public(conn, &article)?.ok_or(ApiError::NotFound)?;
         let related = db::related(conn, &row, i64::from(limit.get()))?;
         let tree = categories.tree(conn)?;
-        hydrate(conn, related, None, &tree).map_err(ApiError::from)
+        hydrate(conn, related, None, &tree, &media).map_err(ApiError::from)
     })
     .await?;
     let tagged = Tagged::of(&Page { items, next_cursor: None })?;

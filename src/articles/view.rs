@@ -14,7 +14,9 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::db::{self, ArticleRow, ArticleStatus, TagRef};
 use crate::categories::{CategorySummary, Tree};
+use crate::media::{self, MediaResponse, MediaUrls};
 use crate::time;
+pub use crate::users::AuthorRef;
 
 /// An article's tally of votes.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -23,14 +25,6 @@ pub struct Votes {
     pub down: i32,
     /// `up - down`.
     pub score: i32,
-}
-
-/// The author as articles show them; null once the account is deleted.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuthorRef {
-    pub id: i32,
-    #[schema(example = "Amal Haddad")]
-    pub display_name: String,
 }
 
 /// An article in a list: everything but the body.
@@ -56,8 +50,13 @@ pub struct ArticleListItem {
     pub tags: Vec<TagRef>,
     #[schema(required = true)]
     pub author: Option<AuthorRef>,
+    /// The cover's URL: the original of `cover_image` when that is set, else
+    /// an image hosted elsewhere.
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
+    /// The cover from the media library, with its sizes and alt text.
+    #[schema(required = true)]
+    pub cover_image: Option<MediaResponse>,
     pub reading_time_minutes: i32,
     pub votes: Votes,
     /// The caller's vote; null when anonymous or not voted.
@@ -99,16 +98,22 @@ pub struct ArticleResponse {
     pub body_html: String,
 }
 
-/// Turns rows into list items as `viewer` sees them, with at most four more
+/// Turns rows into list items as `viewer` sees them, with at most five more
 /// queries whatever the page size.
 pub fn hydrate(
     conn: &mut Conn,
     rows: Vec<ArticleRow>,
     viewer: Option<i32>,
     tree: &Tree,
+    media_urls: &MediaUrls,
 ) -> diesel::QueryResult<Vec<ArticleListItem>> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
     let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
+    let cover_ids: Vec<i32> = rows.iter().filter_map(|row| row.cover_image_id).collect();
+    let covers: std::collections::HashMap<i32, MediaResponse> = media::db::find_many(conn, &cover_ids)?
+        .into_iter()
+        .map(|(row, uploader)| (row.id, MediaResponse::new(row, uploader, media_urls)))
+        .collect();
     let mut tags = db::tags_of(conn, &ids)?;
     let my_votes = match viewer {
         Some(viewer) => crate::votes::db::votes_by(conn, viewer, &ids)?,
@@ -118,24 +123,28 @@ pub fn hydrate(
     let now = time::now();
     Ok(rows
         .into_iter()
-        .map(|row| ArticleListItem {
-            status: row.shown_status(now),
-            id: row.id,
-            tags: tags.remove(&row.id).unwrap_or_default(),
-            author: row
-                .author_id
-                .and_then(|id| authors.get(&id).map(|name| AuthorRef { id, display_name: name.clone() })),
-            category: row.category_id.and_then(|id| tree.summary(id)),
-            slug: row.slug,
-            title: row.title,
-            excerpt: row.excerpt,
-            published_at: row.published_at.map(time::utc),
-            created_at: time::utc(row.created_at),
-            updated_at: time::utc(row.updated_at),
-            cover_image_url: row.cover_image_url,
-            reading_time_minutes: row.reading_time_minutes,
-            votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
-            my_vote: my_votes.get(&row.id).copied(),
+        .map(|row| {
+            let cover_image = row.cover_image_id.and_then(|id| covers.get(&id).cloned());
+            ArticleListItem {
+                status: row.shown_status(now),
+                id: row.id,
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                author: row
+                    .author_id
+                    .and_then(|id| authors.get(&id).map(|name| AuthorRef { id, display_name: name.clone() })),
+                category: row.category_id.and_then(|id| tree.summary(id)),
+                slug: row.slug,
+                title: row.title,
+                excerpt: row.excerpt,
+                published_at: row.published_at.map(time::utc),
+                created_at: time::utc(row.created_at),
+                updated_at: time::utc(row.updated_at),
+                cover_image_url: cover_image.as_ref().map(|cover| cover.url.clone()).or(row.cover_image_url),
+                cover_image,
+                reading_time_minutes: row.reading_time_minutes,
+                votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
+                my_vote: my_votes.get(&row.id).copied(),
+            }
         })
         .collect())
 }
@@ -146,8 +155,9 @@ pub fn full(
     row: ArticleRow,
     viewer: Option<i32>,
     tree: &Tree,
+    media_urls: &MediaUrls,
 ) -> diesel::QueryResult<ArticleResponse> {
     let body = db::body(conn, row.id)?;
-    let article = hydrate(conn, vec![row], viewer, tree)?.pop().ok_or(diesel::result::Error::NotFound)?;
+    let article = hydrate(conn, vec![row], viewer, tree, media_urls)?.pop().ok_or(diesel::result::Error::NotFound)?;
     Ok(ArticleResponse { article, body: body.body, body_html: body.body_html })
 }

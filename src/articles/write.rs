@@ -6,6 +6,7 @@ use crate::store::Conn;
 use chrono::NaiveDateTime;
 
 use super::db::{self, ArticleBody, ArticleChanges, ArticleRow, ArticleStatus, NewArticle};
+use super::fields::Cover;
 use super::markdown::TooDeep;
 use super::{markdown, slug, view};
 use crate::categories::Tree;
@@ -13,6 +14,7 @@ use crate::cpu;
 use crate::effects::{Change, Effects};
 use crate::error::ApiError;
 use crate::mail;
+use crate::media::{self, MediaUrls};
 use crate::revisions::{self, db::Snapshot};
 use crate::time;
 use crate::users;
@@ -60,7 +62,7 @@ pub struct Draft {
     pub status: ArticleStatus,
     /// Defaults to now for a published article.
     pub published_at: Option<NaiveDateTime>,
-    pub cover_image_url: Option<String>,
+    pub cover: Option<Cover>,
     pub author_id: Option<i32>,
 }
 
@@ -78,7 +80,7 @@ pub struct Edit {
     pub tags: Option<Vec<String>>,
     pub status: Option<ArticleStatus>,
     pub published_at: Option<Option<NaiveDateTime>>,
-    pub cover_image_url: Option<Option<String>>,
+    pub cover: Option<Option<Cover>>,
 }
 
 /// Who makes a change, and how many revisions an article keeps.
@@ -99,6 +101,25 @@ fn category_id(tree: &Tree, slug: &str) -> Result<i32, ApiError> {
         .ok_or_else(|| ApiError::invalid_field("category", "no category has this slug"))
 }
 
+/// A cover from the library must be in it.
+fn ensure_cover_exists(conn: &mut Conn, cover: Option<&Cover>) -> Result<(), ApiError> {
+    if let Some(Cover::Library(id)) = cover
+        && media::db::find(conn, *id)?.is_none()
+    {
+        return Err(ApiError::invalid_field("cover_image_id", "no image of the media library has this id"));
+    }
+    Ok(())
+}
+
+/// The body as stored: images of the media library described in full
+/// (`width`, `height`, `srcset`), as they are at the time of writing.
+fn stored_body(conn: &mut Conn, media: &MediaUrls, text: &Text) -> Result<ArticleBody, ApiError> {
+    Ok(ArticleBody {
+        body: text.body.body.clone(),
+        body_html: media::html::with_image_sizes(conn, media, &text.body.body_html)?,
+    })
+}
+
 /// A scheduled article needs a date ahead of now.
 fn ensure_scheduled_ahead(status: ArticleStatus, published_at: Option<NaiveDateTime>) -> Result<(), ApiError> {
     if status == ArticleStatus::Scheduled && published_at.is_none_or(|at| at <= time::now()) {
@@ -110,8 +131,16 @@ fn ensure_scheduled_ahead(status: ArticleStatus, published_at: Option<NaiveDateT
 /// Creates an article; returns its id. `tree` must be read in this
 /// transaction, so that a category made a moment ago elsewhere counts.
 #[tracing::instrument(level = "debug", skip_all)]
-pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft) -> Result<i32, ApiError> {
+pub fn create(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    tree: &Tree,
+    media: &MediaUrls,
+    draft: Draft,
+) -> Result<i32, ApiError> {
     ensure_scheduled_ahead(draft.status, draft.published_at)?;
+    ensure_cover_exists(conn, draft.cover.as_ref())?;
+    let (cover_image_url, cover_image_id) = Cover::columns(draft.cover.as_ref());
     let status = draft.status.stored();
     let category_id = draft.category.as_deref().map(|slug| category_id(tree, slug)).transpose()?;
     let slug = match &draft.slug {
@@ -123,6 +152,7 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
     let published_at = draft.published_at.or_else(|| (status == ArticleStatus::Published).then(time::now));
     let now = time::now();
     let public = status == ArticleStatus::Published && published_at.is_some_and(|at| at <= now);
+    let body = stored_body(conn, media, &draft.text)?;
     let new = NewArticle {
         slug: &slug,
         title: &draft.title,
@@ -131,7 +161,8 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         published_at,
         category_id,
         author_id: draft.author_id,
-        cover_image_url: draft.cover_image_url.as_deref(),
+        cover_image_url: cover_image_url.as_deref(),
+        cover_image_id,
         reading_time_minutes: draft.text.reading_time_minutes,
         created_at: now,
         updated_at: now,
@@ -139,7 +170,7 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         // A scheduled article is announced by the timer when its time comes.
         announced_at: public.then_some(now),
     };
-    let id = db::insert(conn, &new, &draft.text.body)?;
+    let id = db::insert(conn, &new, &body)?;
     if draft.slug.is_none() {
         let slug = db::unique_slug(conn, &slug::for_title(&draft.title, id))?;
         db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() }, None)?;
@@ -151,23 +182,30 @@ pub fn create(conn: &mut Conn, effects: &mut Effects, tree: &Tree, draft: Draft)
         ask_for_review(conn, effects, id, &draft.title, draft.author_id)?;
     }
     if public {
-        announce(conn, effects, tree, EventKind::ArticlePublished, id)?;
+        announce(conn, effects, tree, media, EventKind::ArticlePublished, id)?;
     }
     effects.changed(Change::Article(id));
     Ok(id)
 }
 
 /// Tells the webhooks of `kind` about the article `id` as the public reads it.
-fn announce(conn: &mut Conn, effects: &mut Effects, tree: &Tree, kind: EventKind, id: i32) -> Result<(), ApiError> {
+fn announce(
+    conn: &mut Conn,
+    effects: &mut Effects,
+    tree: &Tree,
+    media: &MediaUrls,
+    kind: EventKind,
+    id: i32,
+) -> Result<(), ApiError> {
     let row = db::reload(conn, id)?;
-    let article = view::full(conn, row, None, tree)?;
+    let article = view::full(conn, row, None, tree, media)?;
     effects.event(Event::of(kind, &article));
     Ok(())
 }
 
 /// Announces scheduled articles whose time has come, at most `limit`, each
 /// once: run by one instance's timer at a time, in a write transaction.
-pub fn announce_due(conn: &mut Conn, effects: &mut Effects, limit: i64) -> Result<usize, ApiError> {
+pub fn announce_due(conn: &mut Conn, effects: &mut Effects, media: &MediaUrls, limit: i64) -> Result<usize, ApiError> {
     let now = time::now();
     let due = db::due_unannounced(conn, now, limit)?;
     if due.is_empty() {
@@ -177,7 +215,7 @@ pub fn announce_due(conn: &mut Conn, effects: &mut Effects, limit: i64) -> Resul
     let mut announced = 0;
     for id in due {
         if db::claim_announcement(conn, id, now)? {
-            announce(conn, effects, &tree, EventKind::ArticlePublished, id)?;
+            announce(conn, effects, &tree, media, EventKind::ArticlePublished, id)?;
             effects.changed(Change::Article(id));
             announced += 1;
         }
@@ -212,6 +250,7 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> Result<Snapshot, ApiError> {
         category_id: row.category_id,
         tags: tags.into_iter().map(|tag| tag.name).collect(),
         cover_image_url: row.cover_image_url.clone(),
+        cover_image_id: row.cover_image_id,
     })
 }
 
@@ -227,14 +266,19 @@ pub fn apply_update(
     conn: &mut Conn,
     effects: &mut Effects,
     tree: &Tree,
+    media: &MediaUrls,
     row: &ArticleRow,
     edit: Edit,
     history: History,
 ) -> Result<(), ApiError> {
     let before = snapshot(conn, row)?;
     let status = edit.status.map(ArticleStatus::stored);
-    let mut changes =
-        ArticleChanges { title: edit.title, status, cover_image_url: edit.cover_image_url, ..Default::default() };
+    let mut changes = ArticleChanges { title: edit.title, status, ..Default::default() };
+    if let Some(cover) = edit.cover {
+        ensure_cover_exists(conn, cover.as_ref())?;
+        let (url, id) = Cover::columns(cover.as_ref());
+        (changes.cover_image_url, changes.cover_image_id) = (Some(url), Some(id));
+    }
     if let Some(new_slug) = edit.slug.filter(|new_slug| *new_slug != row.slug) {
         if !db::slug_available_for(conn, &new_slug, Some(row.id))? {
             return Err(slug_taken());
@@ -277,7 +321,8 @@ pub fn apply_update(
         (_, false) if row.announced_at.is_some() => Some(None),
         _ => None,
     };
-    db::update(conn, row.id, &changes, edit.text.as_ref().map(|text| &text.body))?;
+    let body = edit.text.as_ref().map(|text| stored_body(conn, media, text)).transpose()?;
+    db::update(conn, row.id, &changes, body.as_ref())?;
     if let Some(tags) = &edit.tags {
         db::set_tags(conn, row.id, tags)?;
     }
@@ -291,9 +336,9 @@ pub fn apply_update(
         ask_for_review(conn, effects, row.id, &after.title, row.author_id)?;
     }
     match (was_public, is_public) {
-        (false, true) => announce(conn, effects, tree, EventKind::ArticlePublished, row.id)?,
-        (true, true) => announce(conn, effects, tree, EventKind::ArticleUpdated, row.id)?,
-        (true, false) => announce(conn, effects, tree, EventKind::ArticleUnpublished, row.id)?,
+        (false, true) => announce(conn, effects, tree, media, EventKind::ArticlePublished, row.id)?,
+        (true, true) => announce(conn, effects, tree, media, EventKind::ArticleUpdated, row.id)?,
+        (true, false) => announce(conn, effects, tree, media, EventKind::ArticleUnpublished, row.id)?,
         (false, false) => {}
     }
     effects.changed(Change::Article(row.id));

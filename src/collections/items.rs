@@ -15,6 +15,7 @@ use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::categories::Tree;
 use crate::error::{ApiError, Problem};
 use crate::http;
+use crate::media::MediaUrls;
 use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
 use crate::store;
@@ -62,12 +63,13 @@ fn items(
     rows: Vec<(ArticleRow, Saved)>,
     viewer: Option<i32>,
     tree: &Tree,
+    media: &MediaUrls,
 ) -> diesel::QueryResult<Vec<CollectionItem>> {
     let now = time::now();
     let readable: Vec<ArticleRow> =
         rows.iter().filter(|(row, _)| row.is_public(now)).map(|(row, _)| row.clone()).collect();
     let mut hydrated: std::collections::HashMap<i32, ArticleListItem> =
-        hydrate(conn, readable, viewer, tree)?.into_iter().map(|item| (item.id, item)).collect();
+        hydrate(conn, readable, viewer, tree, media)?.into_iter().map(|item| (item.id, item)).collect();
     Ok(rows
         .into_iter()
         .map(|(row, saved)| match hydrated.remove(&row.id) {
@@ -113,13 +115,14 @@ pub async fn list_collection_articles(
     let after: Option<ItemCursor> = pagination::decode_cursor(query.cursor.as_deref())?;
     let (id, viewer) = (id.into_inner(), user.id());
     let categories = state.caches.categories.clone();
+    let media = state.media.urls.clone();
     let page = store::run(&state.pool, move |conn| {
         let (collection, _) = visible(conn, id, viewer)?.ok_or(ApiError::NotFound)?;
         let owner_view = viewer == Some(collection.owner_id);
         let rows = db::items(conn, collection.id, owner_view, after.as_ref(), limit.probe())?;
         let page = Page::from_rows(rows, limit, |(row, saved)| ItemCursor::of(row, saved), |row| row);
         let tree = categories.tree(conn)?;
-        page.try_map_items(|rows| items(conn, rows, viewer, &tree)).map_err(ApiError::from)
+        page.try_map_items(|rows| items(conn, rows, viewer, &tree, &media)).map_err(ApiError::from)
     })
     .await?;
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))

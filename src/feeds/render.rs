@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::db::FeedImage;
+
 /// An article as a feed shows it.
 #[derive(Debug, Clone)]
 pub struct FeedEntry {
@@ -21,6 +23,7 @@ pub struct FeedEntry {
     /// The category's name first, then the tags'.
     pub categories: Vec<String>,
     pub language: &'static str,
+    pub cover: Option<FeedImage>,
 }
 
 /// What a feed is about, and where it lives.
@@ -95,6 +98,12 @@ pub fn rss(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
                 .collect(),
             guid: Some(rss::Guid { value: info.entry_id(entry), permalink: false }),
             pub_date: Some(entry.published.to_rfc2822()),
+            // RSS asks for a length; 0 is what readers take for "unknown".
+            enclosure: entry.cover.as_ref().map(|cover| rss::Enclosure {
+                url: cover.url.clone(),
+                length: cover.bytes.unwrap_or(0).to_string(),
+                mime_type: cover.content_type.clone(),
+            }),
             content: Some(xml_text(&entry.html)),
             dublin_core_ext: Some(DublinCoreExtension {
                 creators: entry.author.iter().map(|name| xml_text(name)).collect(),
@@ -155,7 +164,12 @@ pub fn atom(info: &FeedInfo, entries: &[FeedEntry]) -> Vec<u8> {
                     .iter()
                     .map(|name| Category { term: xml_text(name), ..Category::default() })
                     .collect(),
-                links: vec![link(&entry.url, "alternate", "text/html")],
+                links: std::iter::once(link(&entry.url, "alternate", "text/html"))
+                    .chain(entry.cover.iter().map(|cover| Link {
+                        length: cover.bytes.map(|bytes| bytes.to_string()),
+                        ..link(&cover.url, "enclosure", &cover.content_type)
+                    }))
+                    .collect(),
                 summary: Some(in_language(&entry.summary, entry.language)),
                 content: Some(Content {
                     value: Some(xml_text(&entry.html)),
@@ -192,6 +206,9 @@ pub struct JsonFeedItem {
     title: String,
     summary: String,
     content_html: String,
+    /// The cover image's URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
     date_published: String,
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -223,6 +240,7 @@ pub fn json(info: &FeedInfo, entries: &[FeedEntry]) -> Result<Vec<u8>, serde_jso
                 title: entry.title.clone(),
                 summary: entry.summary.clone(),
                 content_html: entry.html.clone(),
+                image: entry.cover.as_ref().map(|cover| cover.url.clone()),
                 date_published: time(entry.published),
                 date_modified: time(entry.updated.max(entry.published)),
                 authors: entry.author.iter().map(|name| JsonFeedAuthor { name: name.clone() }).collect(),

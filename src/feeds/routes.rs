@@ -10,6 +10,7 @@ use crate::articles::db::{ListQuery, Scope, Sort};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::{self, Tagged};
+use crate::media::MediaUrls;
 use crate::state::AppState;
 use crate::users::db as users_db;
 use crate::{store, time};
@@ -145,6 +146,7 @@ async fn serve(
 ) -> Result<HttpResponse, ApiError> {
     let config = state.config.clone();
     let categories = state.caches.categories.clone();
+    let media = state.media.urls.clone();
     let url = public_url(&config, request.path());
     cached_document(request, state, move |conn| {
         let tree = categories.tree(conn)?;
@@ -181,7 +183,7 @@ async fn serve(
             }
         };
         let rows: Vec<ArticleRow> = articles_db::list(conn, &query)?.into_iter().map(|(row, _)| row).collect();
-        let entries = entries(conn, &config, &tree, rows)?;
+        let entries = entries(conn, &config, &tree, &media, rows)?;
         let language = match entries.first() {
             Some(first) if entries.iter().all(|entry| entry.language == first.language) => first.language,
             _ => "en",
@@ -209,6 +211,7 @@ fn entries(
     conn: &mut store::Conn,
     config: &Config,
     tree: &crate::categories::Tree,
+    media: &MediaUrls,
     rows: Vec<ArticleRow>,
 ) -> Result<Vec<render::FeedEntry>, ApiError> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
@@ -216,6 +219,9 @@ fn entries(
     let mut tags = articles_db::tags_of(conn, &ids)?;
     let author_ids: Vec<i32> = rows.iter().filter_map(|row| row.author_id).collect();
     let authors = articles_db::author_names(conn, &author_ids)?;
+    let cover_columns: Vec<db::CoverColumns> =
+        rows.iter().map(|row| (row.id, row.cover_image_url.clone(), row.cover_image_id)).collect();
+    let mut covers = db::covers_of(conn, media, &cover_columns)?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -231,6 +237,7 @@ fn entries(
                 updated: time::utc(row.updated_at),
                 author: row.author_id.and_then(|id| authors.get(&id).cloned()),
                 categories: category.into_iter().chain(tag_names).collect(),
+                cover: covers.remove(&row.id),
                 title: row.title,
                 summary: row.excerpt,
             }

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::time;
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const IMAGE_NS: &str = "http://www.google.com/schemas/sitemap-image/1.1";
 const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 const XML: &str = "application/xml; charset=utf-8";
 
@@ -30,6 +31,8 @@ const NEWS_LIMIT: i64 = 1000;
 struct Located {
     loc: String,
     lastmod: DateTime<Utc>,
+    /// The page's image (an article's cover), for the image extension.
+    image: Option<String>,
 }
 
 /// Writes a document; writing into a `Vec` cannot fail.
@@ -65,6 +68,11 @@ impl Document {
         self.open(element, &[]);
         self.element("loc", &located.loc);
         self.element("lastmod", &w3c(located.lastmod));
+        if let Some(image) = &located.image {
+            self.open("image:image", &[]);
+            self.element("image:loc", image);
+            self.close("image:image");
+        }
         self.close(element);
     }
 
@@ -80,7 +88,7 @@ fn w3c(at: DateTime<Utc>) -> String {
 
 fn urlset(urls: &[Located]) -> Tagged {
     let mut document = Document::new();
-    document.open("urlset", &[("xmlns", SITEMAP_NS)]);
+    document.open("urlset", &[("xmlns", SITEMAP_NS), ("xmlns:image", IMAGE_NS)]);
     for url in urls {
         document.located("url", url);
     }
@@ -126,18 +134,25 @@ pub async fn sitemap_index(request: HttpRequest, state: web::Data<AppState>) -> 
             .map(|(n, chunk)| Located {
                 loc: public_url(&config, &format!("/sitemaps/articles-{}.xml", n + 1)),
                 lastmod: newest(&mut chunk.iter().map(|(_, at)| *at)),
+                image: None,
             })
             .collect();
         if files.is_empty() {
-            files.push(Located { loc: public_url(&config, "/sitemaps/articles-1.xml"), lastmod: DateTime::UNIX_EPOCH });
+            files.push(Located {
+                loc: public_url(&config, "/sitemaps/articles-1.xml"),
+                lastmod: DateTime::UNIX_EPOCH,
+                image: None,
+            });
         }
         files.push(Located {
             loc: public_url(&config, "/sitemaps/pages.xml"),
             lastmod: newest(&mut pages.iter().map(|(_, at)| *at)),
+            image: None,
         });
         files.push(Located {
             loc: public_url(&config, "/sitemaps/categories.xml"),
             lastmod: newest(&mut tree.rows().map(|category| category.updated_at)),
+            image: None,
         });
         let mut document = Document::new();
         document.open("sitemapindex", &[("xmlns", SITEMAP_NS)]);
@@ -171,6 +186,7 @@ pub async fn article_sitemap(
 ) -> Result<HttpResponse, ApiError> {
     let n = i64::from(n.into_inner());
     let config = state.config.clone();
+    let media = state.media.urls.clone();
     cached_document(&request, &state, move |conn| {
         let per_file = i64::try_from(config.sitemap_urls_per_file).unwrap_or(50_000);
         if n < 1 {
@@ -181,9 +197,16 @@ pub async fn article_sitemap(
         if rows.is_empty() && n > 1 {
             return Err(ApiError::NotFound);
         }
+        let cover_columns: Vec<db::CoverColumns> =
+            rows.iter().map(|row| (row.id, row.cover_image_url.clone(), row.cover_image_id)).collect();
+        let mut covers = db::covers_of(conn, &media, &cover_columns)?;
         let urls: Vec<Located> = rows
             .into_iter()
-            .map(|(id, slug, updated)| Located { loc: config.article_url.of(id, &slug), lastmod: time::utc(updated) })
+            .map(|row| Located {
+                loc: config.article_url.of(row.id, &row.slug),
+                lastmod: time::utc(row.updated_at),
+                image: covers.remove(&row.id).map(|cover| cover.url),
+            })
             .collect();
         Ok(urlset(&urls))
     })
@@ -206,7 +229,7 @@ pub async fn page_sitemap(request: HttpRequest, state: web::Data<AppState>) -> R
     cached_document(&request, &state, move |conn| {
         let urls: Vec<Located> = db::page_changes(conn)?
             .into_iter()
-            .map(|(slug, updated)| Located { loc: page_url(&config, &slug), lastmod: time::utc(updated) })
+            .map(|(slug, updated)| Located { loc: page_url(&config, &slug), lastmod: time::utc(updated), image: None })
             .collect();
         Ok(urlset(&urls))
     })
@@ -234,6 +257,7 @@ pub async fn category_sitemap(request: HttpRequest, state: web::Data<AppState>) 
             .map(|category| Located {
                 loc: category_url(&config, &category.slug),
                 lastmod: time::utc(category.updated_at),
+                image: None,
             })
             .collect();
         Ok(urlset(&urls))

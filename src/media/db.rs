@@ -153,6 +153,12 @@ pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<()> {
     Ok(())
 }
 
+/// The articles (deleted ones too) whose cover is media `id`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn covered(conn: &mut Conn, id: i32) -> QueryResult<Vec<i32>> {
+    articles::table.filter(articles::cover_image_id.eq(id)).select(articles::id).load(conn)
+}
+
 /// What keeps a media row from going, each as `article 12` or `page
 /// privacy`: the articles (deleted ones too, which keep their cover) whose
 /// cover it is, and, when its files would go with it (`files_too`), the

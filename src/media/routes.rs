@@ -14,6 +14,7 @@ use super::store::is_key;
 use super::upload::{self, Files, Words};
 use super::view::MediaResponse;
 use crate::auth::AuthUser;
+use crate::effects::Change;
 use crate::error::{AllValid, ApiError, FieldError};
 use crate::http::{self, JsonBody, Patch};
 use crate::pagination::{self, Limit, Page};
@@ -323,10 +324,14 @@ pub async fn update_media(
         .all_valid()?;
     let changes = MediaChanges { alt, caption, credit, updated_at: Some(time::now()) };
     let (row, name) = state
-        .write(move |conn, _| {
+        .write(move |conn, effects| {
             let (row, _) = db::find(conn, id)?.ok_or(ApiError::NotFound)?;
             may_change(&user, row.uploaded_by)?;
             db::update(conn, id, &changes)?;
+            // Articles show their cover's words.
+            for article in db::covered(conn, id)? {
+                effects.changed(Change::Article(article));
+            }
             db::find(conn, id)?.ok_or(ApiError::NotFound)
         })
         .await?;

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::MediaUrls;
 use super::db::{MediaRow, StoredFile};
-use crate::articles::view::AuthorRef;
 use crate::time;
+use crate::users::AuthorRef;
 
 /// A resized copy, for `srcset`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -62,7 +62,7 @@ impl MediaResponse {
             caption: row.caption,
             credit: row.credit,
             variants,
-            uploaded_by: row.uploaded_by.zip(uploader_name).map(|(id, display_name)| AuthorRef { id, display_name }),
+            uploaded_by: AuthorRef::of(row.uploaded_by, uploader_name),
             created_at: time::utc(row.created_at),
         }
     }

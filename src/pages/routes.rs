@@ -138,6 +138,7 @@ pub async fn put_page(
         (slug::parse(&slug, "slug"), fields::title(&body.title), fields::body(&body.body)).all_valid()?;
     let if_match = http::if_match(&request)?;
     let page = cpu::run(move || write::Page::new(page_slug, title, markdown_body)).await??;
+    let media = state.media.urls.clone();
     let (row, created) = state
         .write(move |conn, effects| {
             match (db::find(conn, &page.slug)?, if_match.as_deref()) {
@@ -146,7 +147,7 @@ pub async fn put_page(
                 (None, Some(_)) => return Err(ApiError::PreconditionFailed),
                 (None, None) => {}
             }
-            write::put(conn, effects, page.clone(), None).map_err(ApiError::from)
+            write::put(conn, effects, &media, page.clone(), None).map_err(ApiError::from)
         })
         .await?;
     let location = format!("/api/v1/pages/{}", row.slug);

@@ -10,6 +10,7 @@ use super::db::{self, PageRow};
 use super::view::PageResponse;
 use crate::articles::markdown::{self, TooDeep};
 use crate::effects::{Change, Effects};
+use crate::media::{self, MediaUrls};
 use crate::store::Conn;
 use crate::time;
 use crate::webhooks::events::{Event, EventKind};
@@ -33,11 +34,13 @@ impl Page {
 
 /// Creates or replaces the page `page.slug`; returns it as stored and
 /// whether it was created. A new page is dated `first_made` (the WordPress
-/// date of an imported one) or now; a replaced one keeps its date.
+/// date of an imported one) or now; a replaced one keeps its date. Images
+/// of the media library in it are described in full, as they are now.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn put(
     conn: &mut Conn,
     effects: &mut Effects,
+    media: &MediaUrls,
     page: Page,
     first_made: Option<NaiveDateTime>,
 ) -> QueryResult<(PageRow, bool)> {
@@ -48,7 +51,7 @@ pub fn put(
         slug: page.slug,
         title: page.title,
         body: page.body,
-        body_html: page.body_html,
+        body_html: media::html::with_image_sizes(conn, media, &page.body_html)?,
         updated_at: now,
     };
     db::put(conn, &row)?;

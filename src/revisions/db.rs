@@ -19,6 +19,8 @@ pub struct Snapshot {
     /// Tag names.
     pub tags: Vec<String>,
     pub cover_image_url: Option<String>,
+    /// A cover from the media library; null once that image is deleted.
+    pub cover_image_id: Option<i32>,
 }
 
 impl Snapshot {
@@ -37,7 +39,7 @@ impl Snapshot {
         compare("slug", self.slug != next.slug);
         compare("category", self.category_id != next.category_id);
         compare("tags", self.tags != next.tags);
-        compare("cover", self.cover_image_url != next.cover_image_url);
+        compare("cover", self.cover_image_url != next.cover_image_url || self.cover_image_id != next.cover_image_id);
         changed
     }
 }
@@ -58,6 +60,7 @@ pub struct RevisionRow {
     /// Tag names, a JSON array.
     pub tags: String,
     pub cover_image_url: Option<String>,
+    pub cover_image_id: Option<i32>,
 }
 
 impl RevisionRow {
@@ -70,6 +73,7 @@ impl RevisionRow {
             category_id: self.category_id,
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             cover_image_url: self.cover_image_url.clone(),
+            cover_image_id: self.cover_image_id,
         }
     }
 }
@@ -110,6 +114,7 @@ pub fn record(
             article_revisions::category_id.eq(before.category_id),
             article_revisions::tags.eq(tags),
             article_revisions::cover_image_url.eq(&before.cover_image_url),
+            article_revisions::cover_image_id.eq(before.cover_image_id),
         ))
         .execute(conn)?;
     let oldest_kept: Option<i32> = article_revisions::table

@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::db::{self, RevisionListRow, RevisionRow};
 use crate::articles::access::{self, editable};
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
-use crate::articles::view::{self, ArticleResponse, AuthorRef};
+use crate::articles::fields::Cover;
+use crate::articles::view::{self, ArticleResponse};
 use crate::articles::write::{self, Edit, History, Text};
 use crate::auth::AuthUser;
 use crate::categories::{CategorySummary, Tree};
@@ -19,6 +20,7 @@ use crate::pagination::{self, Limit, Page};
 use crate::state::AppState;
 use crate::store::{self, Conn};
 use crate::time;
+use crate::users::AuthorRef;
 
 /// A revision in the list: who changed what, and when.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,10 +54,9 @@ pub struct RevisionResponse {
     pub tags: Vec<String>,
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
-}
-
-fn editor(id: Option<i32>, name: Option<String>) -> Option<AuthorRef> {
-    Some(AuthorRef { id: id?, display_name: name? })
+    /// The cover from the media library; null once that image is deleted.
+    #[schema(required = true)]
+    pub cover_image_id: Option<i32>,
 }
 
 impl From<RevisionListRow> for RevisionSummary {
@@ -63,7 +64,7 @@ impl From<RevisionListRow> for RevisionSummary {
         Self {
             id: row.id,
             created_at: time::utc(row.created_at),
-            editor: editor(row.editor_id, row.editor_name),
+            editor: AuthorRef::of(row.editor_id, row.editor_name),
             title: row.title,
             summary_of_change: row.summary_of_change,
         }
@@ -77,7 +78,7 @@ impl RevisionResponse {
             summary: RevisionSummary {
                 id: row.id,
                 created_at: time::utc(row.created_at),
-                editor: editor(row.editor_id, editor_name),
+                editor: AuthorRef::of(row.editor_id, editor_name),
                 title: snapshot.title,
                 summary_of_change: row.summary_of_change,
             },
@@ -87,6 +88,7 @@ impl RevisionResponse {
             category: snapshot.category_id.and_then(|id| tree.summary(id)),
             tags: snapshot.tags,
             cover_image_url: snapshot.cover_image_url,
+            cover_image_id: snapshot.cover_image_id,
         }
     }
 }
@@ -223,6 +225,7 @@ pub async fn restore_revision(
     let snapshot = revision.snapshot();
     let text = Text::render(snapshot.body.clone()).await?;
     let history = History { editor: Some(user.id), kept: state.config.revisions_kept };
+    let media = state.media.urls.clone();
     let restored = state
         .write(move |conn, effects| {
             let row = editable(conn, &article, &user)?;
@@ -236,12 +239,12 @@ pub async fn restore_revision(
                 slug: slug_free.then(|| snapshot.slug.clone()),
                 category: Some(snapshot.category_id.and_then(|id| tree.get(id)).map(|category| category.slug.clone())),
                 tags: Some(snapshot.tags.clone()),
-                cover_image_url: Some(snapshot.cover_image_url.clone()),
+                cover: Some(Cover::from_columns(snapshot.cover_image_url.clone(), snapshot.cover_image_id)),
                 ..Edit::default()
             };
-            write::apply_update(conn, effects, &tree, &row, edit, history)?;
+            write::apply_update(conn, effects, &tree, &media, &row, edit, history)?;
             let row = articles_db::reload(conn, row.id)?;
-            view::full(conn, row, Some(user.id), &tree).map_err(ApiError::from)
+            view::full(conn, row, Some(user.id), &tree, &media).map_err(ApiError::from)
         })
         .await?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &restored)

@@ -17,6 +17,7 @@ use crate::cli::CliResult;
 use crate::config::Config;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
+use crate::media::MediaUrls;
 use crate::pages::{self, write::Page};
 use crate::seal::Sealer;
 use crate::store;
@@ -44,13 +45,14 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
     let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
+    let media = MediaUrls::new(config.media.public_url.clone());
     let mut conn = pool.get()?;
     let (report, effects) = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
         let mut effects = Effects::new();
         let editor_id = upsert_editor(conn, &mut effects, &password_hash)?;
         let categories = seed_categories(conn, &mut effects)?;
-        let articles = seed_articles(conn, &mut effects, editor_id)?;
-        let pages = seed_pages(conn, &mut effects)?;
+        let articles = seed_articles(conn, &mut effects, &media, editor_id)?;
+        let pages = seed_pages(conn, &mut effects, &media)?;
         effects.queue(conn, &sealer)?;
         let report = SeedReport {
             categories,
@@ -100,7 +102,7 @@ fn seed_categories(conn: &mut Conn, effects: &mut Effects) -> Result<usize, ApiE
 
 /// The demo articles, through the same rules as the API's; an article whose
 /// title's slug exists already was seeded before.
-fn seed_articles(conn: &mut Conn, effects: &mut Effects, editor_id: i32) -> Result<usize, ApiError> {
+fn seed_articles(conn: &mut Conn, effects: &mut Effects, media: &MediaUrls, editor_id: i32) -> Result<usize, ApiError> {
     let mut added = 0;
     let tree = Tree::load(conn)?;
     let count = i64::try_from(ARTICLES.len()).unwrap_or(0);
@@ -117,21 +119,21 @@ fn seed_articles(conn: &mut Conn, effects: &mut Effects, editor_id: i32) -> Resu
             tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
             status: ArticleStatus::Published,
             published_at: Some(time::now() - Duration::hours(6 * age + 1)),
-            cover_image_url: None,
+            cover: None,
             author_id: Some(editor_id),
         };
-        write::create(conn, effects, &tree, draft)?;
+        write::create(conn, effects, &tree, media, draft)?;
         added += 1;
     }
     Ok(added)
 }
 
-fn seed_pages(conn: &mut Conn, effects: &mut Effects) -> Result<usize, ApiError> {
+fn seed_pages(conn: &mut Conn, effects: &mut Effects, media: &MediaUrls) -> Result<usize, ApiError> {
     if pages::db::find(conn, "privacy-policy")?.is_some() {
         return Ok(0);
     }
     let page = Page::new("privacy-policy".into(), "Privacy policy".into(), PRIVACY_POLICY.into())?;
-    pages::write::put(conn, effects, page, None)?;
+    pages::write::put(conn, effects, media, page, None)?;
     Ok(1)
 }
 

@@ -161,6 +161,7 @@ pub(super) fn seed_articles(
                         category_id: Some(article.category_id),
                         author_id: Some(article.author_id),
                         cover_image_url: None,
+                        cover_image_id: None,
                         reading_time_minutes: text.reading_time_minutes,
                         created_at: article.published_at,
                         updated_at: article.published_at,

@@ -4,10 +4,12 @@ mod admin;
 pub mod db;
 pub mod fields;
 mod routes;
+mod view;
 pub mod write;
 
 pub use fields::{Bio, DisplayName, Email, Role};
 pub use routes::{Account, PublicProfile};
+pub use view::AuthorRef;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 

@@ -28,8 +28,16 @@ impl Importer<'_> {
             match fields::cover_image_url(&url) {
                 Ok(url) => {
                     let row = articles_db::reload(self.conn, article)?;
-                    let edit = Edit { cover_image_url: Some(Some(url)), ..Edit::default() };
-                    write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
+                    let edit = Edit { cover: Some(Some(fields::Cover::Hosted(url))), ..Edit::default() };
+                    write::apply_update(
+                        self.conn,
+                        &mut self.effects,
+                        &self.tree,
+                        &self.media,
+                        &row,
+                        edit,
+                        self.history,
+                    )?;
                 }
                 Err(_) => self.report.skip("featured images whose URL is not one the API takes", 1),
             }

@@ -18,6 +18,7 @@ use crate::cli::CliResult;
 use crate::config::Config;
 use crate::effects::{self, Effects};
 use crate::error::ApiError;
+use crate::media::MediaUrls;
 use crate::seal::Sealer;
 use crate::seed_bench::bar;
 use crate::store::{self, AsDieselError, Conn};
@@ -85,7 +86,8 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let outcome = store::write_on(&mut conn, |conn| {
         progress.set_position(0);
         let file = File::open(path).map_err(|e| ImportError::Refused(format!("{}: {e}", path.display())))?;
-        let mut importer = Importer::new(conn, options, config.revisions_kept)?;
+        let media = MediaUrls::new(config.media.public_url.clone());
+        let mut importer = Importer::new(conn, options, config.revisions_kept, media)?;
         let mut reader = WxrReader::new(BufReader::new(file));
         loop {
             let record = reader.next_record().map_err(|error| ImportError::Refused(located(path, &error)))?;
@@ -174,6 +176,7 @@ pub(super) struct Importer<'c> {
     pub(super) catch_all: HashSet<i32>,
     pub(super) authors: HashMap<String, i32>,
     pub(super) tree: Tree,
+    pub(super) media: MediaUrls,
     /// Attachment URLs by WordPress id.
     pub(super) attachments: HashMap<String, String>,
     /// Articles written now whose cover is a featured image, by attachment id.
@@ -181,7 +184,12 @@ pub(super) struct Importer<'c> {
 }
 
 impl<'c> Importer<'c> {
-    fn new(conn: &'c mut Conn, options: &'c ImportOptions, revisions_kept: u32) -> Result<Self, ImportError> {
+    fn new(
+        conn: &'c mut Conn,
+        options: &'c ImportOptions,
+        revisions_kept: u32,
+        media: MediaUrls,
+    ) -> Result<Self, ImportError> {
         let tree = Tree::load(conn)?;
         Ok(Self {
             conn,
@@ -195,6 +203,7 @@ impl<'c> Importer<'c> {
             catch_all: HashSet::new(),
             authors: HashMap::new(),
             tree,
+            media,
             attachments: HashMap::new(),
             covers: Vec::new(),
         })

@@ -87,7 +87,7 @@ impl Importer<'_> {
             if let Some((old_slug, _)) = remembered.filter(|(old_slug, _)| *old_slug != slug) {
                 pages::write::delete(self.conn, &mut self.effects, &old_slug)?;
             }
-            pages::write::put(self.conn, &mut self.effects, page, Some(post_date(&item)?))?;
+            pages::write::put(self.conn, &mut self.effects, &self.media, page, Some(post_date(&item)?))?;
         }
         db::remember(self.conn, "page", &item.post_id, &slug, &print)?;
         self.report.count("pages", outcome);

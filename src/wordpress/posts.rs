@@ -107,9 +107,9 @@ impl Importer<'_> {
                     tags: Some(tags),
                     status: Some(status),
                     published_at: Some(published_at),
-                    cover_image_url: None,
+                    cover: None,
                 };
-                write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
+                write::apply_update(self.conn, &mut self.effects, &self.tree, &self.media, &row, edit, self.history)?;
                 (id, Outcome::Updated)
             }
             None => {
@@ -117,19 +117,9 @@ impl Importer<'_> {
                     Some(wanted) => Some(self.free_slug(&wanted, None)?),
                     None => None,
                 };
-                let draft = Draft {
-                    title,
-                    text,
-                    excerpt,
-                    slug,
-                    category,
-                    tags,
-                    status,
-                    published_at,
-                    cover_image_url: None,
-                    author_id,
-                };
-                (write::create(self.conn, &mut self.effects, &self.tree, draft)?, Outcome::Imported)
+                let draft =
+                    Draft { title, text, excerpt, slug, category, tags, status, published_at, cover: None, author_id };
+                (write::create(self.conn, &mut self.effects, &self.tree, &self.media, draft)?, Outcome::Imported)
             }
         };
         if outcome != Outcome::Unchanged
@@ -157,7 +147,7 @@ impl Importer<'_> {
         let row = articles_db::reload(self.conn, id)?;
         if row.status != ArticleStatus::Draft {
             let edit = Edit { status: Some(ArticleStatus::Draft), ..Edit::default() };
-            write::apply_update(self.conn, &mut self.effects, &self.tree, &row, edit, self.history)?;
+            write::apply_update(self.conn, &mut self.effects, &self.tree, &self.media, &row, edit, self.history)?;
         }
         db::remember(self.conn, "post", &item.post_id, &target, WITHDRAWN)?;
         self.report.count("posts", Outcome::Withdrawn);

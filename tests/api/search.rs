@@ -5,6 +5,7 @@ use newsroom::articles::write::{self, Draft, Text};
 use newsroom::categories::Tree;
 use newsroom::effects::Effects;
 use newsroom::error::ApiError;
+use newsroom::media::MediaUrls;
 use newsroom::store;
 use serde_json::json;
 
@@ -18,6 +19,8 @@ async fn drafts_containing(app: &TestApp, author: &TestUser, word: &str, count: 
     tokio::task::spawn_blocking(move || {
         store::write_on(&mut conn, |conn| {
             let tree = Tree::load(conn)?;
+            // Drafts show no image: where media files are served does not matter.
+            let media = MediaUrls::new("http://localhost/media/".parse().unwrap());
             // Drafts: nothing anyone else is served changes.
             let mut effects = Effects::new();
             for n in 0..count {
@@ -30,10 +33,10 @@ async fn drafts_containing(app: &TestApp, author: &TestUser, word: &str, count: 
                     tags: Vec::new(),
                     status: ArticleStatus::Draft,
                     published_at: None,
-                    cover_image_url: None,
+                    cover: None,
                     author_id: Some(author_id),
                 };
-                write::create(conn, &mut effects, &tree, draft)?;
+                write::create(conn, &mut effects, &tree, &media, draft)?;
             }
             Ok::<_, ApiError>(())
         })

@@ -20,3 +20,7 @@ CREATE INDEX media_by_uploader ON media (uploaded_by, id);
 
 ALTER TABLE articles ADD COLUMN cover_image_id INTEGER REFERENCES media (id);
 CREATE INDEX articles_by_cover ON articles (cover_image_id);
+
+-- A revision keeps the cover it had; a revision cannot hold an image back
+-- from deletion, so it loses the cover instead.
+ALTER TABLE article_revisions ADD COLUMN cover_image_id INTEGER REFERENCES media (id) ON DELETE SET NULL;

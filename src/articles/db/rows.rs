@@ -83,6 +83,8 @@ pub struct ArticleRow {
     /// When its going public was announced to webhooks; null while that is
     /// still to come (a scheduled article) or it is not public.
     pub announced_at: Option<NaiveDateTime>,
+    /// The cover from the media library; `cover_image_url` is then null.
+    pub cover_image_id: Option<i32>,
 }
 
 impl ArticleRow {
@@ -128,6 +130,7 @@ pub struct NewArticle<'a> {
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
     pub announced_at: Option<NaiveDateTime>,
+    pub cover_image_id: Option<i32>,
 }
 
 /// A partial update; `Some(None)` clears a nullable column.
@@ -141,6 +144,7 @@ pub struct ArticleChanges {
     pub published_at: Option<Option<NaiveDateTime>>,
     pub category_id: Option<Option<i32>>,
     pub cover_image_url: Option<Option<String>>,
+    pub cover_image_id: Option<Option<i32>>,
     pub reading_time_minutes: Option<i32>,
     pub submitted_at: Option<NaiveDateTime>,
     pub announced_at: Option<Option<NaiveDateTime>>,
