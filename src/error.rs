@@ -1,6 +1,7 @@
 //! [`ApiError`]: every failure a client can see, rendered as RFC 9457
 //! `application/problem+json` with a stable `code` and the request id.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -59,6 +60,15 @@ impl std::error::Error for FieldError {}
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// `bytes` as people say it: `1 MiB`, `20 MiB`, `500 KiB`, `1000 bytes`.
+fn bytes_in_words(bytes: u64) -> String {
+    match bytes {
+        bytes if bytes >= 1 << 20 && bytes % (1 << 20) == 0 => format!("{} MiB", bytes >> 20),
+        bytes if bytes >= 1 << 10 && bytes % (1 << 10) == 0 => format!("{} KiB", bytes >> 10),
+        bytes => format!("{bytes} bytes"),
     }
 }
 
@@ -121,13 +131,14 @@ pub enum ApiError {
     /// A well-formed request the server will not act on, for a reason
     /// other than its fields (those are [`ApiError::Validation`]).
     #[error("unprocessable ({code}): {detail}")]
-    Unprocessable { code: &'static str, detail: &'static str },
+    Unprocessable { code: &'static str, detail: Cow<'static, str> },
     #[error("invalid or expired reset token")]
     InvalidResetToken,
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A body over the limit, in bytes, of what it carries.
     #[error("payload too large")]
-    PayloadTooLarge,
+    PayloadTooLarge(u64),
     #[error("unsupported media type")]
     /// A body of a type the operation does not take; the detail names the
     /// types it does.
@@ -177,7 +188,7 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
-            Self::PayloadTooLarge => "payload_too_large",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
@@ -210,11 +221,14 @@ impl ApiError {
             Self::Unauthorized(AuthFailure::InvalidRefreshToken) => {
                 Some("The refresh token is unknown, expired, revoked or already used; log in again.".into())
             }
-            Self::Forbidden { detail, .. } | Self::Unprocessable { detail, .. } => Some((*detail).into()),
+            Self::Forbidden { detail, .. } => Some((*detail).into()),
+            Self::Unprocessable { detail, .. } => Some(detail.to_string()),
             Self::NotFound => Some("No such resource.".into()),
             Self::MethodNotAllowed { .. } => Some("The resource does not support this method.".into()),
             Self::PreconditionFailed => Some("The resource has changed since the ETag given in If-Match.".into()),
-            Self::PayloadTooLarge => Some("The request body is larger than 1 MiB.".into()),
+            Self::PayloadTooLarge(limit) => {
+                Some(format!("The request body is larger than {}.", bytes_in_words(*limit)))
+            }
             Self::UnsupportedMediaType(detail) => Some((*detail).into()),
             Self::RateLimited { retry_after_secs } => {
                 Some(format!("Too many requests; retry in {retry_after_secs} s."))
@@ -245,7 +259,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -326,7 +326,7 @@ fn is_json(request: &HttpRequest) -> bool {
 /// Why a request body could not be read: too large, or cut short.
 pub fn unreadable_body(error: actix_web::Error) -> ApiError {
     if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge
+        ApiError::PayloadTooLarge(crate::startup::MAX_BODY_BYTES as u64)
     } else {
         ApiError::bad_request("invalid_body", error.to_string())
     }

@@ -99,7 +99,8 @@ pub async fn replay_retries(
         Ok(Claim::Reused) => {
             let error = ApiError::Unprocessable {
                 code: "idempotency_key_reused",
-                detail: "This Idempotency-Key was sent with a different request; use a new key for a new request.",
+                detail: "This Idempotency-Key was sent with a different request; use a new key for a new request."
+                    .into(),
             };
             return Ok(req.error_response(error));
         }

@@ -44,6 +44,8 @@ mod idempotency;
 mod ids;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/media.rs"]
+mod media;
 #[path = "api/nesting.rs"]
 mod nesting;
 #[path = "api/openapi.rs"]

@@ -86,8 +86,8 @@ impl Format {
 pub enum Refusal {
     #[error("not a JPEG, PNG, WebP or GIF image")]
     Unsupported,
-    #[error("the image has {pixels} pixels; at most {max} are taken")]
-    TooManyPixels { pixels: u64, max: u64 },
+    #[error("the image is {width} x {height} pixels; at most {max} pixels are taken")]
+    TooManyPixels { width: u32, height: u32, max: u64 },
     #[error("the image cannot be read: {0}")]
     Malformed(String),
 }
@@ -169,7 +169,7 @@ fn decode(upload: &[u8], format: Format, max_pixels: u64) -> Result<DynamicImage
     let (width, height) = reader().into_dimensions().map_err(malformed)?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
-        return Err(Refusal::TooManyPixels { pixels, max: max_pixels });
+        return Err(Refusal::TooManyPixels { width, height, max: max_pixels });
     }
     let mut decoder = reader().into_decoder().map_err(malformed)?;
     let orientation = decoder.orientation().map_err(malformed)?;

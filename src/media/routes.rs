@@ -112,7 +112,7 @@ async fn read_form(mut form: Multipart, max_bytes: u64) -> Result<(Vec<u8>, Word
             let chunk = chunk.map_err(|error| ApiError::bad_request("invalid_body", error.to_string()))?;
             if (bytes.len() + chunk.len()) as u64 > limit {
                 return Err(if name == "file" {
-                    ApiError::PayloadTooLarge
+                    ApiError::PayloadTooLarge(limit)
                 } else {
                     ApiError::invalid_field(&name, "is too long")
                 });

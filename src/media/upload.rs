@@ -119,13 +119,17 @@ impl From<Refusal> for ApiError {
             Refusal::Unsupported => ApiError::UnsupportedMediaType(
                 "Upload a JPEG, PNG, WebP or GIF image; its type is read from its bytes, not its name.",
             ),
-            Refusal::TooManyPixels { .. } => ApiError::Unprocessable {
+            Refusal::TooManyPixels { width, height, max } => ApiError::Unprocessable {
                 code: "too_many_pixels",
-                detail: "The image has more pixels than NEWSROOM_MEDIA_MAX_PIXELS allows.",
+                detail: format!(
+                    "The image is {width} x {height} pixels; at most {max} pixels in all are taken \
+                     (NEWSROOM_MEDIA_MAX_PIXELS)."
+                )
+                .into(),
             },
             Refusal::Malformed(_) => ApiError::Unprocessable {
                 code: "malformed_image",
-                detail: "The image is truncated or corrupt and cannot be read.",
+                detail: "The image is truncated or corrupt and cannot be read.".into(),
             },
         }
     }

@@ -53,7 +53,17 @@ async fn fill(app: &TestApp) -> Written {
         .json::<Value>()
         .await
         .unwrap();
-    let arabic = app.publish(&editor, "مهرجان الزعفران", json!({"body": "يعود مهرجان الزعفران هذا الخريف."})).await;
+    let photo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/media/photo.png")).unwrap();
+    let cover = app.upload(editor.token(), "saffron.png", "image/png", &photo, &[("alt", "Saffron")]).await;
+    assert_eq!(cover.status(), StatusCode::CREATED);
+    let cover: Value = cover.json().await.unwrap();
+    let arabic = app
+        .publish(
+            &editor,
+            "مهرجان الزعفران",
+            json!({"body": "يعود مهرجان الزعفران هذا الخريف.", "cover_image_id": cover["id"]}),
+        )
+        .await;
     let voted = app
         .send_json(
             Method::PUT,
@@ -141,6 +151,9 @@ async fn assert_serves(database: &str, written: &mut Written) {
     let items =
         app.get_json(&format!("/api/v1/collections/{}/articles", written.collection["id"]), signed_in.token()).await;
     assert_eq!(items["items"][0]["id"], written.arabic["id"]);
+    // The media rows came over; the files stay in the store both sites name.
+    assert_eq!(items["items"][0]["cover_image"], written.arabic["cover_image"]);
+    assert_eq!(written.arabic["cover_image"]["alt"], "Saffron");
 
     let editor = app.user_with_role("editor").await;
     assert_eq!(editor.id, written.last_user_id + 1, "the id of a deleted account is not given again");

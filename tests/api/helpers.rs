@@ -101,6 +101,7 @@ fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) 
         ("--bind", "127.0.0.1:0".into()),
         ("--jwt-secret", JWT_SECRET.into()),
         ("--mail-outbox", dir.path().join("outbox").display().to_string()),
+        ("--media-store", dir.path().join("media").display().to_string()),
         ("--public-url", "https://news.example".into()),
         ("--log", "warn".into()),
         // Tests log in far more often than people do; the limit has its own test.
@@ -126,7 +127,6 @@ pub async fn spawn_instances(count: usize) -> Vec<TestApp> {
 }
 
 /// [`spawn_instances`] with extra `--flag value` settings for every instance.
-#[allow(dead_code, reason = "several instances share a database on PostgreSQL; the SQLite suite has no use for it")]
 pub async fn spawn_instances_with(count: usize, extra: &[(&str, &str)]) -> Vec<TestApp> {
     let first = TempDir::new().expect("temp dir");
     let database = Arc::new(TestDatabase::create(&first));
@@ -162,6 +162,45 @@ impl TestApp {
     /// `NEWSROOM_DATABASE_URL` of the app, for the commands a test runs.
     pub fn database_url(&self) -> &str {
         self.database.url()
+    }
+
+    /// Uploads `bytes` as the `file` part, named `file_name` and declared as
+    /// `content_type`, with the other text `parts` (alt, caption, credit).
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+        parts: &[(&str, &str)],
+    ) -> Response {
+        let boundary = format!("newsroom-test-{}", uuid_like());
+        let mut body = Vec::new();
+        for (name, value) in parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.request(Method::POST, "/api/v1/media", token)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// The folder the app keeps media files in.
+    pub fn media_folder(&self) -> std::path::PathBuf {
+        self.dir.path().join("media")
     }
 
     /// A direct connection to the app's database, to check what was stored.

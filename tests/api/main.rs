@@ -24,6 +24,7 @@ mod helpers;
 mod hostile;
 mod idempotency;
 mod ids;
+mod media;
 mod nesting;
 mod openapi;
 mod ops;

@@ -1,8 +1,9 @@
 //! The third-party servers the tests deliver to, real ones from the package
 //! registry (`tests/receivers/requirements.txt`): a webhook endpoint that
-//! verifies signatures with the Standard Webhooks reference library, and
-//! aiosmtpd as the SMTP server. Their virtualenv is kept under
-//! `~/.cache/newsroom` and rebuilt when the requirements change.
+//! verifies signatures with the Standard Webhooks reference library,
+//! aiosmtpd as the SMTP server and moto as the S3-compatible server. Their
+//! virtualenv is kept under `~/.cache/newsroom` and rebuilt when the
+//! requirements change.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -202,6 +203,57 @@ impl SmtpServer {
                 return mails;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// An S3-compatible server (moto's), with one bucket.
+pub struct S3Server {
+    process: Process,
+    pub bucket: &'static str,
+}
+
+impl S3Server {
+    pub async fn started() -> Self {
+        let mut server = Self { process: Process { child: None, port: free_port() }, bucket: "newsroom-media" };
+        // As a module: the venv's scripts name the folder it was built in.
+        let mut command = Command::new(python());
+        command.args(["-m", "moto.server", "-H", "127.0.0.1", "-p"]).arg(server.process.port.to_string());
+        server.process.start(command.stderr(Stdio::null()));
+        // moto takes unsigned requests: the bucket is made as any client would.
+        newsroom::tls::install_provider();
+        let made = reqwest::Client::new().put(server.object_url("")).send().await.expect("create the bucket");
+        assert!(made.status().is_success(), "bucket: {}", made.status());
+        server
+    }
+
+    /// `AWS_ENDPOINT_URL` for it.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.process.port)
+    }
+
+    fn object_url(&self, key: &str) -> String {
+        format!("{}/{}/{key}", self.endpoint(), self.bucket)
+    }
+
+    /// The object `key` of the bucket, read with boto3 as any client would;
+    /// `None` when there is none.
+    pub fn object(&self, key: &str) -> Option<Vec<u8>> {
+        const READ: &str = r#"
+import sys, boto3
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',
+                  aws_access_key_id='reader', aws_secret_access_key='reader')
+try:
+    sys.stdout.buffer.write(s3.get_object(Bucket=sys.argv[2], Key=sys.argv[3])['Body'].read())
+except s3.exceptions.NoSuchKey:
+    sys.exit(3)
+"#;
+        let output =
+            Command::new(python()).args(["-c", READ, &self.endpoint(), self.bucket, key]).output().expect("run boto3");
+        match output.status.code() {
+            Some(0) => Some(output.stdout),
+            Some(3) => None,
+            _ => panic!("reading {key}: {}", String::from_utf8_lossy(&output.stderr)),
         }
     }
 }
