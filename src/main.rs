@@ -72,6 +72,10 @@ enum Command {
         /// Make every post this existing account's, instead of importing the authors.
         #[arg(long)]
         author_email: Option<String>,
+        /// A copy of the site's `wp-content/uploads`: its images become media,
+        /// featured images covers, and links in bodies point to them.
+        #[arg(long)]
+        uploads: Option<std::path::PathBuf>,
     },
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
@@ -112,8 +116,9 @@ fn main() -> ExitCode {
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { scale } => seed_bench(&config, scale),
         Command::Check => check(&config),
-        Command::ImportWordpress { file, dry_run, author_email } => {
-            let options = wordpress::ImportOptions { dry_run, author_email, progress: std::io::stderr().is_terminal() };
+        Command::ImportWordpress { file, dry_run, author_email, uploads } => {
+            let progress = std::io::stderr().is_terminal();
+            let options = wordpress::ImportOptions { dry_run, author_email, uploads, progress };
             import_wordpress(&config, &file, &options)
         }
         Command::Openapi | Command::CopyDatabase { .. } => Ok(()),
@@ -238,6 +243,9 @@ fn import_wordpress(config: &Config, file: &std::path::Path, options: &wordpress
     }
     for (reason, count) in &report.left_alone {
         println!("left alone: {count} {reason}");
+    }
+    for file in &report.missing {
+        println!("missing from --uploads: {file}");
     }
     Ok(())
 }

@@ -74,6 +74,8 @@ mod votes;
 mod webhooks;
 #[path = "api/wordpress.rs"]
 mod wordpress;
+#[path = "api/wordpress_media.rs"]
+mod wordpress_media;
 #[path = "api/wordpress_safety.rs"]
 mod wordpress_safety;
 #[path = "api/workflow.rs"]

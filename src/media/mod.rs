@@ -25,6 +25,11 @@ impl MediaUrls {
         Self(base)
     }
 
+    /// Where every file's URL starts.
+    pub fn base(&self) -> &str {
+        self.0.as_str()
+    }
+
     /// The URL of the file `key`.
     pub fn of(&self, key: &str) -> String {
         format!("{}{key}", self.0)

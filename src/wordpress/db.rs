@@ -39,3 +39,11 @@ pub fn importer_of(conn: &mut Conn, kind: &str, target: &str) -> QueryResult<Opt
         .first(conn)
         .optional()
 }
+
+/// Every object of `kind` remembered: WordPress id, target, fingerprint.
+pub fn all(conn: &mut Conn, kind: &str) -> QueryResult<Vec<(String, String, String)>> {
+    wordpress_imports::table
+        .filter(wordpress_imports::kind.eq(kind))
+        .select((wordpress_imports::wordpress_id, wordpress_imports::target, wordpress_imports::fingerprint))
+        .load(conn)
+}

@@ -5,11 +5,12 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
+use super::library::{Library, Uploads};
 use super::report::ImportReport;
 use super::wxr::{self, Item, Record, WxrError, WxrReader};
 use crate::articles::write::History;
@@ -33,6 +34,8 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Every post's author, instead of one account per WordPress author.
     pub author_email: Option<String>,
+    /// A copy of `wp-content/uploads`, whose images come in as media.
+    pub uploads: Option<PathBuf>,
     pub progress: bool,
 }
 
@@ -76,6 +79,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
+    let uploads = options.uploads.as_deref().map(|folder| Uploads::open(folder, config)).transpose()?;
     let mut conn = pool.get()?;
     store::prepare_bulk_write(&mut conn)?;
     let progress = if options.progress {
@@ -83,12 +87,27 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     } else {
         ProgressBar::hidden()
     };
+    let open = || File::open(path).map_err(|e| ImportError::Refused(format!("{}: {e}", path.display())));
     let outcome = store::write_on(&mut conn, |conn| {
-        progress.set_position(0);
-        let file = File::open(path).map_err(|e| ImportError::Refused(format!("{}: {e}", path.display())))?;
         let media = MediaUrls::new(config.media.public_url.clone());
-        let mut importer = Importer::new(conn, options, config.revisions_kept, media)?;
-        let mut reader = WxrReader::new(BufReader::new(file));
+        let mut importer = Importer::new(conn, options, config.revisions_kept, media, uploads.as_ref())?;
+        if uploads.is_some() {
+            // The library first, so that every post finds the images it shows.
+            progress.set_position(0);
+            let mut reader = WxrReader::new(BufReader::new(open()?));
+            while let Some(record) =
+                reader.next_record().map_err(|error| ImportError::Refused(located(path, &error)))?
+            {
+                progress.set_position(reader.position());
+                if let Record::Item(item) = record
+                    && item.post_type == "attachment"
+                {
+                    importer.attachment_file(&item)?;
+                }
+            }
+        }
+        progress.set_position(0);
+        let mut reader = WxrReader::new(BufReader::new(open()?));
         loop {
             let record = reader.next_record().map_err(|error| ImportError::Refused(located(path, &error)))?;
             progress.set_position(reader.position());
@@ -177,6 +196,8 @@ pub(super) struct Importer<'c> {
     pub(super) authors: HashMap<String, i32>,
     pub(super) tree: Tree,
     pub(super) media: MediaUrls,
+    pub(super) uploads: Option<&'c Uploads>,
+    pub(super) library: Library,
     /// Attachment URLs by WordPress id.
     pub(super) attachments: HashMap<String, String>,
     /// Articles written now whose cover is a featured image, by attachment id.
@@ -189,8 +210,10 @@ impl<'c> Importer<'c> {
         options: &'c ImportOptions,
         revisions_kept: u32,
         media: MediaUrls,
+        uploads: Option<&'c Uploads>,
     ) -> Result<Self, ImportError> {
         let tree = Tree::load(conn)?;
+        let library = Library::load(conn, &media)?;
         Ok(Self {
             conn,
             effects: Effects::new(),
@@ -204,6 +227,8 @@ impl<'c> Importer<'c> {
             authors: HashMap::new(),
             tree,
             media,
+            uploads,
+            library,
             attachments: HashMap::new(),
             covers: Vec::new(),
         })

@@ -10,7 +10,8 @@
 //! `publish` → published, `future` → scheduled, `pending` → pending (the
 //! review queue), `draft` and `private` → draft, and so does a
 //! password-protected post; the featured
-//! image is the cover); published pages become pages. Everything else is
+//! image is the cover); published pages become pages. With `--uploads`,
+//! attachments' files become images of the media library ([`library`]). Everything else is
 //! counted as skipped, with the reason. What an earlier import made public
 //! and WordPress hides now is withdrawn: back to draft, or the page removed.
 //!
@@ -24,6 +25,7 @@ mod attachments;
 mod authors;
 mod db;
 mod import;
+mod library;
 mod pages;
 mod posts;
 mod records;

@@ -66,7 +66,16 @@ impl Importer<'_> {
         };
         let slug = self.free_page_slug(&slug, &item.post_id)?;
         let title = one_line(&item.title, 200).unwrap_or_else(|| slug.clone());
-        let print = fingerprint(&[&title, &item.content, &slug]);
+        let markdown = markdown_body(&item).map(|markdown| self.linked_to_library(markdown));
+        let mut parts = vec![title.as_str(), item.content.as_str(), slug.as_str()];
+        // Only when it shows images of the library: what earlier imports
+        // remembered stays the same.
+        if let Ok(linked) = markdown.as_deref()
+            && linked.contains(self.media.base())
+        {
+            parts.push(linked);
+        }
+        let print = fingerprint(&parts);
         let remembered = db::find(self.conn, "page", &item.post_id)?;
         let outcome = match &remembered {
             Some((_, old)) if *old == print => Outcome::Unchanged,
@@ -74,8 +83,7 @@ impl Importer<'_> {
             None => Outcome::Imported,
         };
         if outcome != Outcome::Unchanged {
-            let page = markdown_body(&item)
-                .and_then(|markdown| Page::new(slug.clone(), title, markdown).map_err(|_| too_deep()));
+            let page = markdown.and_then(|markdown| Page::new(slug.clone(), title, markdown).map_err(|_| too_deep()));
             let page = match page {
                 Ok(page) => page,
                 Err(reason) => {

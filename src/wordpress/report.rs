@@ -16,6 +16,8 @@ pub struct ImportReport {
     /// What newsroom had already, which the import used or stepped around
     /// but did not change, by reason.
     pub left_alone: BTreeMap<String, usize>,
+    /// Files attachments name that are not in `--uploads`, as named there.
+    pub missing: Vec<String>,
     pub dry_run: bool,
 }
 

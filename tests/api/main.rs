@@ -39,5 +39,6 @@ mod users;
 mod votes;
 mod webhooks;
 mod wordpress;
+mod wordpress_media;
 mod wordpress_safety;
 mod workflow;

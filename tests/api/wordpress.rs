@@ -77,7 +77,7 @@ async fn a_wordpress_export_becomes_a_site_the_api_serves() {
 
     assert!(report.contains("imported: 2 authors, 4 categories, 1 pages, 5 posts"), "{report}");
     for skipped in [
-        "skipped: 1 attachments (kept only as featured images)",
+        "skipped: 1 attachments (kept only as featured images; --uploads brings their files in)",
         "skipped: 1 comments",
         "skipped: 1 post type nav_menu_item",
         "skipped: 1 post type revision",
