@@ -1,4 +1,4 @@
-//! CPU-heavy work a request asks for (rendering a body, later decoding an
+//! CPU-heavy work a request asks for (rendering a body, decoding an
 //! image) runs on the blocking pool, never on the async workers that answer
 //! every other request, and only as many at once as there are cores to
 //! spare: a burst of such requests queues here instead of starving the rest.
