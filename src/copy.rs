@@ -219,8 +219,8 @@ pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> Cli
     {
         return Err(format!("--from: there is no SQLite database at {}", path.display()).into());
     }
-    let source = store::connect(from, 1, store::COMMAND_TIMEOUT)?;
-    let target = store::connect(to, 1, store::COMMAND_TIMEOUT)?;
+    let source = store::connect(from, 1)?;
+    let target = store::connect(to, 1)?;
     let tables = tables();
     let foreign = foreign_tables(&mut *target.get()?, &tables)?;
     if !foreign.is_empty() {

@@ -145,14 +145,8 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
-    /// The database (or another part the request needs) cannot answer now:
-    /// unreachable, a connection lost mid-request, every connection busy,
-    /// a race lost too often. Worth retrying.
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// The disk, or the process's file-size limit, is full.
-    #[error("storage full: {0}")]
-    StorageFull(String),
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -198,7 +192,6 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
-            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -240,12 +233,8 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => {
                 Some(format!("Too many requests; retry in {retry_after_secs} s."))
             }
-            Self::Unavailable(_) => Some(format!("Try again in {UNAVAILABLE_RETRY_SECS} s.")),
-            Self::StorageFull(_) => {
-                Some("The server has no room to store this; nothing was changed. Try again later.".into())
-            }
-            // Say nothing of the internals: the cause goes to the log.
-            Self::Internal(_) => None,
+            // 5xx say nothing of the internals: the cause goes to the log.
+            Self::Unavailable(_) | Self::Internal(_) => None,
         }
     }
 
@@ -274,7 +263,6 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -283,7 +271,6 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error.chain = %Chain(cause.as_ref()), "request failed"),
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
-            Self::StorageFull(cause) => tracing::error!(error = %cause, "storage full"),
             _ => {}
         }
         let status = self.status_code();
@@ -312,12 +299,6 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            Self::Unavailable(_) => {
-                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
-            }
-            Self::StorageFull(_) => {
-                response.insert_header((header::RETRY_AFTER, STORAGE_FULL_RETRY_SECS.to_string()));
-            }
             _ => {}
         }
         response.json(problem)
@@ -339,19 +320,11 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
-/// How long a client waits before retrying after a 503: the database's
-/// weather (a lost connection, a restart, a failover) passes in seconds.
-const UNAVAILABLE_RETRY_SECS: u64 = 2;
-/// After a 507: room is made by someone, not by waiting a moment.
-const STORAGE_FULL_RETRY_SECS: u64 = 60;
-
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
-        match crate::store::weather(&error) {
-            _ if matches!(error, diesel::result::Error::NotFound) => Self::NotFound,
-            Some(crate::store::Weather::StorageFull) => Self::StorageFull(error.to_string()),
-            Some(crate::store::Weather::Unavailable) => Self::Unavailable(error.to_string()),
-            None => Self::internal(error),
+        match error {
+            diesel::result::Error::NotFound => Self::NotFound,
+            other => Self::internal(other),
         }
     }
 }

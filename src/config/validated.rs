@@ -25,8 +25,6 @@ const MIN_JWT_SECRET_BYTES: usize = 32;
 pub struct Config {
     pub database: Database,
     pub database_pool_size: u32,
-    /// Longest wait for a database connection.
-    pub database_timeout: std::time::Duration,
     pub bind: SocketAddr,
     pub jwt_secret: SecretString,
     pub public_url: Url,
@@ -123,9 +121,6 @@ impl Settings {
         if !(1..=1000).contains(&self.database_pool_size) {
             return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
         }
-        if !(1..=300).contains(&self.database_timeout) {
-            return Err(ConfigError::new("NEWSROOM_DATABASE_TIMEOUT", "must be between 1 and 300 seconds"));
-        }
         let public_url = Url::parse(&self.public_url)
             .map_err(|e| ConfigError::new("NEWSROOM_PUBLIC_URL", e))
             .and_then(|url| match url.scheme() {
@@ -194,7 +189,6 @@ impl Settings {
         Ok(Config {
             database,
             database_pool_size: self.database_pool_size,
-            database_timeout: std::time::Duration::from_secs(self.database_timeout),
             bind: self.bind,
             jwt_secret,
             public_url,

@@ -171,15 +171,10 @@ fn one_line(error: &ConnectionError) -> String {
     error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// How long a command waits for a connection of its pool; the server's is
-/// `NEWSROOM_DATABASE_TIMEOUT`.
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Opens a pool of `size` connections on `database`, creating a SQLite file
-/// and its folder when missing; a request waits at most `timeout` for one.
-/// A first connection is opened alone, so that a database that cannot be
-/// reached fails here with its reason.
-pub fn connect(database: &Database, size: u32, timeout: Duration) -> Result<DbPool, SetupError> {
+/// and its folder when missing. A first connection is opened alone, so that
+/// a database that cannot be reached fails here with its reason.
+pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
     if let Database::Sqlite(path) = database {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             private::create_folder(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
@@ -193,7 +188,7 @@ pub fn connect(database: &Database, size: u32, timeout: Duration) -> Result<DbPo
     drop(first);
     let pool = Pool::builder()
         .max_size(size.max(1))
-        .connection_timeout(timeout)
+        .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Settings))
         .build(Manager { database: database.clone() })?;
     Ok(DbPool { pool, database: database.clone() })

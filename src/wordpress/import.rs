@@ -76,7 +76,7 @@ impl From<ApiError> for ImportError {
 /// Imports the export at `path`; see the module documentation.
 pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -> CliResult<ImportReport> {
     let size = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
-    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
+    let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
     let uploads = options.uploads.as_deref().map(|folder| Uploads::open(folder, config)).transpose()?;
