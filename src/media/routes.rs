@@ -37,8 +37,9 @@ const ALT_MAX: usize = 1000;
 const CAPTION_MAX: usize = 2000;
 const CREDIT_MAX: usize = 300;
 
-/// The form of an upload, as the document shows it.
-#[derive(ToSchema)]
+/// The form of an upload, as the document shows it: other parts are refused.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "describes the multipart form for the OpenAPI document; the handler reads the parts")]
 pub struct UploadForm {
     /// A JPEG, PNG, WebP or GIF image, at most `NEWSROOM_MEDIA_MAX_BYTES`.
