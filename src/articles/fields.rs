@@ -93,25 +93,34 @@ impl Cover {
     }
 }
 
+/// An id as JSON Schema has integers: `7` and `7.0` alike.
+fn image_id(raw: &serde_json::Number) -> Result<i32, FieldError> {
+    raw.as_i64()
+        .or_else(|| raw.as_f64().filter(|value| value.fract() == 0.0 && value.abs() < 1e10).map(|value| value as i64))
+        .and_then(|id| i32::try_from(id).ok())
+        .ok_or_else(|| FieldError::new("cover_image_id", "no image of the media library has this id"))
+}
+
 fn both_covers() -> FieldError {
     FieldError::new("cover_image_id", "give cover_image_id or cover_image_url, not both")
 }
 
 /// The cover of a new article, from `cover_image_url` or `cover_image_id`.
-pub fn cover(url: Option<&str>, id: Option<i32>) -> Result<Option<Cover>, FieldError> {
+pub fn cover(url: Option<&str>, id: Option<&serde_json::Number>) -> Result<Option<Cover>, FieldError> {
     match (url, id) {
         (Some(_), Some(_)) => Err(both_covers()),
         (Some(url), None) => cover_image_url(url).map(|url| Some(Cover::Hosted(url))),
-        (None, id) => Ok(id.map(Cover::Library)),
+        (None, Some(id)) => image_id(id).map(|id| Some(Cover::Library(id))),
+        (None, None) => Ok(None),
     }
 }
 
 /// The change of cover an edit asks for: `None` keeps it, `Some(None)`
 /// removes it (`null` in either field).
-pub fn cover_change(url: Patch<String>, id: Patch<i32>) -> Result<Option<Option<Cover>>, FieldError> {
+pub fn cover_change(url: Patch<String>, id: Patch<serde_json::Number>) -> Result<Option<Option<Cover>>, FieldError> {
     match (url, id) {
         (Patch::Value(_), Patch::Value(_)) => Err(both_covers()),
-        (_, Patch::Value(id)) => Ok(Some(Some(Cover::Library(id)))),
+        (_, Patch::Value(id)) => image_id(&id).map(|id| Some(Some(Cover::Library(id)))),
         (Patch::Value(url), _) => cover_image_url(&url).map(|url| Some(Some(Cover::Hosted(url)))),
         (Patch::Null, _) | (_, Patch::Null) => Ok(Some(None)),
         (Patch::Absent, Patch::Absent) => Ok(None),

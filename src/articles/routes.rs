@@ -70,7 +70,8 @@ pub struct CreateArticleRequest {
     #[schema(max_length = 2000)]
     pub cover_image_url: Option<String>,
     /// An image of the media library, by id; not with `cover_image_url`.
-    pub cover_image_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub cover_image_id: Option<serde_json::Number>,
 }
 
 /// Changes to an article; absent fields stay as they are. Honours `If-Match`.
@@ -107,7 +108,7 @@ pub struct UpdateArticleRequest {
     /// An image of the media library; `null` removes the cover.
     #[serde(default, deserialize_with = "http::patch")]
     #[schema(value_type = Option<i32>)]
-    pub cover_image_id: Patch<i32>,
+    pub cover_image_id: Patch<serde_json::Number>,
 }
 
 /// One article by id or slug (former slugs too).
@@ -213,7 +214,7 @@ pub async fn create_article(
         input.excerpt.as_deref().map(fields::excerpt).transpose().map(Option::flatten),
         input.slug.as_deref().map(|raw| slug::parse(raw, "slug")).transpose(),
         input.tags.as_deref().map(fields::tags).transpose(),
-        fields::cover(input.cover_image_url.as_deref(), input.cover_image_id),
+        fields::cover(input.cover_image_url.as_deref(), input.cover_image_id.as_ref()),
         input.published_at.map(fields::published_at).transpose(),
     )
         .all_valid()?;

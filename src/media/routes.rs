@@ -122,7 +122,9 @@ async fn read_form(mut form: Multipart, max_bytes: u64) -> Result<(Vec<u8>, Word
         }
         match name.as_str() {
             "file" if file.is_none() => file = Some(bytes),
-            "alt" | "caption" | "credit" => raw_words.push((name, bytes)),
+            "alt" | "caption" | "credit" if !raw_words.iter().any(|(seen, _)| *seen == name) => {
+                raw_words.push((name, bytes))
+            }
             _ => {
                 return Err(ApiError::bad_request(
                     "unknown_field",
@@ -140,15 +142,10 @@ async fn read_form(mut form: Multipart, max_bytes: u64) -> Result<(Vec<u8>, Word
             errors.push(FieldError::new(&name, "must be UTF-8 text"));
             continue;
         };
-        let (slot, max) = match name.as_str() {
-            "alt" => (&mut words.alt, ALT_MAX),
-            "caption" => (&mut words.caption, CAPTION_MAX),
-            _ => (&mut words.credit, CREDIT_MAX),
-        };
-        let field: &'static str = match name.as_str() {
-            "alt" => "alt",
-            "caption" => "caption",
-            _ => "credit",
+        let (field, slot, max) = match name.as_str() {
+            "alt" => ("alt", &mut words.alt, ALT_MAX),
+            "caption" => ("caption", &mut words.caption, CAPTION_MAX),
+            _ => ("credit", &mut words.credit, CREDIT_MAX),
         };
         match said(field, &text, max) {
             Ok(value) => *slot = value,

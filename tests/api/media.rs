@@ -145,6 +145,11 @@ async fn the_type_is_read_from_the_bytes_and_anything_else_is_refused() {
     let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
     let refused = app.upload(token, "scan.jpg", "image/jpeg", pdf, &[]).await;
     assert_problem(refused, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    // A part the form does not have, or one said twice, is not guessed at.
+    for parts in [[("credit", "AFP"), ("credit", "Reuters")], [("alt", "A square"), ("title", "Square")]] {
+        let refused = app.upload(token, "photo.png", "image/png", &fixture("photo.png"), &parts).await;
+        assert_problem(refused, StatusCode::BAD_REQUEST, "unknown_field").await;
+    }
 
     // Nothing refused was stored or described.
     assert_eq!(files_under(&app.media_folder()).len(), stored);
@@ -307,7 +312,9 @@ async fn a_cover_from_the_library_reaches_articles_feeds_and_sitemaps() {
     assert_problem(both, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(app.get_json("/api/v1/articles?status=draft", token).await["items"], json!([]));
 
-    let article = app.publish(&author, "Harbour at dawn", json!({"cover_image_id": media["id"]})).await;
+    // An integer as JSON Schema has them: 7.0 is 7.
+    let id_as_float = media["id"].as_f64().unwrap();
+    let article = app.publish(&author, "Harbour at dawn", json!({"cover_image_id": id_as_float})).await;
     assert_eq!(article["cover_image"]["id"], media["id"]);
     assert_eq!(article["cover_image"]["alt"], "A harbour");
     assert_eq!(article["cover_image"]["variants"], media["variants"]);
