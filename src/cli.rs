@@ -36,3 +36,8 @@ pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::db::TallyMi
     let mut conn = pool.get()?;
     Ok(crate::votes::db::check_tallies(&mut conn)?)
 }
+
+/// "1 page", "2 pages": a count with its noun, for what commands print.
+pub fn count(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}

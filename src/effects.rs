@@ -104,7 +104,10 @@ impl Effects {
     /// Writes the mail and events among them into the delivery queue, in
     /// the caller's transaction, so that they are sent if and only if it
     /// commits. Every write runs it before its commit.
-    pub fn queue(&mut self, conn: &mut Conn, sealer: &Sealer) -> diesel::QueryResult<()> {
+    /// `sealer` is `None` for a command run without the server's secret
+    /// (PostgreSQL with `NEWSROOM_JWT_SECRET` unset): it may queue events,
+    /// never mail, which only the servers could open.
+    pub fn queue(&mut self, conn: &mut Conn, sealer: Option<&Sealer>) -> diesel::QueryResult<()> {
         let (outgoing, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut self.list)
             .into_iter()
             .partition(|effect| matches!(effect, Effect::Mail(_) | Effect::Event(_)));
@@ -112,6 +115,9 @@ impl Effects {
         for effect in outgoing {
             match effect {
                 Effect::Mail(mail) => {
+                    let sealer = sealer.ok_or_else(|| {
+                        diesel::result::Error::QueryBuilderError("queuing mail needs NEWSROOM_JWT_SECRET".into())
+                    })?;
                     queue::mail(conn, sealer, mail)?;
                     self.queued += 1;
                 }

@@ -1,6 +1,6 @@
 //! The `newsroom` binary: parses the command line, then hands over to the library.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -28,7 +28,8 @@ enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
-    /// Create a user; the password is the first line of stdin. Prints the new id.
+    /// Create a user; the password is the first line of stdin, or asked for
+    /// without echo on a terminal. Prints the new id.
     CreateUser {
         #[arg(long)]
         email: String,
@@ -85,7 +86,10 @@ enum Command {
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return argument_error(&error),
+    };
     if let Err(e) = telemetry::init(&cli.settings.log, cli.settings.log_format) {
         eprintln!("error: NEWSROOM_LOG: {e}");
         return ExitCode::from(EXIT_CONFIG);
@@ -93,10 +97,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     // Neither needs the site's configuration.
     match &command {
-        Command::Openapi => {
-            print!("{}", openapi::to_json(&openapi::document()));
-            return ExitCode::SUCCESS;
-        }
+        Command::Openapi => return finish(write_stdout(&openapi::to_json(&openapi::document()))),
         Command::CopyDatabase { from, to } => return finish(copy_database(from, to)),
         _ => {}
     }
@@ -126,6 +127,40 @@ fn main() -> ExitCode {
     finish(outcome)
 }
 
+/// A value that cannot be parsed is one line naming its variable and flag,
+/// like every other configuration error; usage errors and `--help` are
+/// clap's own.
+fn argument_error(error: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let (Some(argument), Some(value)) = (context(ContextKind::InvalidArg), context(ContextKind::InvalidValue)) else {
+        error.exit()
+    };
+    if !matches!(error.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+        error.exit()
+    }
+    // "--bind <NEWSROOM_BIND>": the flag, and the variable as its value name.
+    let (flag, variable) = argument.split_once(' ').unwrap_or((argument, ""));
+    let variable = variable.trim_matches(['<', '>']);
+    let reason = std::error::Error::source(error)
+        .map_or_else(|| "not one of the values it takes".to_owned(), ToString::to_string);
+    eprintln!("error: {variable} ({flag}): {value:?} is not usable: {reason}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+/// Writes to stdout; a reader that stopped early (`newsroom openapi | head`)
+/// is how pipes end, not an error.
+fn write_stdout(text: &str) -> cli::CliResult<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// The exit code of a command's outcome, with its error on stderr.
 fn finish(outcome: cli::CliResult<()>) -> ExitCode {
     match outcome {
@@ -137,18 +172,26 @@ fn finish(outcome: cli::CliResult<()>) -> ExitCode {
     }
 }
 
-/// An unusable setting (a `--from` that is no database URL, say) or a
-/// database that cannot be opened (refused, unknown, wrong credentials).
+/// An unusable setting (a `--from` that is no database URL, say), a database
+/// that cannot be opened (refused, unknown, wrong credentials) or whose
+/// folder cannot be made, an address already in use, a mail outbox that
+/// cannot be written: what the operator fixes in the configuration.
 fn is_configuration_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    use startup::StartupError;
+    use store::SetupError;
+    let database = |error: &SetupError| matches!(error, SetupError::Open(_) | SetupError::Folder(..));
     let mut next = Some(error);
     while let Some(error) = next {
-        let open = error.is::<config::ConfigError>()
-            || matches!(error.downcast_ref::<store::SetupError>(), Some(store::SetupError::Open(_)))
-            || matches!(
-                error.downcast_ref::<startup::StartupError>(),
-                Some(startup::StartupError::Database(store::SetupError::Open(_)))
-            );
-        if open {
+        let configuration = error.is::<config::ConfigError>()
+            || error.is::<newsroom::mail::MailError>()
+            || error.downcast_ref::<SetupError>().is_some_and(database)
+            || match error.downcast_ref::<StartupError>() {
+                Some(StartupError::Database(setup)) => database(setup),
+                Some(StartupError::Bind(..) | StartupError::Mail(_)) => true,
+                Some(StartupError::State(newsroom::state::StateError::Config(_))) => true,
+                _ => false,
+            };
+        if configuration {
             return true;
         }
         next = error.source();
@@ -157,6 +200,7 @@ fn is_configuration_error(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 fn serve(config: Config) -> cli::CliResult<()> {
+    config.require_jwt_secret()?;
     actix_web::rt::System::new().block_on(async move {
         let application = Application::build(config).await?;
         // On stdout whatever the log level: scripts read the port from it.
@@ -175,9 +219,17 @@ fn migrate(config: &Config) -> cli::CliResult<()> {
 }
 
 fn create_user(config: &Config, email: &str, display_name: &str, role: &str) -> cli::CliResult<()> {
-    let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let password = if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password(format!("password for {email}: "))?;
+        if rpassword::prompt_password("the same again: ")? != password {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        password
+    } else {
+        let mut password = String::new();
+        std::io::stdin().lock().read_line(&mut password)?;
+        password.trim_end_matches(['\r', '\n']).to_owned()
+    };
     let id = cli::create_user(config, email, display_name, role, password)?;
     println!("{id}");
     Ok(())
@@ -186,9 +238,15 @@ fn create_user(config: &Config, email: &str, display_name: &str, role: &str) -> 
 fn seed_demo(config: &Config) -> cli::CliResult<()> {
     let report = seed::seed_demo(config)?;
     println!(
-        "added {} categories, {} articles, {} pages\ndemo editor: {} / {}",
-        report.categories, report.articles, report.pages, report.editor_email, report.editor_password
+        "added {}, {}, {}",
+        cli::count(report.categories, "category", "categories"),
+        cli::count(report.articles, "article", "articles"),
+        cli::count(report.pages, "page", "pages")
     );
+    match &report.editor_password {
+        Some(password) => println!("demo editor: {} / {password}", report.editor_email),
+        None => println!("demo editor: {} (kept its password)", report.editor_email),
+    }
     Ok(())
 }
 

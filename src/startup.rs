@@ -36,7 +36,7 @@ const SHUTDOWN_GRACE_SECS: u64 = 30;
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] store::SetupError),
-    #[error("cannot listen on {0}: {1}")]
+    #[error("NEWSROOM_BIND: cannot listen on {0}: {1}")]
     Bind(std::net::SocketAddr, std::io::Error),
     #[error(transparent)]
     State(#[from] StateError),

@@ -73,7 +73,8 @@ impl AppState {
         let postgres = config.database.is_postgres();
         let caches = Caches::new(!postgres);
         let announcer = postgres.then(|| Announcer::start(pool.clone()));
-        let sealer = Arc::new(Sealer::derive(&config.jwt_secret).map_err(|_| StateError::Sealer)?);
+        let secret = config.require_jwt_secret()?;
+        let sealer = Arc::new(Sealer::derive(secret).map_err(|_| StateError::Sealer)?);
         let senders = dispatch::Senders {
             mailer,
             mail_from: config.mail_from.clone(),
@@ -89,7 +90,7 @@ impl AppState {
             .transpose()
             .map_err(StateError::VoteWriter)?;
         Ok(Self {
-            jwt: JwtKeys::new(&config.jwt_secret)?,
+            jwt: JwtKeys::new(secret)?,
             limits: Limits::new(&config),
             caches,
             after_commit,
@@ -116,7 +117,7 @@ impl AppState {
         let (value, effects) = store::write(&self.pool, move |conn| {
             let mut effects = Effects::new();
             let value = work(conn, &mut effects)?;
-            effects.queue(conn, &sealer)?;
+            effects.queue(conn, Some(&sealer))?;
             Ok::<_, E>((value, effects))
         })
         .await?;
@@ -136,6 +137,8 @@ pub enum StateError {
     Media(#[from] crate::media::store::OpenError),
     #[error("cannot derive the sealing key from the JWT secret")]
     Sealer,
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("cannot build the webhook client: {0}")]
     WebhookClient(reqwest::Error),
 }

@@ -4,6 +4,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
+use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -42,8 +43,13 @@ pub fn init(filter: &str, format: LogFormat) -> Result<(), String> {
     // A closing span logs how long it took, so a slow request's lines show
     // where the time went: the request itself at `info`, each database call
     // and mail below it at `debug`.
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: a log file or journald gets
+    // plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
     let installed = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),

@@ -89,15 +89,10 @@ pub struct Settings {
     #[arg(long, env = "NEWSROOM_SMTP_URL", value_name = "NEWSROOM_SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
-    /// Folder where outgoing mail is written as `.eml` files when no SMTP URL is set.
-    #[arg(
-        long,
-        env = "NEWSROOM_MAIL_OUTBOX",
-        value_name = "NEWSROOM_MAIL_OUTBOX",
-        default_value = "data/outbox",
-        global = true
-    )]
-    pub mail_outbox: PathBuf,
+    /// Folder where outgoing mail is written as `.eml` files when no SMTP URL
+    /// is set [default: `outbox` in the data folder].
+    #[arg(long, env = "NEWSROOM_MAIL_OUTBOX", value_name = "NEWSROOM_MAIL_OUTBOX", global = true)]
+    pub mail_outbox: Option<PathBuf>,
 
     /// Sender of outgoing mail.
     #[arg(
@@ -246,15 +241,10 @@ pub struct Settings {
 
     /// Where media files are kept: a folder, or `s3://bucket/prefix` (with
     /// the `AWS_*` variables and `AWS_ENDPOINT_URL` for an S3-compatible
-    /// server), which several instances share.
-    #[arg(
-        long,
-        env = "NEWSROOM_MEDIA_STORE",
-        value_name = "NEWSROOM_MEDIA_STORE",
-        default_value = "data/media",
-        global = true
-    )]
-    pub media_store: String,
+    /// server), which several instances share [default: `media` in the data
+    /// folder].
+    #[arg(long, env = "NEWSROOM_MEDIA_STORE", value_name = "NEWSROOM_MEDIA_STORE", global = true)]
+    pub media_store: Option<String>,
 
     /// The S3-compatible server of an `s3://` store (AWS itself when unset).
     #[arg(long, env = "AWS_ENDPOINT_URL", value_name = "AWS_ENDPOINT_URL", global = true)]

@@ -26,7 +26,9 @@ pub struct Config {
     pub database: Database,
     pub database_pool_size: u32,
     pub bind: SocketAddr,
-    pub jwt_secret: SecretString,
+    /// Unset only on PostgreSQL without `NEWSROOM_JWT_SECRET`, where the
+    /// commands that do not serve run without one.
+    pub jwt_secret: Option<SecretString>,
     pub public_url: Url,
     pub article_url: ArticleUrl,
     pub site_name: String,
@@ -82,6 +84,18 @@ impl fmt::Debug for S3Access {
     }
 }
 
+impl Config {
+    /// The key tokens are signed with, which serving needs.
+    pub fn require_jwt_secret(&self) -> Result<&SecretString, ConfigError> {
+        self.jwt_secret.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "NEWSROOM_JWT_SECRET",
+                "must be set with PostgreSQL, the same for every instance of the site",
+            )
+        })
+    }
+}
+
 impl fmt::Debug for Config {
     // Hand-written so that secrets never reach a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,14 +132,21 @@ impl Settings {
     /// once and kept next to the database, so tokens survive restarts.
     pub fn into_config(self) -> Result<Config, ConfigError> {
         let database = database(&self.database_url, "NEWSROOM_DATABASE_URL")?;
+        let data_folder = database.data_folder();
         if !(1..=1000).contains(&self.database_pool_size) {
             return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
         }
         let public_url = Url::parse(&self.public_url)
-            .map_err(|e| ConfigError::new("NEWSROOM_PUBLIC_URL", e))
-            .and_then(|url| match url.scheme() {
-                "http" | "https" if url.host().is_some() => Ok(url),
-                _ => Err(ConfigError::new("NEWSROOM_PUBLIC_URL", "must be an http(s) URL with a host")),
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "NEWSROOM_PUBLIC_URL",
+                    format!(
+                        "must be the site's address, an http(s) URL with a host such as https://news.example.com, not {:?}",
+                        self.public_url
+                    ),
+                )
             })?;
         let article_url = ArticleUrl::parse(&self.article_url, &public_url)?;
         let site_name = self.site_name.trim().to_owned();
@@ -148,19 +169,15 @@ impl Settings {
                 format!("not a mailbox such as `newsroom <no-reply@example.com>`: {e}"),
             )
         })?;
+        // Instances sharing a PostgreSQL database must share the key, or each
+        // would refuse the others' tokens: none is made up for them, and
+        // only serving needs one (`require_jwt_secret`).
         let jwt_secret = match (self.jwt_secret, &database) {
-            (Some(secret), _) => SecretString::from(secret),
-            (None, Database::Sqlite(path)) => stored_jwt_secret(path)?,
-            // Instances sharing a database must share the key, or each would
-            // refuse the others' tokens.
-            (None, Database::Postgres(_)) => {
-                return Err(ConfigError::new(
-                    "NEWSROOM_JWT_SECRET",
-                    "must be set with PostgreSQL, the same for every instance of the site",
-                ));
-            }
+            (Some(secret), _) => Some(SecretString::from(secret)),
+            (None, Database::Sqlite(_)) => Some(stored_jwt_secret(&data_folder)?),
+            (None, Database::Postgres(_)) => None,
         };
-        if jwt_secret.expose_secret().len() < MIN_JWT_SECRET_BYTES {
+        if jwt_secret.as_ref().is_some_and(|secret| secret.expose_secret().len() < MIN_JWT_SECRET_BYTES) {
             return Err(ConfigError::new(
                 "NEWSROOM_JWT_SECRET",
                 format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
@@ -173,6 +190,12 @@ impl Settings {
                 Ok(Duration::from_secs(value))
             }
         };
+        if !(1..=1_000_000).contains(&self.max_collections) {
+            return Err(ConfigError::new("NEWSROOM_MAX_COLLECTIONS", "must be between 1 and 1000000"));
+        }
+        if !(1..=1_000_000).contains(&self.max_collection_articles) {
+            return Err(ConfigError::new("NEWSROOM_MAX_COLLECTION_ARTICLES", "must be between 1 and 1000000"));
+        }
         if !(1..=10_000).contains(&self.revisions_kept) {
             return Err(ConfigError::new("NEWSROOM_REVISIONS_KEPT", "must be between 1 and 10000"));
         }
@@ -196,7 +219,7 @@ impl Settings {
             site_name,
             sitemap_urls_per_file: self.sitemap_urls_per_file,
             smtp_url,
-            mail_outbox: self.mail_outbox,
+            mail_outbox: self.mail_outbox.unwrap_or_else(|| data_folder.join("outbox")),
             mail_from,
             cors_origins,
             trusted_proxies,
@@ -213,7 +236,10 @@ impl Settings {
             delivery_first_retry: Duration::from_millis(self.delivery_first_retry_ms.max(1)),
             password_min_length: self.password_min_length,
             media: MediaConfig {
-                store: MediaStoreUrl::parse(&self.media_store)?,
+                store: match self.media_store {
+                    Some(store) => MediaStoreUrl::parse(&store)?,
+                    None => MediaStoreUrl::Folder(data_folder.join("media")),
+                },
                 s3: S3Access {
                     endpoint: self.aws_endpoint_url.filter(|url| !url.is_empty()),
                     region: self.aws_region.filter(|region| !region.is_empty()),
@@ -233,10 +259,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_needs_a_shared_secret() {
+    fn postgres_needs_a_shared_secret_to_serve() {
         let settings = Settings::from_args(["--database-url", "postgres://localhost/newsroom"]).unwrap();
-        let err = settings.into_config().unwrap_err();
+        let config = settings.into_config().unwrap();
+        let err = config.require_jwt_secret().unwrap_err();
         assert!(err.to_string().starts_with("NEWSROOM_JWT_SECRET: must be set with PostgreSQL"), "{err}");
+    }
+
+    #[test]
+    fn the_site_files_go_beside_a_sqlite_database() {
+        let args = ["--database-url", "/srv/news/site.db", "--jwt-secret", "a secret of at least thirty-two bytes"];
+        let config = Settings::from_args(args).unwrap().into_config().unwrap();
+        assert_eq!(config.mail_outbox, std::path::Path::new("/srv/news/outbox"));
+        assert!(
+            matches!(&config.media.store, MediaStoreUrl::Folder(folder) if folder == std::path::Path::new("/srv/news/media"))
+        );
+
+        let args = ["--database-url", "postgres://localhost/news", "--media-store", "s3://bucket/site"];
+        let config = Settings::from_args(args).unwrap().into_config().unwrap();
+        assert_eq!(config.mail_outbox, std::path::Path::new("data/outbox"));
+        assert!(matches!(&config.media.store, MediaStoreUrl::S3 { bucket, .. } if bucket == "bucket"));
     }
 
     #[test]

@@ -193,11 +193,16 @@ pub(super) fn cors_origins(value: &str) -> Result<CorsOrigins, ConfigError> {
     Ok(CorsOrigins::List(origins))
 }
 
-/// Reads `jwt-secret` beside the database, creating it (mode 0600) on first use.
-pub(super) fn stored_jwt_secret(database_path: &Path) -> Result<SecretString, ConfigError> {
+/// Reads `jwt-secret` in the data folder, creating it (mode 0600) on first use.
+pub(super) fn stored_jwt_secret(folder: &Path) -> Result<SecretString, ConfigError> {
     const VARIABLE: &str = "NEWSROOM_JWT_SECRET";
-    let folder = database_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let path = folder.join("jwt-secret");
+    private::create_folder(folder).map_err(|e| {
+        ConfigError::new(
+            "NEWSROOM_DATABASE_URL",
+            format!("cannot create the database folder {}: {e}", folder.display()),
+        )
+    })?;
     match std::fs::read_to_string(&path) {
         Ok(secret) => return Ok(SecretString::from(secret.trim().to_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -206,11 +211,9 @@ pub(super) fn stored_jwt_secret(database_path: &Path) -> Result<SecretString, Co
     let mut bytes = [0u8; 48];
     rand::fill(&mut bytes);
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let write = || -> std::io::Result<()> {
-        private::create_folder(folder)?;
-        private::create_file(&path)?.write_all(secret.as_bytes())
-    };
-    write().map_err(|e| ConfigError::new(VARIABLE, format!("unset, and {} cannot be written: {e}", path.display())))?;
+    private::create_file(&path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .map_err(|e| ConfigError::new(VARIABLE, format!("unset, and {} cannot be written: {e}", path.display())))?;
     tracing::warn!(path = %path.display(), "NEWSROOM_JWT_SECRET is unset: generated a secret and stored it; set the variable in production");
     Ok(SecretString::from(secret))
 }

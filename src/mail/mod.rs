@@ -39,7 +39,7 @@ pub struct Mail {
 pub enum MailError {
     #[error("NEWSROOM_SMTP_URL: {0}")]
     SmtpUrl(#[from] lettre::transport::smtp::Error),
-    #[error("NEWSROOM_MAIL_OUTBOX: cannot create {0}: {1}")]
+    #[error("NEWSROOM_MAIL_OUTBOX: cannot write into {0}: {1}")]
     Outbox(String, std::io::Error),
 }
 
@@ -49,8 +49,14 @@ impl Mailer {
         match &config.smtp_url {
             Some(url) => Ok(Self::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?.build())),
             None => {
-                private::create_folder(&config.mail_outbox)
-                    .map_err(|e| MailError::Outbox(config.mail_outbox.display().to_string(), e))?;
+                let outbox = &config.mail_outbox;
+                // A folder that exists but cannot be written to would fail
+                // the first mail, long after start-up: try it now.
+                let probe = outbox.join(format!(".newsroom-{}", std::process::id()));
+                private::create_folder(outbox)
+                    .and_then(|()| private::create_file(&probe))
+                    .and_then(|_| std::fs::remove_file(&probe))
+                    .map_err(|e| MailError::Outbox(outbox.display().to_string(), e))?;
                 Ok(Self::Outbox(config.mail_outbox.clone()))
             }
         }

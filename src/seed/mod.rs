@@ -1,6 +1,6 @@
 //! `newsroom seed-demo`: demo content written for this project, so that a new
 //! user sees a living API after two commands. Running it again adds nothing
-//! twice; it only gives the demo editor a fresh password.
+//! twice, and the demo editor keeps the password the first run printed.
 
 mod content;
 
@@ -34,7 +34,8 @@ pub struct SeedReport {
     pub articles: usize,
     pub pages: usize,
     pub editor_email: &'static str,
-    pub editor_password: String,
+    /// The demo editor's password, when this run created the account.
+    pub editor_password: Option<String>,
 }
 
 /// Loads the demo content; safe to run again.
@@ -44,22 +45,22 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let editor_password = demo_password();
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
-    let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
+    let sealer = config.jwt_secret.as_ref().map(Sealer::derive).transpose()?;
     let media = MediaUrls::new(config.media.public_url.clone());
     let mut conn = pool.get()?;
     let (report, effects) = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
         let mut effects = Effects::new();
-        let editor_id = upsert_editor(conn, &mut effects, &password_hash)?;
+        let (editor_id, created) = find_or_create_editor(conn, &password_hash)?;
         let categories = seed_categories(conn, &mut effects)?;
         let articles = seed_articles(conn, &mut effects, &media, editor_id)?;
         let pages = seed_pages(conn, &mut effects, &media)?;
-        effects.queue(conn, &sealer)?;
+        effects.queue(conn, sealer.as_ref())?;
         let report = SeedReport {
             categories,
             articles,
             pages,
             editor_email: EDITOR_EMAIL,
-            editor_password: editor_password.clone(),
+            editor_password: created.then(|| editor_password.clone()),
         };
         Ok((report, effects))
     })?;
@@ -72,14 +73,16 @@ fn demo_password() -> String {
     format!("demo-{word}")
 }
 
-fn upsert_editor(conn: &mut Conn, effects: &mut Effects, password_hash: &str) -> diesel::QueryResult<i32> {
+/// The demo editor's id, and whether this run created the account: one that
+/// exists keeps its password, so that running the seed again locks nobody out.
+fn find_or_create_editor(conn: &mut Conn, password_hash: &str) -> diesel::QueryResult<(i32, bool)> {
     let email = Email::parse(EDITOR_EMAIL).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
     if let Some(existing) = users::db::find_by_email_key(conn, &email.key())? {
-        users::write::set_password(conn, effects, existing.id, password_hash, None)?;
-        return Ok(existing.id);
+        return Ok((existing.id, false));
     }
     let account = NewAccount { email: &email, display_name: "Demo Editor", password_hash, role: Role::Editor };
-    users::write::create(conn, account)?.map(|user| user.id).ok_or(diesel::result::Error::NotFound)
+    let created = users::write::create(conn, account)?.ok_or(diesel::result::Error::NotFound)?;
+    Ok((created.id, true))
 }
 
 fn seed_categories(conn: &mut Conn, effects: &mut Effects) -> Result<usize, ApiError> {

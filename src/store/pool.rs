@@ -1,7 +1,7 @@
 //! One connection type for both backends, the pool and its per-connection
 //! settings, the embedded migrations, and upkeep that differs by backend.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -90,6 +90,19 @@ impl Database {
         matches!(self, Self::Postgres(_))
     }
 
+    /// Where the site's own files go unless configured elsewhere (the JWT
+    /// secret, the mail outbox, media): beside a SQLite database, so that one
+    /// folder holds the whole site; `data` in the working folder with
+    /// PostgreSQL.
+    pub fn data_folder(&self) -> PathBuf {
+        match self {
+            Self::Sqlite(path) => {
+                path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
+            }
+            Self::Postgres(_) => PathBuf::from("data"),
+        }
+    }
+
     /// A new connection, with the real reason when it cannot be opened:
     /// deriving `MultiConnection` would report only that no backend accepted
     /// the URL.
@@ -155,7 +168,7 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for Settings {
 /// Failure to open or migrate the database at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("cannot create the database folder {0}: {1}")]
+    #[error("NEWSROOM_DATABASE_URL: cannot create the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("NEWSROOM_DATABASE_URL: cannot open the database: {0}")]
     Open(String),

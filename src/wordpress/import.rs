@@ -78,7 +78,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     let size = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
-    let sealer = Sealer::derive(&config.jwt_secret).map_err(|_| "cannot derive the sealing key from the JWT secret")?;
+    let sealer = config.jwt_secret.as_ref().map(Sealer::derive).transpose()?;
     let uploads = options.uploads.as_deref().map(|folder| Uploads::open(folder, config)).transpose()?;
     let mut conn = pool.get()?;
     store::prepare_bulk_write(&mut conn)?;
@@ -121,7 +121,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
             return Err(ImportError::DryRun(Box::new(report)));
         }
         let mut effects = effects.without_events();
-        effects.queue(conn, &sealer)?;
+        effects.queue(conn, sealer.as_ref())?;
         Ok((report, effects))
     });
     progress.finish_and_clear();

@@ -98,13 +98,18 @@ fn bad_configuration_exits_2_naming_the_variable() {
         ("NEWSROOM_ACCESS_TOKEN_TTL", "soon"),
         ("NEWSROOM_CORS_ORIGINS", "not an origin"),
         ("NEWSROOM_LOG", "[[["),
+        ("NEWSROOM_LOG_FORMAT", "xml"),
+        ("NEWSROOM_PUBLIC_URL", "not-a-url"),
+        ("NEWSROOM_MAX_COLLECTIONS", "0"),
+        ("NEWSROOM_MAX_COLLECTION_ARTICLES", "0"),
     ];
     for (variable, value) in cases {
         let output = site.newsroom().arg("migrate").env(variable, value).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{variable}={value}");
+        assert_one_error_line(&output.stderr, variable);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(variable), "{variable} named in: {stderr}");
         assert!(!stderr.contains("secret@"), "no password in: {stderr}");
+        assert!(!stderr.contains("relative URL without a base"), "a reason a person reads: {stderr}");
     }
     let folders: Vec<_> = std::fs::read_dir(site.dir.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
     assert!(
@@ -113,6 +118,63 @@ fn bad_configuration_exits_2_naming_the_variable() {
             .any(|name| name.to_string_lossy().contains("postgress") || name.to_string_lossy().contains("mysql")),
         "no folder named after a URL: {folders:?}"
     );
+}
+
+/// Exactly one `error:` line, which names `variable`; besides it only log
+/// lines (a generated JWT secret's warning), none of clap's usage text.
+fn assert_one_error_line(stderr: &[u8], variable: &str) {
+    let stderr = String::from_utf8_lossy(stderr);
+    let errors: Vec<_> = stderr.lines().filter(|line| line.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {stderr}");
+    assert!(errors.iter().all(|line| line.contains(variable)), "{variable} named in: {stderr}");
+    assert!(
+        stderr.lines().all(|line| line.starts_with("error: ") || line.contains(" WARN ")),
+        "nothing else: {stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no colour codes into a pipe: {stderr:?}");
+}
+
+#[test]
+fn problems_found_at_start_up_exit_2_naming_the_variable() {
+    let site = Site::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut cases = vec![
+        ("NEWSROOM_BIND", taken.local_addr().unwrap().to_string()),
+        ("NEWSROOM_MAIL_OUTBOX", "/dev/null/outbox".to_owned()),
+    ];
+    if let TestDatabase::Sqlite(_) = site.database {
+        cases.push(("NEWSROOM_DATABASE_URL", "/dev/null/site/newsroom.db".to_owned()));
+    }
+    for (variable, value) in cases {
+        let output = site.newsroom().arg("serve").env(variable, &value).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{variable}={value}: {output:?}");
+        assert_one_error_line(&output.stderr, variable);
+    }
+}
+
+#[test]
+fn commands_that_do_not_serve_need_no_jwt_secret_on_postgresql() {
+    let site = Site::new();
+    let TestDatabase::Postgres { .. } = site.database else { return };
+    for command in ["migrate", "check", "seed-demo"] {
+        let output = site.newsroom().arg(command).env_remove("NEWSROOM_JWT_SECRET").output().unwrap();
+        assert!(output.status.success(), "{command}: {output:?}");
+    }
+    let serve = site.newsroom().arg("serve").env_remove("NEWSROOM_JWT_SECRET").output().unwrap();
+    assert_eq!(serve.status.code(), Some(2));
+    assert_one_error_line(&serve.stderr, "NEWSROOM_JWT_SECRET");
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let site = Site::new();
+    let mut child = site.newsroom().arg("openapi").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut start = [0u8; 10];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut start).unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "like `newsroom openapi | head`: {output:?}");
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
 #[test]
@@ -155,12 +217,15 @@ fn seed_demo_loads_a_living_site_once() {
     let first = site.newsroom().arg("seed-demo").output().unwrap();
     assert!(first.status.success(), "{first:?}");
     let stdout = String::from_utf8(first.stdout).unwrap();
-    assert!(stdout.starts_with("added 8 categories, 30 articles, 1 pages\n"), "{stdout}");
+    assert!(stdout.starts_with("added 8 categories, 30 articles, 1 page\n"), "{stdout}");
     assert!(stdout.contains("demo editor: editor@example.com / demo-"), "{stdout}");
 
     let again = site.newsroom().arg("seed-demo").output().unwrap();
     let stdout = String::from_utf8(again.stdout).unwrap();
-    assert!(stdout.starts_with("added 0 categories, 0 articles, 0 pages\n"), "idempotent: {stdout}");
+    assert_eq!(
+        stdout, "added 0 categories, 0 articles, 0 pages\ndemo editor: editor@example.com (kept its password)\n",
+        "idempotent, and the printed password still works"
+    );
 }
 
 #[test]
