@@ -41,11 +41,16 @@ pub enum Effect {
     Voted { reader: i32, article: i32, vote: Option<i32> },
     /// A reader's votes went other than one by one (the account was deleted).
     VotesGone(i32),
-    /// A mail, queued in the transaction ([`Effects::queue`]).
-    Mail(Mail),
+    /// A mail, worded for the site and queued in the transaction
+    /// ([`Effects::queue`]).
+    Mail(Compose),
     /// A webhook event, queued in the transaction for every endpoint that wants it.
     Event(Event),
 }
+
+/// Writes a mail for the site it is given the name of (`None` when the
+/// recipient's address cannot take mail).
+pub type Compose = Box<dyn FnOnce(&str) -> Option<Mail> + Send>;
 
 /// What one write changed, in order: made by the code that applies it
 /// after the commit ([`crate::state::AppState::write`], the vote writer) and
@@ -83,10 +88,11 @@ impl Effects {
 
     /// Sends `user` the mail `compose` writes for them, if their address is
     /// one a mail can go to.
-    pub fn mail_to(&mut self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail>) {
-        if let Some(mail) = compose(&Recipient { email: &user.email, display_name: &user.display_name }) {
-            self.list.push(Effect::Mail(mail));
-        }
+    pub fn mail_to(&mut self, user: &UserRow, compose: impl FnOnce(&Recipient<'_>) -> Option<Mail> + Send + 'static) {
+        let (email, display_name) = (user.email.clone(), user.display_name.clone());
+        self.list.push(Effect::Mail(Box::new(move |site: &str| {
+            compose(&Recipient { email: &email, display_name: &display_name, site })
+        })));
     }
 
     /// Announces `event` to the webhooks that want it.
@@ -104,22 +110,21 @@ impl Effects {
     /// Writes the mail and events among them into the delivery queue, in
     /// the caller's transaction, so that they are sent if and only if it
     /// commits. Every write runs it before its commit.
-    /// `sealer` is `None` for a command run without the server's secret
-    /// (PostgreSQL with `NEWSROOM_JWT_SECRET` unset): it may queue events,
-    /// never mail, which only the servers could open.
-    pub fn queue(&mut self, conn: &mut Conn, sealer: Option<&Sealer>) -> diesel::QueryResult<()> {
-        let (outgoing, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut self.list)
+    pub fn queue(&mut self, conn: &mut Conn, outgoing: Outgoing<'_>) -> diesel::QueryResult<()> {
+        let (to_queue, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut self.list)
             .into_iter()
             .partition(|effect| matches!(effect, Effect::Mail(_) | Effect::Event(_)));
         self.list = rest;
-        for effect in outgoing {
+        for effect in to_queue {
             match effect {
-                Effect::Mail(mail) => {
-                    let sealer = sealer.ok_or_else(|| {
+                Effect::Mail(compose) => {
+                    let sealer = outgoing.sealer.ok_or_else(|| {
                         diesel::result::Error::QueryBuilderError("queuing mail needs NEWSROOM_JWT_SECRET".into())
                     })?;
-                    queue::mail(conn, sealer, mail)?;
-                    self.queued += 1;
+                    if let Some(mail) = compose(outgoing.site_name) {
+                        queue::mail(conn, sealer, mail)?;
+                        self.queued += 1;
+                    }
                 }
                 Effect::Event(event) => self.queued += queue::event(conn, &event)?,
                 _ => {}
@@ -139,6 +144,16 @@ impl Effects {
             })
             .collect()
     }
+}
+
+/// What queuing outgoing deliveries needs: the key mail is sealed with
+/// (`None` for a command run without the server's secret, PostgreSQL with
+/// `NEWSROOM_JWT_SECRET` unset, which may queue events, never mail) and the
+/// name mail is signed with.
+#[derive(Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub sealer: Option<&'a Sealer>,
+    pub site_name: &'a str,
 }
 
 /// The one place that acts on what committed writes changed.

@@ -78,6 +78,12 @@ enum Command {
         #[arg(long)]
         uploads: Option<std::path::PathBuf>,
     },
+    /// Send a test mail to ADDRESS now, through NEWSROOM_SMTP_URL or into the
+    /// outbox, and say how it went.
+    SendTestMail {
+        /// Where to send it.
+        address: String,
+    },
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -122,6 +128,7 @@ fn main() -> ExitCode {
             let options = wordpress::ImportOptions { dry_run, author_email, uploads, progress };
             import_wordpress(&config, &file, &options)
         }
+        Command::SendTestMail { address } => send_test_mail(&config, &address),
         Command::Openapi | Command::CopyDatabase { .. } => Ok(()),
     };
     finish(outcome)
@@ -247,6 +254,25 @@ fn seed_demo(config: &Config) -> cli::CliResult<()> {
         Some(password) => println!("demo editor: {} / {password}", report.editor_email),
         None => println!("demo editor: {} (kept its password)", report.editor_email),
     }
+    Ok(())
+}
+
+fn send_test_mail(config: &Config, address: &str) -> cli::CliResult<()> {
+    let mail = newsroom::mail::test_mail(address, &config.site_name)
+        .ok_or_else(|| format!("{address:?} is not a mail address"))?;
+    // The SMTP pool starts tasks of its own: it is built inside the runtime.
+    let route = actix_web::rt::System::new().block_on(async {
+        let mailer = newsroom::mail::Mailer::from_config(config)?;
+        let route = match &mailer {
+            newsroom::mail::Mailer::Smtp(_) => "through NEWSROOM_SMTP_URL".to_owned(),
+            newsroom::mail::Mailer::Outbox(folder) => {
+                format!("into {} (no NEWSROOM_SMTP_URL is set)", folder.display())
+            }
+        };
+        mailer.send(config.mail_from.clone(), mail).await.map_err(|e| format!("the mail was not sent: {e}"))?;
+        cli::CliResult::Ok(route)
+    })?;
+    println!("sent to {address} {route}");
     Ok(())
 }
 

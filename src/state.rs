@@ -9,7 +9,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::cluster::Announcer;
 use crate::config::Config;
 use crate::deliveries::dispatch;
-use crate::effects::{AfterCommit, Caches, Effects};
+use crate::effects::{AfterCommit, Caches, Effects, Outgoing};
 use crate::error::ApiError;
 use crate::limiter::Limiter;
 use crate::mail::Mailer;
@@ -114,10 +114,11 @@ impl AppState {
         E: Into<ApiError> + From<diesel::result::Error> + AsDieselError + Send + 'static,
     {
         let sealer = self.sealer.clone();
+        let site_name = self.config.site_name.clone();
         let (value, effects) = store::write(&self.pool, move |conn| {
             let mut effects = Effects::new();
             let value = work(conn, &mut effects)?;
-            effects.queue(conn, Some(&sealer))?;
+            effects.queue(conn, Outgoing { sealer: Some(&sealer), site_name: &site_name })?;
             Ok::<_, E>((value, effects))
         })
         .await?;

@@ -232,9 +232,10 @@ fn ask_for_review(
     author_id: Option<i32>,
 ) -> Result<(), ApiError> {
     let author = author_id.map(|author| users::db::find(conn, author)).transpose()?;
-    let author = author.as_ref().map_or("someone", |author| author.display_name.as_str());
+    let author = author.map_or_else(|| "someone".to_owned(), |author| author.display_name);
     for reviewer in users::db::reviewers(conn)? {
-        effects.mail_to(&reviewer, |to| mail::review_requested(to, id, title, author));
+        let (title, author) = (title.to_owned(), author.clone());
+        effects.mail_to(&reviewer, move |to| mail::review_requested(to, id, &title, &author));
     }
     Ok(())
 }

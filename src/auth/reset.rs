@@ -117,7 +117,8 @@ pub async fn forgot_password(
                     return Ok(false);
                 };
                 let expires_at = store_reset(conn, user.id, &hashed, ttl)?;
-                effects.mail_to(&user, |to| mail::reset_link(to, link.as_ref()?, minutes, expires_at));
+                let link = link.clone();
+                effects.mail_to(&user, move |to| mail::reset_link(to, link.as_ref()?, minutes, expires_at));
                 diesel::QueryResult::Ok(true)
             })
             .await;

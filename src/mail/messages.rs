@@ -12,6 +12,8 @@ use crate::time;
 pub struct Recipient<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
+    /// The site's name (`NEWSROOM_SITE_NAME`), which signs the mail.
+    pub site: &'a str,
 }
 
 fn mailbox(to: &Recipient<'_>) -> Option<Mailbox> {
@@ -32,21 +34,23 @@ pub fn reset_url(public_url: &Url, token: &str) -> Option<Url> {
 pub fn reset_link(to: &Recipient<'_>, link: &Url, minutes: u64, expires_at: NaiveDateTime) -> Option<Mail> {
     let expires = expires_at.format("%Y-%m-%d %H:%M UTC");
     let text = format!(
-        "Someone, hopefully you, asked to reset the password of the newsroom account for {email}.\n\n\
+        "Someone, hopefully you, asked to reset the password of the {site} account for {email}.\n\n\
          Open this link to choose a new password:\n\n{link}\n\n\
          The link works once and expires in {minutes} minutes, at {expires}.\n\
          If you did not ask, ignore this mail: your password stays as it is.\n",
         email = to.email,
+        site = to.site,
     );
     let html = format!(
-        "<p>Someone, hopefully you, asked to reset the password of the newsroom account for {email}.</p>\
+        "<p>Someone, hopefully you, asked to reset the password of the {site} account for {email}.</p>\
          <p><a href=\"{link}\">Choose a new password</a></p>\
          <p>The link works once and expires in {minutes} minutes, at {expires}.<br>\
          If you did not ask, ignore this mail: your password stays as it is.</p>",
         email = html_escape(to.email),
         link = html_escape(link.as_str()),
+        site = html_escape(to.site),
     );
-    Some(Mail { to: mailbox(to)?, subject: "Reset your newsroom password".into(), text, html })
+    Some(Mail { to: mailbox(to)?, subject: format!("Reset your {} password", to.site), text, html })
 }
 
 /// Tells a user that their password changed, so that a change they did not
@@ -54,16 +58,18 @@ pub fn reset_link(to: &Recipient<'_>, link: &Url, minutes: u64, expires_at: Naiv
 pub fn password_changed(to: &Recipient<'_>) -> Option<Mail> {
     let at = time::now().format("%Y-%m-%d %H:%M UTC");
     let text = format!(
-        "The password of the newsroom account for {email} was changed at {at}, and every session was signed out.\n\n\
+        "The password of the {site} account for {email} was changed at {at}, and every session was signed out.\n\n\
          If you did not do this, use \"Forgot password?\" to choose a new one now.\n",
         email = to.email,
+        site = to.site,
     );
     let html = format!(
-        "<p>The password of the newsroom account for {email} was changed at {at}, and every session was signed out.</p>\
+        "<p>The password of the {site} account for {email} was changed at {at}, and every session was signed out.</p>\
          <p>If you did not do this, use \"Forgot password?\" to choose a new one now.</p>",
         email = html_escape(to.email),
+        site = html_escape(to.site),
     );
-    Some(Mail { to: mailbox(to)?, subject: "Your newsroom password was changed".into(), text, html })
+    Some(Mail { to: mailbox(to)?, subject: format!("Your {} password was changed", to.site), text, html })
 }
 
 /// Tells an editor that the article `id` waits in the review queue.
@@ -83,8 +89,16 @@ pub fn review_requested(to: &Recipient<'_>, id: i32, title: &str, author: &str) 
         author = html_escape(author),
         title = html_escape(title),
     );
-    let subject = format!("For review: {}", title.chars().take(120).collect::<String>());
+    let subject = format!("For review: {} ({})", title.chars().take(120).collect::<String>(), to.site);
     Some(Mail { to: mailbox(to)?, subject, text, html })
+}
+
+/// What `newsroom send-test-mail` sends: proof that mail reaches `to`.
+pub fn test_mail(to: &str, site: &str) -> Option<Mail> {
+    let at = time::now().format("%Y-%m-%d %H:%M:%S UTC");
+    let text = format!("This is a test mail from {site}, sent at {at}: mail from this site reaches {to}.\n");
+    let html = format!("<p>{}</p>", html_escape(text.trim_end()));
+    Some(Mail { to: to.parse().ok()?, subject: format!("{site}: test mail"), text, html })
 }
 
 /// Escapes text for an HTML body.

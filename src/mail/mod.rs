@@ -17,7 +17,7 @@ use crate::private;
 
 mod messages;
 
-pub use messages::{Recipient, password_changed, reset_link, reset_url, review_requested};
+pub use messages::{Recipient, password_changed, reset_link, reset_url, review_requested, test_mail};
 
 /// Where mail goes. An enum, not a trait: there are exactly two transports.
 #[derive(Clone)]

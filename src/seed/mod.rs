@@ -15,7 +15,7 @@ use crate::auth::password::{self, Password};
 use crate::categories::{self, Tree};
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::effects::{self, Effects};
+use crate::effects::{self, Effects, Outgoing};
 use crate::error::ApiError;
 use crate::media::MediaUrls;
 use crate::pages::{self, write::Page};
@@ -54,7 +54,7 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
         let categories = seed_categories(conn, &mut effects)?;
         let articles = seed_articles(conn, &mut effects, &media, editor_id)?;
         let pages = seed_pages(conn, &mut effects, &media)?;
-        effects.queue(conn, sealer.as_ref())?;
+        effects.queue(conn, Outgoing { sealer: sealer.as_ref(), site_name: &config.site_name })?;
         let report = SeedReport {
             categories,
             articles,

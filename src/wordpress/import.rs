@@ -17,7 +17,7 @@ use crate::articles::write::History;
 use crate::categories::Tree;
 use crate::cli::CliResult;
 use crate::config::Config;
-use crate::effects::{self, Effects};
+use crate::effects::{self, Effects, Outgoing};
 use crate::error::ApiError;
 use crate::media::MediaUrls;
 use crate::seal::Sealer;
@@ -121,7 +121,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
             return Err(ImportError::DryRun(Box::new(report)));
         }
         let mut effects = effects.without_events();
-        effects.queue(conn, sealer.as_ref())?;
+        effects.queue(conn, Outgoing { sealer: sealer.as_ref(), site_name: &config.site_name })?;
         Ok((report, effects))
     });
     progress.finish_and_clear();

@@ -109,3 +109,34 @@ async fn a_reset_mail_asked_for_while_the_smtp_server_is_down_arrives_once_it_is
     assert_eq!(smtp.mails().len(), 2, "the link once, then the notice that the password changed");
     assert!(mails.iter().any(|mail| mail.contains("Subject: Your newsroom password was changed")), "{mails:?}");
 }
+
+#[tokio::test]
+async fn mail_is_signed_with_the_site_name_and_send_test_mail_says_how_it_went() {
+    let mut smtp = SmtpServer::down();
+    let site = crate::cli::Site::new();
+    let smtp_url = smtp.url();
+    let send_test_mail = || {
+        site.newsroom()
+            .args(["send-test-mail", "desk@example.com"])
+            .env("NEWSROOM_SMTP_URL", &smtp_url)
+            .env("NEWSROOM_SITE_NAME", "Harbour News")
+            .output()
+            .unwrap()
+    };
+    let down = send_test_mail();
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("the mail was not sent"), "{down:?}");
+
+    smtp.start();
+    let sent = send_test_mail();
+    assert!(sent.status.success(), "{sent:?}");
+    assert_eq!(String::from_utf8_lossy(&sent.stdout), "sent to desk@example.com through NEWSROOM_SMTP_URL\n");
+    let mails = smtp.wait_for_mails(1, Duration::from_secs(10)).await;
+    assert!(mails[0].contains("Subject: Harbour News: test mail"), "{}", mails[0]);
+
+    let app = spawn_app_with(&[("--smtp-url", &smtp.url()), ("--site-name", "Harbour News")]).await;
+    let user = app.register_user().await;
+    assert_eq!(forgot(&app, &user.email).await.status(), StatusCode::ACCEPTED);
+    let mails = smtp.wait_for_mails(2, Duration::from_secs(30)).await;
+    assert!(mails.iter().any(|mail| mail.contains("Subject: Reset your Harbour News password")), "{mails:?}");
+}
