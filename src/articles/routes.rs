@@ -229,6 +229,7 @@ pub async fn create_article(
         published_at,
         cover,
         author_id: Some(user.id),
+        written_at: None,
     };
     let media = state.media.urls.clone();
     let created = state

@@ -64,6 +64,10 @@ pub struct Draft {
     pub published_at: Option<NaiveDateTime>,
     pub cover: Option<Cover>,
     pub author_id: Option<i32>,
+    /// When the text was written, for content that moves in with its own
+    /// history (an import, the demo): its feeds' and sitemaps' times are
+    /// then its own, not the moment of the load. `None` (the API): now.
+    pub written_at: Option<NaiveDateTime>,
 }
 
 /// Changes to an article, their fields already valid: `None` keeps a field,
@@ -152,6 +156,7 @@ pub fn create(
     let published_at = draft.published_at.or_else(|| (status == ArticleStatus::Published).then(time::now));
     let now = time::now();
     let public = status == ArticleStatus::Published && published_at.is_some_and(|at| at <= now);
+    let written_at = draft.written_at.filter(|at| *at < now).unwrap_or(now);
     let body = stored_body(conn, media, &draft.text)?;
     let new = NewArticle {
         slug: &slug,
@@ -164,8 +169,8 @@ pub fn create(
         cover_image_url: cover_image_url.as_deref(),
         cover_image_id,
         reading_time_minutes: draft.text.reading_time_minutes,
-        created_at: now,
-        updated_at: now,
+        created_at: written_at,
+        updated_at: written_at,
         submitted_at: (status == ArticleStatus::Pending).then_some(now),
         // A scheduled article is announced by the timer when its time comes.
         announced_at: public.then_some(now),
@@ -173,7 +178,7 @@ pub fn create(
     let id = db::insert(conn, &new, &body)?;
     if draft.slug.is_none() {
         let slug = db::unique_slug(conn, &slug::for_title(&draft.title, id))?;
-        db::update(conn, id, &ArticleChanges { slug: Some(slug), ..Default::default() }, None)?;
+        db::name_new(conn, id, &slug)?;
     }
     if !draft.tags.is_empty() {
         db::set_tags(conn, id, &draft.tags)?;

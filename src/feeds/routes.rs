@@ -162,25 +162,31 @@ async fn serve(
             after: None,
             limit: FEED_LENGTH,
         };
-        let (title, home) = match &scope {
-            FeedScope::Site => (site.clone(), public_url(&config, "/")),
+        let title = match &scope {
+            FeedScope::Site => site.clone(),
             FeedScope::Category(slug) => {
                 let category = tree.by_slug(slug).ok_or(ApiError::NotFound)?;
                 query.category_ids = Some(tree.with_descendants(category.id));
-                (format!("{site}: {}", category.name), public_url(&config, &format!("/categories/{slug}")))
+                format!("{site}: {}", category.name)
             }
             FeedScope::Tag(slug) => {
                 if !db::tag_is_public(conn, slug, now)? {
                     return Err(ApiError::NotFound);
                 }
                 query.tag_slug = Some(slug.clone());
-                (format!("{site}: {slug}"), public_url(&config, &format!("/tags/{slug}")))
+                format!("{site}: {slug}")
             }
             FeedScope::Author(id) => {
                 let author = users_db::find_enabled(conn, *id)?.ok_or(ApiError::NotFound)?;
                 query.author_id = Some(*id);
-                (format!("{site}: {}", author.display_name), public_url(&config, &format!("/authors/{id}")))
+                format!("{site}: {}", author.display_name)
             }
+        };
+        // The public site's page of the same scope, percent-encoded as a
+        // feed's links must be (`/tags/التراث` is no valid RSS link).
+        let home = match scope {
+            FeedScope::Site => public_url(&config, "/"),
+            _ => public_url(&config, &scope.path()),
         };
         let rows: Vec<ArticleRow> = articles_db::list(conn, &query)?.into_iter().map(|(row, _)| row).collect();
         let entries = entries(conn, &config, &tree, &media, rows)?;
@@ -236,11 +242,19 @@ fn entries(
                 published,
                 updated: time::utc(row.updated_at),
                 author: row.author_id.and_then(|id| authors.get(&id).cloned()),
-                categories: category.into_iter().chain(tag_names).collect(),
+                categories: distinct(category.into_iter().chain(tag_names)),
                 cover: covers.remove(&row.id),
                 title: row.title,
                 summary: row.excerpt,
             }
         })
         .collect())
+}
+
+/// An entry's categories, each name once whatever its case: a category and
+/// a tag of the same name are one subject to a feed reader (and JSON Feed
+/// validators refuse repeated tags).
+fn distinct(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.filter(|name| seen.insert(name.to_lowercase())).collect()
 }

@@ -113,6 +113,7 @@ fn seed_articles(conn: &mut Conn, effects: &mut Effects, media: &MediaUrls, edit
         if articles_db::resolve(conn, &ArticleRef::Slug(slug::slugify(title)))?.is_some() {
             continue;
         }
+        let published_at = time::now() - Duration::hours(6 * age + 1);
         let draft = Draft {
             title: (*title).to_owned(),
             text: Text::new(paragraphs.join("\n\n"))?,
@@ -121,9 +122,10 @@ fn seed_articles(conn: &mut Conn, effects: &mut Effects, media: &MediaUrls, edit
             category: Some((*category).to_owned()),
             tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
             status: ArticleStatus::Published,
-            published_at: Some(time::now() - Duration::hours(6 * age + 1)),
+            published_at: Some(published_at),
             cover: None,
             author_id: Some(editor_id),
+            written_at: Some(published_at),
         };
         write::create(conn, effects, &tree, media, draft)?;
         added += 1;

@@ -130,8 +130,20 @@ impl Importer<'_> {
                     Some(wanted) => Some(self.free_slug(&wanted, None)?),
                     None => None,
                 };
-                let draft =
-                    Draft { title, text, excerpt, slug, category, tags, status, published_at, cover: None, author_id };
+                let written_at = Some(date);
+                let draft = Draft {
+                    title,
+                    text,
+                    excerpt,
+                    slug,
+                    category,
+                    tags,
+                    status,
+                    published_at,
+                    cover: None,
+                    author_id,
+                    written_at,
+                };
                 (write::create(self.conn, &mut self.effects, &self.tree, &self.media, draft)?, Outcome::Imported)
             }
         };

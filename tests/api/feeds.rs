@@ -341,3 +341,33 @@ async fn an_empty_site_serves_valid_empty_documents() {
     assert_eq!(locations(&fetch(&app, "/sitemap.xml").await.text().await.unwrap()).len(), 3);
     assert!(locations(&fetch(&app, "/sitemaps/articles-1.xml").await.text().await.unwrap()).is_empty());
 }
+
+#[tokio::test]
+async fn feed_links_are_percent_encoded_and_each_subject_is_named_once() {
+    let Site { app, editor, .. } = site().await;
+    app.publish(&editor, "Old town walls", json!({"category": "world", "tags": ["التراث", "WORLD"]})).await;
+    let home = "https://news.example/tags/%D8%A7%D9%84%D8%AA%D8%B1%D8%A7%D8%AB";
+
+    for (file, content_type, _) in FORMATS {
+        let feed = feed(&app, &format!("/feeds/tags/التراث/{file}"), content_type).await;
+        assert!(feed.links.iter().any(|link| link.href == home), "{file}: {:?}", feed.links);
+        let categories: Vec<&str> = feed.entries[0].categories.iter().map(|category| category.term.as_str()).collect();
+        assert_eq!(categories, ["World", "التراث"], "{file}: the category and a tag of its name are one");
+    }
+    let rss = fetch(&app, "/feeds/categories/world/rss.xml").await.text().await.unwrap();
+    assert!(rss.contains("<link>https://news.example/categories/world</link>"), "{rss}");
+}
+
+#[tokio::test]
+async fn demo_and_imported_articles_keep_their_own_times_in_feeds() {
+    let app = spawn_app().await;
+    let config = app.config();
+    tokio::task::spawn_blocking(move || newsroom::seed::seed_demo(&config).unwrap()).await.unwrap();
+
+    let atom = feed(&app, "/feeds/atom.xml", "application/atom+xml; charset=utf-8").await;
+    let updated: std::collections::BTreeSet<_> = atom.entries.iter().map(|entry| entry.updated.unwrap()).collect();
+    assert_eq!(updated.len(), atom.entries.len(), "each entry its own <updated>, not the moment of the load");
+    for entry in &atom.entries {
+        assert_eq!(entry.updated, entry.published, "written when published");
+    }
+}

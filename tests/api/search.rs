@@ -35,6 +35,7 @@ async fn drafts_containing(app: &TestApp, author: &TestUser, word: &str, count: 
                     published_at: None,
                     cover: None,
                     author_id: Some(author_id),
+                    written_at: None,
                 };
                 write::create(conn, &mut effects, &tree, &media, draft)?;
             }

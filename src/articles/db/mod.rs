@@ -16,4 +16,4 @@ pub use rows::{
     ArticleBody, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, NewArticle, NotDeleted, PubliclyVisible,
     not_deleted, publicly_visible,
 };
-pub use writes::{claim_announcement, insert, insert_many, link_tags, rename, set_tags, soft_delete, update};
+pub use writes::{claim_announcement, insert, insert_many, link_tags, name_new, rename, set_tags, soft_delete, update};

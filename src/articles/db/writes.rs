@@ -101,8 +101,6 @@ pub fn link_tags(conn: &mut Conn, links: &[(i32, i32)]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Applies changes (and a new body) and keeps the search index in step.
-#[tracing::instrument(level = "debug", skip_all)]
 /// Marks the going public of article `id` announced, unless another
 /// instance already did: true when this call is the one that announces it.
 pub fn claim_announcement(conn: &mut Conn, id: i32, now: chrono::NaiveDateTime) -> QueryResult<bool> {
@@ -112,6 +110,14 @@ pub fn claim_announcement(conn: &mut Conn, id: i32, now: chrono::NaiveDateTime) 
     Ok(claimed == 1)
 }
 
+/// Gives a just-inserted article the slug its id made possible, leaving
+/// its times as they were written.
+pub fn name_new(conn: &mut Conn, id: i32, slug: &str) -> QueryResult<()> {
+    diesel::update(articles::table.find(id)).set(articles::slug.eq(slug)).execute(conn).map(drop)
+}
+
+/// Applies changes (and a new body) and keeps the search index in step.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn update(conn: &mut Conn, id: i32, changes: &ArticleChanges, new_body: Option<&ArticleBody>) -> QueryResult<()> {
     let (title, excerpt, body) = indexed_text(conn, id)?;
     let text_changes = changes.title.is_some() || changes.excerpt.is_some() || new_body.is_some();
