@@ -68,10 +68,10 @@ pub mod patterns {
     /// Lines, not blank.
     pub const MULTI_LINE_NOT_EMPTY: &str =
         r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
-    /// Lowercase letters and digits in dash-separated runs, not all digits.
-    /// Exact for ASCII; beyond it, which letters are lowercase is the
-    /// server's to say.
-    pub const SLUG: &str = r"^(?![0-9]+$)(?:[a-z0-9]|[^\x00-\x7F])+(?:-(?:[a-z0-9]|[^\x00-\x7F])+)*$";
+    /// Lowercase ASCII letters, digits and visible non-ASCII characters (no
+    /// C1 controls, spaces or invisible formatting) in dash-separated runs,
+    /// not all digits: `articles::slug::parse` takes exactly these.
+    pub const SLUG: &str = r"^(?![0-9]+$)(?:[a-z0-9]|[^\x00-\xA0\u1680\u2000-\u200F\u2028-\u202F\u205F-\u206F\u3000\uFEFF])+(?:-(?:[a-z0-9]|[^\x00-\xA0\u1680\u2000-\u200F\u2028-\u202F\u205F-\u206F\u3000\uFEFF])+)*$";
     /// `local@domain.tld`: no spaces or control characters, a local part of
     /// at most 64 characters, a domain of dot-separated labels; surrounding
     /// spaces are trimmed.

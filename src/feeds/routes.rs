@@ -21,8 +21,8 @@ const FEED_LENGTH: i64 = 50;
 /// The feed of the whole site.
 ///
 /// The 50 newest published articles, newest first, each with its excerpt as
-/// summary and its sanitised HTML as content. `{format}` is `rss.xml` (RSS
-/// 2.0), `atom.xml` (Atom 1.0) or `feed.json` (JSON Feed 1.1).
+/// summary and its sanitised HTML as content, as `rss.xml` (RSS 2.0),
+/// `atom.xml` (Atom 1.0) or `feed.json` (JSON Feed 1.1).
 #[utoipa::path(
     tag = "feeds",
     params(("format" = inline(FeedFormat), Path, description = "`rss.xml`, `atom.xml` or `feed.json`")),

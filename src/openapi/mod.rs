@@ -36,7 +36,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "newsroom", url = "https://newsroom.example/api"),
     ),
-    servers((url = "http://localhost:8080", description = "A server on this machine, at the default bind address")),
+    servers((url = "/", description = "The server that serves this document")),
     tags(
         (name = "auth", description = "Sessions: register, log in, refresh, log out. Rate limited per client IP."),
         (name = "users", description = "The caller's account and public profiles."),

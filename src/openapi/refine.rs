@@ -14,6 +14,7 @@ pub fn refine(document: &mut Value) {
     constants(document);
     text_constraints(document);
     public_operations(document);
+    feeds_by_format(document);
     conditional_headers(document);
     response_headers(document);
     enum_names(document);
@@ -142,10 +143,9 @@ fn operations(document: &mut Value) -> impl Iterator<Item = (String, &mut Map<St
         .filter_map(|(method, operation)| Some((method.clone(), operation.as_object_mut()?)))
 }
 
-/// Operations that need no token say so with an empty `security`. Those
-/// where a token is optional (`[{}, {"bearer": []}]`) say so too, and in
-/// their description: generators such as openapi-python-client take any
-/// non-empty `security` to mean that a token is required.
+/// Operations that need no token say so with an empty `security`; those
+/// where a token is optional keep `[{}, {"bearer": []}]`, so that Swagger UI
+/// and generated clients send it, and say what it changes.
 fn public_operations(document: &mut Value) {
     const OPTIONAL: &str = "A bearer token is optional: with one, the answer is what its user may see, \
                             with their own `my_vote`; a bad one is a 401, never an anonymous answer.";
@@ -160,9 +160,52 @@ fn public_operations(document: &mut Value) {
                 None => OPTIONAL.to_owned(),
             };
             operation.insert("description".into(), json!(description));
-            operation.insert("security".into(), json!([]));
         }
         operation.entry("security").or_insert_with(|| json!([]));
+    }
+}
+
+/// Each feed path in three, one per format (`/feeds/rss.xml`,
+/// `/feeds/atom.xml`, `/feeds/feed.json`), each answering its own media
+/// type: one operation answering any of three types makes generated
+/// clients parse RSS as JSON. The server routes `{format}` as one path.
+fn feeds_by_format(document: &mut Value) {
+    const FORMATS: [(&str, &str, &str, &str); 3] = [
+        ("rss.xml", "rss", "RssFeed", "application/rss+xml"),
+        ("atom.xml", "atom", "AtomFeed", "application/atom+xml"),
+        ("feed.json", "json", "JsonFeedDocument", "application/feed+json"),
+    ];
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let feeds: Vec<String> =
+        paths.keys().filter(|path| path.starts_with("/feeds/") && path.ends_with("/{format}")).cloned().collect();
+    for path in feeds {
+        let Some(item) = paths.remove(&path) else { continue };
+        for (file, suffix, response, _) in FORMATS {
+            let mut item = item.clone();
+            if let Some(operation) = item.get_mut("get").and_then(Value::as_object_mut) {
+                if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                    operation.insert("operationId".into(), json!(format!("{id}_{suffix}")));
+                }
+                if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+                    parameters.retain(|parameter| parameter.get("name") != Some(&json!("format")));
+                }
+                if let Some(ok) = operation.get_mut("responses").and_then(|responses| responses.get_mut("200")) {
+                    *ok = json!({ "$ref": format!("#/components/responses/{response}") });
+                }
+            }
+            paths.insert(path.replace("{format}", file), item);
+        }
+    }
+    let Some(responses) = document.pointer_mut("/components/responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let Some(feed) = responses.remove("Feed") else { return };
+    for (_, _, name, media_type) in FORMATS {
+        let mut response = feed.clone();
+        if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+            content.retain(|name, _| name == media_type);
+        }
+        responses.insert(name.to_owned(), response);
     }
 }
 

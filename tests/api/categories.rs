@@ -292,3 +292,24 @@ async fn a_category_whose_articles_were_all_deleted_can_be_deleted() {
     let left: i64 = categories::table.filter(categories::slug.eq("briefly")).count().get_result(&mut app.db()).unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_given_slug_is_taken_as_the_document_describes_it() {
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    for (slug, status) in [
+        ("Élections", StatusCode::CREATED),
+        ("المغرب-2026", StatusCode::CREATED),
+        ("World", StatusCode::UNPROCESSABLE_ENTITY),
+        ("zero\u{200b}width", StatusCode::UNPROCESSABLE_ENTITY),
+        ("no\u{a0}break", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let body = serde_json::json!({"name": format!("Name {slug}"), "slug": slug});
+        let response = app.send_json(Method::POST, "/api/v1/categories", editor.token(), &body).await;
+        assert_eq!(response.status(), status, "{slug:?}");
+        if status == StatusCode::CREATED {
+            let read = app.get_json(&format!("/api/v1/categories/{slug}"), None).await;
+            assert_eq!(read["slug"], slug, "kept as sent");
+        }
+    }
+}

@@ -86,3 +86,35 @@ fn links_name_real_operations_and_their_parameters() {
     }
     assert!(links >= 25, "the chains of create, read and vote are declared ({links} links)");
 }
+
+#[tokio::test]
+async fn optional_tokens_feeds_and_the_server_are_declared_as_served() {
+    let document: Value = serde_json::from_str(COMMITTED).unwrap();
+    assert_eq!(document["servers"][0]["url"], "/", "Try it out goes to the server serving the document");
+    let operation = |path: &str, method: &str| document["paths"][path][method].clone();
+    for (path, method) in [
+        ("/api/v1/articles", "get"),
+        ("/api/v1/articles/{article}", "get"),
+        ("/api/v1/collections/{id}", "get"),
+        ("/api/v1/collections/{id}/articles", "get"),
+    ] {
+        assert_eq!(operation(path, method)["security"], serde_json::json!([{}, {"bearer": []}]), "{method} {path}");
+    }
+
+    let app = spawn_app().await;
+    for (file, media_type) in [
+        ("rss.xml", "application/rss+xml"),
+        ("atom.xml", "application/atom+xml"),
+        ("feed.json", "application/feed+json"),
+    ] {
+        let path = format!("/feeds/{file}");
+        let reference = operation(&path, "get")["responses"]["200"]["$ref"].as_str().unwrap().to_owned();
+        let name = reference.rsplit('/').next().unwrap();
+        let content = document["components"]["responses"][name]["content"].as_object().unwrap();
+        assert_eq!(content.keys().collect::<Vec<_>>(), [media_type], "{path}: one media type");
+        let served = app.get(&path, None).await;
+        assert_eq!(served.status(), StatusCode::OK);
+        assert!(served.headers()["content-type"].to_str().unwrap().starts_with(media_type), "{path}");
+    }
+    assert!(document["paths"].as_object().unwrap().keys().all(|path| !path.contains("{format}")));
+}
