@@ -20,9 +20,10 @@ use indicatif::ProgressBar;
 
 use crate::articles::search;
 use crate::cli::CliResult;
+use crate::config::ConfigError;
 use crate::schema::{article_bodies, articles};
 use crate::seed_bench::bar;
-use crate::store::{self, Conn, Database, on_backend};
+use crate::store::{self, Conn, Database, SetupError, on_backend};
 
 /// Rows read and written per statement: under both backends' bind limits
 /// for the widest table (articles, 21 columns).
@@ -210,6 +211,18 @@ fn count_rows(conn: &mut Conn, table: &str) -> QueryResult<usize> {
     Ok(usize::try_from(count).unwrap_or(0))
 }
 
+/// The database `flag` names, opened: a failure names the flag, not
+/// `NEWSROOM_DATABASE_URL`, which the copy does not read.
+fn open(database: &Database, flag: &'static str) -> CliResult<store::DbPool> {
+    store::connect(database, 1).map_err(|error| match error {
+        SetupError::Open(reason) => ConfigError::new(flag, format!("cannot open the database: {reason}")).into(),
+        SetupError::Folder(folder, e) => {
+            ConfigError::new(flag, format!("cannot create the database folder {folder}: {e}")).into()
+        }
+        other => other.into(),
+    })
+}
+
 /// Copies every table of `from` into `to`, which must hold no rows.
 pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> CliResult<CopyReport> {
     // Opening a SQLite path creates the file: a mistyped source would be
@@ -219,8 +232,8 @@ pub fn copy_database(from: &Database, to: &Database, show_progress: bool) -> Cli
     {
         return Err(format!("--from: there is no SQLite database at {}", path.display()).into());
     }
-    let source = store::connect(from, 1)?;
-    let target = store::connect(to, 1)?;
+    let source = open(from, "--from")?;
+    let target = open(to, "--to")?;
     let tables = tables();
     let foreign = foreign_tables(&mut *target.get()?, &tables)?;
     if !foreign.is_empty() {

@@ -22,7 +22,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(super) fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
+    pub fn new(variable: &'static str, reason: impl fmt::Display) -> Self {
         Self { variable, reason: reason.to_string() }
     }
 }

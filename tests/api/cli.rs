@@ -246,3 +246,18 @@ fn seed_bench_fills_an_empty_database_whose_tallies_check_out() {
     let again = site.newsroom().args(["seed-bench", "--scale", "0.01"]).output().unwrap();
     assert_eq!(again.status.code(), Some(1), "only an empty database is seeded: {again:?}");
 }
+
+#[test]
+fn copy_database_names_the_flag_of_a_database_it_cannot_open() {
+    let site = Site::new();
+    assert!(site.newsroom().arg("migrate").output().unwrap().status.success());
+    let output = site
+        .newsroom()
+        .args(["copy-database", "--from", site.database.url(), "--to", "postgres://newsroom@127.0.0.1:1/missing"])
+        .env("NEWSROOM_DATABASE_URL", "postgres://unused@127.0.0.1:1/unused")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_one_error_line(&output.stderr, "--to: cannot open the database");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("NEWSROOM_DATABASE_URL"), "{output:?}");
+}
