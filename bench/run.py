@@ -25,10 +25,10 @@ SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
 POSTGRES_URL = os.environ.get("NEWSROOM_DATABASE_URL", "")
 POSTGRES = POSTGRES_URL.startswith(("postgres://", "postgresql://"))
 BACKEND = "PostgreSQL" if POSTGRES else "SQLite"
-# Two instances of one site behind nginx, as deploy/nginx.conf runs them.
+# Two instances of one site behind nginx, as bench/nginx.conf runs them.
 INSTANCES = int(os.environ.get("BENCH_INSTANCES", "1"))
 if INSTANCES not in (1, 2) or (INSTANCES == 2 and not POSTGRES):
-    sys.exit("BENCH_INSTANCES is 1, or 2 with a postgres:// NEWSROOM_DATABASE_URL (deploy/nginx.conf has two upstreams)")
+    sys.exit("BENCH_INSTANCES is 1, or 2 with a postgres:// NEWSROOM_DATABASE_URL (bench/nginx.conf has two upstreams)")
 PROXY = "http://127.0.0.1:8080"
 NGINX = next((n for n in ("nginx", "/usr/sbin/nginx") if subprocess.run(["sh", "-c", f"command -v {n}"], capture_output=True).returncode == 0), "nginx")
 DB = POSTGRES_URL if POSTGRES else str(DATA / f"bench-{SCALE:g}.db")
@@ -91,7 +91,7 @@ def start():
     servers = [serve(f"127.0.0.1:808{n}", NEWSROOM_TRUSTED_PROXIES="127.0.0.1")[0] for n in (1, 2)]
     prefix = DATA / "nginx"
     prefix.mkdir(parents=True, exist_ok=True)
-    proxy = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(ROOT / "deploy" / "nginx.conf")])
+    proxy = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(ROOT / "bench" / "nginx.conf")])
     for _ in range(100):
         try:
             call(PROXY, "/readyz")

@@ -12,6 +12,8 @@ pub mod api;
 pub mod articles;
 /// Sessions, tokens, passwords, extractors.
 pub mod auth;
+/// `newsroom backup`: a consistent copy of a live SQLite site.
+pub mod backup;
 /// What this instance remembers between requests.
 pub mod caches;
 /// The category tree.

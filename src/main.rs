@@ -78,6 +78,12 @@ enum Command {
         #[arg(long)]
         uploads: Option<std::path::PathBuf>,
     },
+    /// Copy the live SQLite database into FILE, consistently, while the site
+    /// serves (on PostgreSQL, says how to use pg_dump instead).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Send a test mail to ADDRESS now, through NEWSROOM_SMTP_URL or into the
     /// outbox, and say how it went.
     SendTestMail {
@@ -129,6 +135,7 @@ fn main() -> ExitCode {
             import_wordpress(&config, &file, &options)
         }
         Command::SendTestMail { address } => send_test_mail(&config, &address),
+        Command::Backup { file } => backup(&config, &file),
         Command::Openapi | Command::CopyDatabase { .. } => Ok(()),
     };
     finish(outcome)
@@ -209,9 +216,18 @@ fn is_configuration_error(error: &(dyn std::error::Error + 'static)) -> bool {
 fn serve(config: Config) -> cli::CliResult<()> {
     config.require_jwt_secret()?;
     actix_web::rt::System::new().block_on(async move {
+        let database = format!("{:?}", config.database);
         let application = Application::build(config).await?;
+        let address = application.address();
         // On stdout whatever the log level: scripts read the port from it.
-        println!("listening on http://{}", application.address());
+        println!("listening on http://{address}");
+        tracing::info!(%database, docs = %format!("http://{address}/docs"), "serving");
+        if !application.has_admin() {
+            tracing::warn!(
+                "no admin account yet: make one with `newsroom create-user --role admin --email … --display-name … \
+                 --password-stdin` (the password is read from stdin)"
+            );
+        }
         application.run_until_stopped().await?;
         tracing::info!("stopped");
         Ok(())
@@ -254,6 +270,17 @@ fn seed_demo(config: &Config) -> cli::CliResult<()> {
         Some(password) => println!("demo editor: {} / {password}", report.editor_email),
         None => println!("demo editor: {} (kept its password)", report.editor_email),
     }
+    Ok(())
+}
+
+fn backup(config: &Config, file: &std::path::Path) -> cli::CliResult<()> {
+    let report = newsroom::backup::backup(config, file)?;
+    println!(
+        "backed up into {} ({:.1} MB) in {:.1} s; keep the data folder's jwt-secret and media/ with it",
+        file.display(),
+        report.bytes as f64 / 1e6,
+        report.seconds
+    );
     Ok(())
 }
 

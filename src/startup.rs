@@ -52,6 +52,7 @@ pub enum StartupError {
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
+    has_admin: bool,
 }
 
 impl Application {
@@ -61,6 +62,8 @@ impl Application {
         let pool_size = config.database_pool_size;
         let pool = store::connect(&config.database, pool_size)?;
         store::migrate(&pool)?;
+        let has_admin = crate::users::db::has_admin(&mut *pool.get().map_err(store::SetupError::Pool)?)
+            .map_err(|e| StartupError::Database(store::SetupError::Open(e.to_string())))?;
         password::warm_up();
 
         let listener = TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
@@ -122,7 +125,12 @@ impl Application {
         .map_err(|e| StartupError::Bind(address, e))?
         .run();
 
-        Ok(Self { address, server })
+        Ok(Self { address, server, has_admin })
+    }
+
+    /// Whether the site has an enabled admin account (a new one has none).
+    pub fn has_admin(&self) -> bool {
+        self.has_admin
     }
 
     /// The bound address (useful when the configuration asked for port 0).

@@ -80,7 +80,11 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "SQLite at {}", path.display()),
-            Self::Postgres(_) => f.write_str("PostgreSQL"),
+            // Where, never who: the URL may hold a password.
+            Self::Postgres(url) => match url::Url::parse(url.expose_secret()) {
+                Ok(url) => write!(f, "PostgreSQL at {}{}", url.host_str().unwrap_or("localhost"), url.path()),
+                Err(_) => f.write_str("PostgreSQL"),
+            },
         }
     }
 }

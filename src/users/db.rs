@@ -84,6 +84,14 @@ pub fn reviewers(conn: &mut Conn) -> QueryResult<Vec<UserRow>> {
         .load(conn)
 }
 
+/// Whether an enabled admin exists: a new site has none until one is made.
+pub fn has_admin(conn: &mut Conn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::role.eq(Role::Admin)).filter(users::disabled.eq(false)),
+    ))
+    .get_result(conn)
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn find_by_email_key(conn: &mut Conn, email_key: &str) -> QueryResult<Option<UserRow>> {
     if !text::can_match(email_key) {

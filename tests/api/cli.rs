@@ -261,3 +261,78 @@ fn copy_database_names_the_flag_of_a_database_it_cannot_open() {
     assert_one_error_line(&output.stderr, "--to: cannot open the database");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("NEWSROOM_DATABASE_URL"), "{output:?}");
 }
+
+#[test]
+fn backup_copies_a_sqlite_site_and_names_pg_dump_on_postgresql() {
+    let site = Site::new();
+    assert!(site.newsroom().arg("seed-demo").output().unwrap().status.success());
+    let copy = site.dir.path().join("backups/monday.db");
+    std::fs::create_dir(copy.parent().unwrap()).unwrap();
+
+    let backup = site.newsroom().arg("backup").arg(&copy).output().unwrap();
+
+    if let TestDatabase::Postgres { .. } = site.database {
+        assert_eq!(backup.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&backup.stderr).contains("pg_dump"), "{backup:?}");
+        assert!(!copy.exists());
+        return;
+    }
+    assert!(backup.status.success(), "{backup:?}");
+    assert!(String::from_utf8_lossy(&backup.stdout).starts_with(&format!("backed up into {}", copy.display())));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let from_copy = |command: &str| site.newsroom().arg(command).env("NEWSROOM_DATABASE_URL", &copy).output().unwrap();
+    let seeded_again = from_copy("seed-demo");
+    assert!(
+        String::from_utf8_lossy(&seeded_again.stdout).starts_with("added 0 categories, 0 articles, 0 pages"),
+        "the copy holds the whole site: {seeded_again:?}"
+    );
+    assert!(from_copy("check").status.success());
+    let again = site.newsroom().arg("backup").arg(&copy).output().unwrap();
+    assert_eq!(again.status.code(), Some(1), "an existing file is never overwritten");
+}
+
+#[test]
+fn start_up_says_which_database_where_the_docs_are_and_that_no_admin_exists() {
+    let site = Site::new();
+    let mut server = site
+        .newsroom()
+        .arg("serve")
+        .env("NEWSROOM_BIND", "127.0.0.1:0")
+        .env("NEWSROOM_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let stderr = server.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut said = Vec::new();
+    while !(said.iter().any(|line: &String| line.contains("no admin account yet"))) {
+        match received.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(line) => said.push(line),
+            Err(_) => break,
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let serving = said.iter().find(|line| line.contains("serving")).unwrap_or_else(|| panic!("{said:#?}"));
+    let database = match &site.database {
+        TestDatabase::Sqlite(path) => format!("SQLite at {path}"),
+        TestDatabase::Postgres { .. } => "PostgreSQL at 127.0.0.1/".to_owned(),
+    };
+    assert!(serving.contains(&database), "{serving}");
+    assert!(serving.contains("/docs"), "{serving}");
+    assert!(!serving.contains("postgres://"), "no URL, which may hold a password: {serving}");
+    assert!(said.iter().any(|line| line.contains("newsroom create-user --role admin")), "{said:#?}");
+}
