@@ -77,6 +77,10 @@ enum Command {
         /// featured images covers, and links in bodies point to them.
         #[arg(long)]
         uploads: Option<std::path::PathBuf>,
+        /// Write where each public post and page was and where it is now,
+        /// as an nginx map, into this new file.
+        #[arg(long)]
+        redirects: Option<std::path::PathBuf>,
     },
     /// Copy the live SQLite database into FILE, consistently, while the site
     /// serves (on PostgreSQL, says how to use pg_dump instead).
@@ -129,9 +133,9 @@ fn main() -> ExitCode {
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { scale } => seed_bench(&config, scale),
         Command::Check => check(&config),
-        Command::ImportWordpress { file, dry_run, author_email, uploads } => {
+        Command::ImportWordpress { file, dry_run, author_email, uploads, redirects } => {
             let progress = std::io::stderr().is_terminal();
-            let options = wordpress::ImportOptions { dry_run, author_email, uploads, progress };
+            let options = wordpress::ImportOptions { dry_run, author_email, uploads, redirects, progress };
             import_wordpress(&config, &file, &options)
         }
         Command::SendTestMail { address } => send_test_mail(&config, &address),
@@ -336,27 +340,71 @@ fn copy_database(from: &str, to: &str) -> cli::CliResult<()> {
 }
 
 fn import_wordpress(config: &Config, file: &std::path::Path, options: &wordpress::ImportOptions) -> cli::CliResult<()> {
+    eprintln!(
+        "importing {}: categories, tags, authors, posts, pages and featured images{}; comments, menus and \
+         other post types stay behind (counted below)",
+        file.display(),
+        if options.uploads.is_some() { ", and the uploads' images" } else { "" }
+    );
     let report = wordpress::import_wordpress(config, file, options)?;
-    let line = |counts: &std::collections::BTreeMap<&str, usize>| {
-        counts.iter().map(|(kind, count)| format!("{count} {kind}")).collect::<Vec<_>>().join(", ")
-    };
     if report.dry_run {
         println!("dry run: nothing was written; an import would do this:");
     }
-    println!("imported: {}", line(&report.imported));
-    println!("updated: {}", line(&report.updated));
-    println!("unchanged: {}", line(&report.unchanged));
-    if !report.withdrawn.is_empty() {
-        println!("withdrawn: {}", line(&report.withdrawn));
+    let line = |outcome: &str, counts: &std::collections::BTreeMap<&str, usize>| {
+        let statuses = report.post_statuses.get(outcome).map(|statuses| {
+            ["published", "scheduled", "pending", "draft", "archived"]
+                .into_iter()
+                .filter_map(|status| statuses.get(status).map(|count| (status, *count)))
+                .map(|(status, count)| match status {
+                    "draft" => cli::count(count, "draft", "drafts"),
+                    _ => format!("{count} {status}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        counts
+            .iter()
+            .map(|(kind, count)| match (*kind, &statuses) {
+                ("posts", Some(statuses)) => format!("{count} {kind} ({statuses})"),
+                _ => format!("{count} {kind}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let outcomes = [
+        ("imported", &report.imported),
+        ("updated", &report.updated),
+        ("unchanged", &report.unchanged),
+        ("withdrawn", &report.withdrawn),
+    ];
+    if outcomes.iter().all(|(_, counts)| counts.is_empty()) {
+        println!("the export holds nothing to import");
+    }
+    for (outcome, counts) in outcomes.iter().filter(|(_, counts)| !counts.is_empty()) {
+        println!("{outcome}: {}", line(outcome, counts));
     }
     for (reason, count) in &report.skipped {
-        println!("skipped: {count} {reason}");
+        match report.skipped_in.get(reason) {
+            Some(within) => {
+                let more = if within.posts > within.named.len() { ", …" } else { "" };
+                let posts = cli::count(within.posts, "post", "posts");
+                println!("skipped: {count} {reason}, in {posts}: {}{more}", within.named.join(", "));
+            }
+            None => println!("skipped: {count} {reason}"),
+        }
     }
     for (reason, count) in &report.left_alone {
         println!("left alone: {count} {reason}");
     }
     for file in &report.missing {
         println!("missing from --uploads: {file}");
+    }
+    if let Some(redirects) = &options.redirects {
+        if report.dry_run {
+            println!("redirects: a dry run writes no map");
+        } else {
+            println!("redirects: {} old addresses mapped in {}", report.redirects_written, redirects.display());
+        }
     }
     Ok(())
 }

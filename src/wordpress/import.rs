@@ -36,6 +36,8 @@ pub struct ImportOptions {
     pub author_email: Option<String>,
     /// A copy of `wp-content/uploads`, whose images come in as media.
     pub uploads: Option<PathBuf>,
+    /// Where to write the redirect map from old addresses to new ones.
+    pub redirects: Option<PathBuf>,
     pub progress: bool,
 }
 
@@ -76,6 +78,9 @@ impl From<ApiError> for ImportError {
 /// Imports the export at `path`; see the module documentation.
 pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -> CliResult<ImportReport> {
     let size = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.len();
+    if let Some(redirects) = options.redirects.as_deref().filter(|redirects| redirects.exists()) {
+        return Err(format!("--redirects: {} exists; name a new file", redirects.display()).into());
+    }
     let pool = store::connect(&config.database, config.database_pool_size)?;
     store::migrate(&pool)?;
     let sealer = config.jwt_secret.as_ref().map(Sealer::derive).transpose()?;
@@ -126,8 +131,11 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     });
     progress.finish_and_clear();
     match outcome {
-        Ok((report, effects)) => {
+        Ok((mut report, effects)) => {
             effects::announce_from_command(&mut conn, &effects)?;
+            if let Some(redirects) = &options.redirects {
+                report.redirects_written = super::redirects::write(&mut conn, config, &report.moved, redirects)?;
+            }
             Ok(report)
         }
         Err(ImportError::DryRun(report)) => Ok(ImportReport { dry_run: true, ..*report }),

@@ -19,7 +19,8 @@
 //! `--dry-run` runs everything and rolls it back. Each WordPress object is
 //! remembered with a fingerprint of what it was imported from, so importing
 //! the same file again changes nothing and an updated export updates what
-//! changed.
+//! changed. `--redirects FILE` writes where each public post and page was
+//! and where it is now, as an nginx map ([`redirects`]).
 
 mod attachments;
 mod authors;
@@ -29,6 +30,7 @@ mod library;
 mod pages;
 mod posts;
 mod records;
+mod redirects;
 mod report;
 mod taxonomy;
 mod text;

@@ -3,7 +3,7 @@
 use super::db;
 use super::import::{ImportError, Importer, WITHDRAWN, fingerprint, item_error};
 use super::posts::post_date;
-use super::report::Outcome;
+use super::report::{Moved, MovedTo, Outcome};
 use super::text::{decoded_slug, markdown_body, one_line, too_deep};
 use super::wxr::Item;
 use crate::articles::slug;
@@ -99,6 +99,9 @@ impl Importer<'_> {
         }
         db::remember(self.conn, "page", &item.post_id, &slug, &print)?;
         self.report.count("pages", outcome);
+        if !item.link.is_empty() {
+            self.report.moved.push(Moved { from: item.link.clone(), to: MovedTo::Page(slug) });
+        }
         Ok(())
     }
 }

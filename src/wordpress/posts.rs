@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::db;
 use super::import::{ImportError, Importer, WITHDRAWN, fingerprint, item_error};
-use super::report::Outcome;
+use super::report::{Moved, MovedTo, Outcome};
 use super::taxonomy::post_tags;
 use super::text::{clipped, decoded_slug, markdown_body, one_line, plain_text, too_deep};
 use super::wxr::Item;
@@ -38,7 +38,7 @@ impl Importer<'_> {
         // shown to everyone its author meant to keep it from.
         let protected = item.password_protected && status == ArticleStatus::Published;
         let status = if protected {
-            self.report.skip("passwords of password-protected posts (imported as drafts)", 1);
+            self.report.skip_in("passwords of password-protected posts (imported as drafts)", 1, &item);
             ArticleStatus::Draft
         } else {
             status
@@ -46,7 +46,7 @@ impl Importer<'_> {
         let date = post_date(&item)?;
         let published_at = (status == ArticleStatus::Published).then_some(date);
         if item.is_sticky {
-            self.report.skip("sticky flags (newsroom has no sticky articles)", 1);
+            self.report.skip_in("sticky flags (newsroom has no sticky articles)", 1, &item);
         }
         self.import_undeclared_categories(&item)?;
         let categories: Vec<i32> = item
@@ -62,15 +62,16 @@ impl Importer<'_> {
                 || (term.domain == "category" && self.categories.get(&term.nicename).copied() != deepest);
             tag.then_some(term.name.as_str())
         }));
-        self.report.skip(format!("tags beyond the {} a post may have", fields::MAX_TAGS), left_out.beyond_limit);
-        self.report.skip("tags without a letter or digit", left_out.unusable);
+        let beyond = format!("tags beyond the {} a post may have", fields::MAX_TAGS);
+        self.report.skip_in(beyond, left_out.beyond_limit, &item);
+        self.report.skip_in("tags without a letter or digit", left_out.unusable, &item);
         let title = one_line(&item.title, 200).unwrap_or_else(|| "(untitled)".to_owned());
         let markdown = markdown_body(&item).map(|markdown| self.linked_to_library(markdown));
         let text = markdown.and_then(|markdown| Text::new(markdown).map_err(|_| too_deep()));
         let text = match text {
             Ok(text) => text,
             Err(reason) => {
-                self.report.skip(format!("posts whose body {reason}"), 1);
+                self.report.skip_in(format!("posts whose body {reason}"), 1, &item);
                 return Ok(());
             }
         };
@@ -154,6 +155,21 @@ impl Importer<'_> {
         }
         db::remember(self.conn, "post", &item.post_id, &id.to_string(), &print)?;
         self.report.count("posts", outcome);
+        if outcome != Outcome::Unchanged {
+            let scheduled = published_at.is_some_and(|at| at > time::now());
+            let label = match status {
+                ArticleStatus::Published | ArticleStatus::Scheduled if scheduled => "scheduled",
+                ArticleStatus::Published | ArticleStatus::Scheduled => "published",
+                ArticleStatus::Pending => "pending",
+                ArticleStatus::Archived => "archived",
+                ArticleStatus::Draft => "draft",
+            };
+            let outcome = if outcome == Outcome::Imported { "imported" } else { "updated" };
+            *self.report.post_statuses.entry(outcome).or_default().entry(label).or_default() += 1;
+        }
+        if status == ArticleStatus::Published && !item.link.is_empty() {
+            self.report.moved.push(Moved { from: item.link.clone(), to: MovedTo::Article(id) });
+        }
         Ok(())
     }
 

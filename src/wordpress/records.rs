@@ -32,6 +32,8 @@ pub struct Term {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Item {
     pub title: String,
+    /// Where WordPress showed it (its permalink).
+    pub link: String,
     pub creator: String,
     pub content: String,
     pub excerpt: String,

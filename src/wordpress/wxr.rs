@@ -27,6 +27,9 @@ pub const MAX_EVENT_BYTES: usize = 64 << 20;
 /// may hold in Markdown.
 pub const MAX_FIELD_BYTES: usize = 4 << 20;
 
+/// Where an export comes from, for messages about files that are not one.
+const EXPORT_HINT: &str = "(WordPress makes an export under Tools → Export → All content: an .xml file)";
+
 const CONTENT_NS: &[u8] = b"http://purl.org/rss/1.0/modules/content/";
 const DC_NS: &[u8] = b"http://purl.org/dc/elements/1.1/";
 
@@ -218,6 +221,9 @@ impl<R: BufRead> WxrReader<R> {
                 }
                 Event::Text(text) => {
                     let text = text.decode().map_err(|e| self.error(e))?;
+                    if self.path.is_empty() && !self.saw_rss && !text.trim().is_empty() {
+                        return Err(WxrError::NotWxr(format!("it starts with text, not XML {EXPORT_HINT}")));
+                    }
                     self.push_text(&text);
                 }
                 Event::CData(data) => {
@@ -240,7 +246,7 @@ impl<R: BufRead> WxrReader<R> {
                         return Err(self.error("the file ends inside an element: it is truncated"));
                     }
                     if !self.saw_rss {
-                        return Err(WxrError::NotWxr("there is no <rss> element".into()));
+                        return Err(WxrError::NotWxr(format!("there is no <rss> element {EXPORT_HINT}")));
                     }
                     return Ok(Some(None));
                 }
@@ -287,7 +293,9 @@ impl<R: BufRead> WxrReader<R> {
                     return Err(WxrError::NotWxr(format!("the wp prefix names {wp:?}, not wordpress.org/export/")));
                 }
             }
-            (0, _, other) => return Err(WxrError::NotWxr(format!("the document is <{other}>, not <rss>"))),
+            (0, _, other) => {
+                return Err(WxrError::NotWxr(format!("it starts with <{other}>, not <rss> {EXPORT_HINT}")));
+            }
             (2, _, "item") => {
                 if !self.version_seen {
                     return Err(WxrError::NotWxr("an item comes before <wp:wxr_version>".into()));
@@ -391,6 +399,7 @@ impl<R: BufRead> WxrReader<R> {
             }
             match (ns, name) {
                 (Ns::None, "title") => item.title = text,
+                (Ns::None, "link") => item.link = text.trim().to_owned(),
                 (Ns::None, "category") => {
                     if let Some(mut term) = self.term.take() {
                         term.name = text;

@@ -148,7 +148,7 @@ async fn importing_again_changes_nothing_and_an_updated_export_updates() {
 
     let again = stdout(&import(&app, &fixture(), &[]));
 
-    assert!(again.contains("imported: \n"), "{again}");
+    assert!(!again.contains("imported:"), "no empty lines: {again}");
     assert!(again.contains("unchanged: 2 authors, 4 categories, 1 pages, 5 posts"), "{again}");
     assert_eq!(stored(&app, "classic-post"), before, "not even updated_at moved");
     assert_eq!(counts(&app), (5, 4, 2));
@@ -193,7 +193,12 @@ async fn bad_files_say_what_is_wrong_and_change_nothing() {
     let site = std::fs::read_to_string(fixture()).unwrap();
     let cut = site.find("<title>Classic post").unwrap();
     let cases = [
-        ("page.html", "<html><body>not an export</body></html>".to_owned(), "not a WordPress export"),
+        ("page.html", "<html><body>not an export</body></html>".to_owned(), "it starts with <html>, not <rss>"),
+        (
+            "README.md",
+            "# newsroom\n\nThe docs: <http://127.0.0.1:8080/docs>\n".to_owned(),
+            "it starts with text, not XML",
+        ),
         ("truncated.xml", site.get(..cut).unwrap().to_owned(), "truncated"),
         (
             "future.xml",
@@ -281,7 +286,7 @@ async fn what_wordpress_hides_is_hidden_here_too_even_after_an_earlier_import() 
     let report = stdout(&import(&app, &with_file(&app, "hidden.xml", &hidden), &[]));
 
     for line in [
-        "updated: 1 posts\n",
+        "updated: 1 posts (1 draft)\n",
         "withdrawn: 1 pages, 1 posts\n",
         "skipped: 1 passwords of password-protected posts (imported as drafts)",
         "skipped: 1 pages protected by a password (newsroom's pages are public)",
@@ -302,11 +307,11 @@ async fn what_wordpress_hides_is_hidden_here_too_even_after_an_earlier_import() 
 
     let again = stdout(&import(&app, &with_file(&app, "hidden-again.xml", &hidden), &[]));
 
-    assert!(again.contains("updated: \n") && !again.contains("withdrawn"), "{again}");
+    assert!(!again.contains("updated:") && !again.contains("withdrawn"), "{again}");
 
     let restored = stdout(&import(&app, &fixture(), &[]));
 
-    assert!(restored.contains("updated: 1 pages, 2 posts\n"), "{restored}");
+    assert!(restored.contains("updated: 1 pages, 2 posts (2 published)\n"), "{restored}");
     assert_eq!(status(&app, "classic-post"), "published");
     assert_eq!(status(&app, "parliament-sets-the-election-date"), "published");
     assert_eq!(page_count(&app), 1);
@@ -391,7 +396,7 @@ async fn a_later_export_that_does_not_list_the_categories_keeps_their_tree() {
 
     let report = stdout(&import(&app, &with_file(&app, "second-file.xml", &without), &[]));
 
-    assert!(report.contains("imported: \n") && report.contains("updated: \n"), "{report}");
+    assert!(!report.contains("imported:") && !report.contains("updated:"), "{report}");
     let libya = app.get_json("/api/v1/categories/libya", None).await;
     assert_eq!(libya["parent"], "politics");
     assert_eq!(app.get_json("/api/v1/categories/politics", None).await["description"], "Power & policy");
@@ -462,10 +467,38 @@ async fn a_slug_changed_in_wordpress_moves_the_article_and_the_old_one_still_res
 
     let report = stdout(&import(&app, &with_file(&app, "renamed.xml", &renamed), &[]));
 
-    assert!(report.contains("updated: 1 posts\n"), "{report}");
+    assert!(report.contains("updated: 1 posts (1 published)\n"), "{report}");
     let moved = app.get_json("/api/v1/articles/classic-post-revisited", None).await;
     assert_eq!(moved["title"], "Classic post & old habits");
     let by_old_slug = app.get_json("/api/v1/articles/classic-post", None).await;
     assert_eq!(by_old_slug["id"], moved["id"], "links to the WordPress URL keep working");
     assert_eq!(counts(&app), (5, 4, 2));
+}
+
+#[tokio::test]
+async fn the_report_says_what_stays_behind_names_skipped_posts_and_maps_old_links_to_new() {
+    let app = spawn_app().await;
+    let map = app.dir.path().join("redirects.map");
+
+    let output = import(&app, &fixture(), &["--redirects", map.to_str().unwrap()]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("importing ") && stderr.contains("comments, menus and other post types stay behind"));
+    let report = stdout(&output);
+    assert!(report.contains("5 posts (3 published, 1 scheduled, 1 draft)"), "{report}");
+    assert!(
+        report.contains(r#"skipped: 1 sticky flags (newsroom has no sticky articles), in 1 post: post 10 "Parliament sets the election date""#),
+        "{report}"
+    );
+    assert!(report.contains("redirects: 3 old addresses mapped in"), "{report}");
+    let written = std::fs::read_to_string(&map).unwrap();
+    assert!(
+        written.contains(r#""/2026/11/parliament-sets-the-election-date/" "http://localhost:8080/articles/parliament-sets-the-election-date";"#),
+        "{written}"
+    );
+    let entries: Vec<&str> = written.lines().filter(|line| !line.starts_with('#')).collect();
+    assert_eq!(entries.len(), 3, "public posts and pages only: {written}");
+
+    let again = import(&app, &fixture(), &["--redirects", map.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "an existing map is never overwritten");
 }
