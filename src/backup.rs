@@ -42,7 +42,7 @@ pub fn backup(config: &Config, target: &Path) -> CliResult<BackupReport> {
 }
 
 fn copy_into(database: &Database, target: &Path) -> CliResult<()> {
-    let pool = store::connect(database, 1)?;
+    let pool = store::connect(database, 1, store::COMMAND_TIMEOUT)?;
     let mut conn = pool.get()?;
     let target = target.to_str().ok_or("the backup's path must be UTF-8")?;
     let Conn::Sqlite(sqlite) = &mut *conn else {

@@ -16,7 +16,7 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
         .ok_or_else(|| format!("role must be reader, contributor, author, editor or admin, not {role:?}"))?;
     let password = Password::parse(password, email.as_ref(), config.password_min_length)?;
     let password_hash = password::hash_now(&password).map_err(|e| format!("argon2: {e}"))?;
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     let created = crate::store::write_on(&mut conn, |conn| {
@@ -31,7 +31,7 @@ pub fn create_user(config: &Config, email: &str, display_name: &str, role: &str,
 
 /// Recounts every tally from the votes table (`newsroom check`).
 pub fn check_tallies(config: &Config) -> CliResult<Vec<crate::votes::db::TallyMismatch>> {
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     Ok(crate::votes::db::check_tallies(&mut conn)?)

@@ -214,7 +214,7 @@ fn count_rows(conn: &mut Conn, table: &str) -> QueryResult<usize> {
 /// The database `flag` names, opened: a failure names the flag, not
 /// `NEWSROOM_DATABASE_URL`, which the copy does not read.
 fn open(database: &Database, flag: &'static str) -> CliResult<store::DbPool> {
-    store::connect(database, 1).map_err(|error| match error {
+    store::connect(database, 1, store::COMMAND_TIMEOUT).map_err(|error| match error {
         SetupError::Open(reason) => ConfigError::new(flag, format!("cannot open the database: {reason}")).into(),
         SetupError::Folder(folder, e) => {
             ConfigError::new(flag, format!("cannot create the database folder {folder}: {e}")).into()

@@ -145,8 +145,14 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     #[error("rate limited for {retry_after_secs}s")]
     RateLimited { retry_after_secs: u64 },
+    /// The database (or another part the request needs) cannot answer now:
+    /// unreachable, a connection lost mid-request, every connection busy,
+    /// a race lost too often. Worth retrying.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The disk, or the process's file-size limit, is full.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -192,6 +198,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
+            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -233,8 +240,12 @@ impl ApiError {
             Self::RateLimited { retry_after_secs } => {
                 Some(format!("Too many requests; retry in {retry_after_secs} s."))
             }
-            // 5xx say nothing of the internals: the cause goes to the log.
-            Self::Unavailable(_) | Self::Internal(_) => None,
+            Self::Unavailable(_) => Some(format!("Try again in {UNAVAILABLE_RETRY_SECS} s.")),
+            Self::StorageFull(_) => {
+                Some("The server has no room to store this; nothing was changed. Try again later.".into())
+            }
+            // Say nothing of the internals: the cause goes to the log.
+            Self::Internal(_) => None,
         }
     }
 
@@ -263,6 +274,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -271,6 +283,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error.chain = %Chain(cause.as_ref()), "request failed"),
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "service unavailable"),
+            Self::StorageFull(cause) => tracing::error!(error = %cause, "storage full"),
             _ => {}
         }
         let status = self.status_code();
@@ -299,6 +312,12 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
+            }
+            Self::StorageFull(_) => {
+                response.insert_header((header::RETRY_AFTER, STORAGE_FULL_RETRY_SECS.to_string()));
+            }
             _ => {}
         }
         response.json(problem)
@@ -320,11 +339,37 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+/// How long a client waits before retrying after a 503: the database's
+/// weather (a lost connection, a restart, a failover) passes in seconds.
+const UNAVAILABLE_RETRY_SECS: u64 = 2;
+/// After a 507: room is made by someone, not by waiting a moment.
+const STORAGE_FULL_RETRY_SECS: u64 = 60;
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => Self::NotFound,
+            // Kept whole, so that a transaction can tell a serialization
+            // failure and run again; [`ApiError::settled`] names the weather
+            // once it is over.
             other => Self::internal(other),
+        }
+    }
+}
+
+impl ApiError {
+    /// The database's weather as the client should see it: a 503 or a 507,
+    /// not a 500. Applied once a transaction is over (its retries spent),
+    /// never inside one, where a retry needs the error as it is.
+    pub fn settled(self) -> Self {
+        let weather = match &self {
+            Self::Internal(cause) => cause.downcast_ref::<diesel::result::Error>().and_then(crate::store::weather),
+            _ => None,
+        };
+        match weather {
+            Some(crate::store::Weather::Unavailable) => Self::Unavailable(self.to_string()),
+            Some(crate::store::Weather::StorageFull) => Self::StorageFull(self.to_string()),
+            None => self,
         }
     }
 }
@@ -418,4 +463,23 @@ pub mod responses {
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct InternalError(pub Problem);
+
+    /// The database cannot answer now: unreachable, a connection lost, every
+    /// connection busy past `NEWSROOM_DATABASE_TIMEOUT` (code
+    /// `service_unavailable`). Nothing was changed; retry after the
+    /// `Retry-After` seconds.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
+    )]
+    pub struct ServiceUnavailable(pub Problem);
+
+    /// The server's disk is full (code `storage_full`): nothing was changed.
+    #[derive(ToResponse)]
+    #[response(
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
+    )]
+    pub struct StorageFull(pub Problem);
 }

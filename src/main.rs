@@ -239,7 +239,7 @@ fn serve(config: Config) -> cli::CliResult<()> {
 }
 
 fn migrate(config: &Config) -> cli::CliResult<()> {
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     let applied = store::migrate(&pool)?;
     println!("applied {applied} migration(s)");
     Ok(())

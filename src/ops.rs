@@ -46,8 +46,12 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    store::run(&state.pool, |conn| conn.batch_execute("SELECT 1"))
+    // Its own bound: a probe must answer even when the blocking threads
+    // are all waiting on a database that went away.
+    let check = store::run(&state.pool, |conn| conn.batch_execute("SELECT 1"));
+    actix_web::rt::time::timeout(state.config.database_timeout, check)
         .await
+        .map_err(|_| ApiError::Unavailable("the database did not answer in time".into()))?
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

@@ -46,6 +46,8 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error("cannot start listening for other instances' changes: {0}")]
     Listener(std::io::Error),
+    #[error("cannot take SIGXFSZ: {0}")]
+    Signal(std::io::Error),
 }
 
 /// A bound, ready-to-run server.
@@ -55,12 +57,22 @@ pub struct Application {
     has_admin: bool,
 }
 
+/// A write past the process's file-size limit (`ulimit -f`, systemd's
+/// `LimitFSIZE`) raises SIGXFSZ, which by default kills the process; with a
+/// handler installed the write fails instead (EFBIG), and the request is
+/// answered. tokio keeps the handler for the life of the process.
+fn survive_file_size_limits() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::from_raw(libc::SIGXFSZ)).map(drop)
+}
+
 impl Application {
     /// Opens and migrates the database, binds `config.bind` (port 0 picks a
     /// free port) and prepares the server. Tests and `main` both start here.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        survive_file_size_limits().map_err(StartupError::Signal)?;
         let pool_size = config.database_pool_size;
-        let pool = store::connect(&config.database, pool_size)?;
+        let pool = store::connect(&config.database, pool_size, config.database_timeout)?;
         store::migrate(&pool)?;
         let has_admin = crate::users::db::has_admin(&mut *pool.get().map_err(store::SetupError::Pool)?)
             .map_err(|e| StartupError::Database(store::SetupError::Open(e.to_string())))?;

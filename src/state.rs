@@ -15,7 +15,7 @@ use crate::limiter::Limiter;
 use crate::mail::Mailer;
 use crate::media::store::MediaStore;
 use crate::seal::Sealer;
-use crate::store::{self, AsDieselError, Conn, DbPool};
+use crate::store::{self, AsDieselError, Conn, DbPool, Isolation};
 use crate::votes::batch::VoteWriter;
 use crate::webhooks::client::WebhookClient;
 
@@ -107,7 +107,17 @@ impl AppState {
     /// and webhook events it recorded in its [`Effects`] in that same
     /// transaction, and once it has committed acts on the rest. A
     /// transaction run again (a lost race on PostgreSQL) starts with none.
-    pub async fn write<T, E, F>(&self, mut work: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnMut(&mut Conn, &mut Effects) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + AsDieselError + Send + 'static,
+    {
+        self.write_as(Isolation::Serializable, work).await
+    }
+
+    /// [`AppState::write`] with the given isolation on PostgreSQL.
+    pub async fn write_as<T, E, F>(&self, isolation: Isolation, mut work: F) -> Result<T, ApiError>
     where
         F: FnMut(&mut Conn, &mut Effects) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -115,7 +125,7 @@ impl AppState {
     {
         let sealer = self.sealer.clone();
         let site_name = self.config.site_name.clone();
-        let (value, effects) = store::write(&self.pool, move |conn| {
+        let (value, effects) = store::write_as(&self.pool, isolation, move |conn| {
             let mut effects = Effects::new();
             let value = work(conn, &mut effects)?;
             effects.queue(conn, Outgoing { sealer: Some(&sealer), site_name: &site_name })?;

@@ -70,6 +70,8 @@ mod smtp;
 mod users;
 #[path = "api/votes.rs"]
 mod votes;
+#[path = "api/weather.rs"]
+mod weather;
 #[path = "api/webhooks.rs"]
 mod webhooks;
 #[path = "api/wordpress.rs"]

@@ -29,6 +29,17 @@ pub struct Settings {
     )]
     pub database_pool_size: u32,
 
+    /// Longest wait for a database connection, in seconds: past it a request
+    /// is answered 503 with `Retry-After`, and `/readyz` says not ready.
+    #[arg(
+        long,
+        env = "NEWSROOM_DATABASE_TIMEOUT",
+        value_name = "NEWSROOM_DATABASE_TIMEOUT",
+        default_value_t = 2,
+        global = true
+    )]
+    pub database_timeout: u64,
+
     /// Listen address; port 0 picks a free port.
     #[arg(long, env = "NEWSROOM_BIND", value_name = "NEWSROOM_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,

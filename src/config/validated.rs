@@ -25,6 +25,8 @@ const MIN_JWT_SECRET_BYTES: usize = 32;
 pub struct Config {
     pub database: Database,
     pub database_pool_size: u32,
+    /// Longest wait for a database connection.
+    pub database_timeout: std::time::Duration,
     pub bind: SocketAddr,
     /// Unset only on PostgreSQL without `NEWSROOM_JWT_SECRET`, where the
     /// commands that do not serve run without one.
@@ -136,6 +138,9 @@ impl Settings {
         if !(1..=1000).contains(&self.database_pool_size) {
             return Err(ConfigError::new("NEWSROOM_DATABASE_POOL_SIZE", "must be between 1 and 1000"));
         }
+        if !(1..=300).contains(&self.database_timeout) {
+            return Err(ConfigError::new("NEWSROOM_DATABASE_TIMEOUT", "must be between 1 and 300 seconds"));
+        }
         let public_url = Url::parse(&self.public_url)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
@@ -212,6 +217,7 @@ impl Settings {
         Ok(Config {
             database,
             database_pool_size: self.database_pool_size,
+            database_timeout: std::time::Duration::from_secs(self.database_timeout),
             bind: self.bind,
             jwt_secret,
             public_url,

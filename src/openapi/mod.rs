@@ -19,7 +19,8 @@ use crate::articles::db::ArticleStatus;
 use crate::collections::db::Visibility;
 use crate::error::responses::{
     BadRequest, Forbidden, IdempotencyKeyInUse, IdempotencyKeyReused, InternalError, NotFound, PayloadTooLarge,
-    PreconditionFailed, TooManyRequests, Unauthorized, UnsupportedMediaType, ValidationFailed,
+    PreconditionFailed, ServiceUnavailable, StorageFull, TooManyRequests, Unauthorized, UnsupportedMediaType,
+    ValidationFailed,
 };
 use crate::error::{FieldError, Problem};
 use crate::users::Role;
@@ -59,7 +60,7 @@ header is sent too. Every response carries `X-Request-Id`.",
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, ValidationFailed, TooManyRequests, InternalError, IdempotencyKeyInUse,
-            IdempotencyKeyReused,
+            IdempotencyKeyReused, ServiceUnavailable, StorageFull,
             crate::feeds::responses::Feed, crate::feeds::responses::Sitemap, crate::feeds::responses::NotModified,
         ),
     ),
@@ -93,8 +94,19 @@ impl Modify for CommonResponses {
                     }
                 }
             }
+            // Writes can meet a full disk; every operation but the liveness
+            // probe needs the database.
+            for operation in [&mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.entry("507".to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name("StorageFull")));
+            }
             for operation in operations_mut(item) {
                 let responses = &mut operation.responses.responses;
+                if path != "/healthz" {
+                    responses
+                        .entry("503".to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("ServiceUnavailable")));
+                }
                 let mut add = |status: &str, name: &str| {
                     responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
                 };

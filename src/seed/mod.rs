@@ -40,7 +40,7 @@ pub struct SeedReport {
 
 /// Loads the demo content; safe to run again.
 pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     store::migrate(&pool)?;
     let editor_password = demo_password();
     let password = Password::parse(editor_password.clone(), EDITOR_EMAIL, config.password_min_length)?;

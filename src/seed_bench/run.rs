@@ -56,7 +56,7 @@ pub struct BenchReport {
 /// Fills an empty database; refuses one that already has articles.
 pub fn seed_bench(config: &Config, sizes: BenchSizes) -> CliResult<BenchReport> {
     let started = Instant::now();
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     store::migrate(&pool)?;
     let mut conn = pool.get()?;
     store::prepare_bulk_write(&mut conn)?;

@@ -5,15 +5,19 @@
 //! SQLite lets one connection write at a time, so writers queue in this
 //! process and run in immediate transactions. PostgreSQL arbitrates itself:
 //! writes run in serializable transactions, retried when the database
-//! reports a serialization failure or a deadlock, which a client never sees.
+//! reports a serialization failure or a deadlock (votes, which lock the row
+//! they count on, in read-committed ones). What the database's weather
+//! causes (a lost connection, a full disk) is told apart in [`weather`].
 
 mod macros;
 mod pool;
 mod transactions;
+mod weather;
 
 pub(crate) use macros::{on_backend, text_enum};
 pub use pool::{
-    Backend, Conn, Database, DbPool, Manager, SetupError, checkpoint, connect, migrate, optimize, prepare_bulk_write,
-    settle_after_bulk_load,
+    Backend, COMMAND_TIMEOUT, Conn, Database, DbPool, Manager, SetupError, checkpoint, connect, migrate, optimize,
+    prepare_bulk_write, settle_after_bulk_load,
 };
-pub use transactions::{AsDieselError, run, write, write_on, write_transaction};
+pub use transactions::{AsDieselError, Isolation, run, write, write_as, write_on, write_transaction};
+pub use weather::{Weather, weather};

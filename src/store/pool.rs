@@ -113,9 +113,33 @@ impl Database {
     pub fn establish(&self) -> Result<Conn, ConnectionError> {
         match self {
             Self::Sqlite(path) => SqliteConnection::establish(&path.to_string_lossy()).map(Conn::Sqlite),
-            Self::Postgres(url) => PgConnection::establish(url.expose_secret()).map(Conn::Postgres),
+            Self::Postgres(url) => PgConnection::establish(&with_timeouts(url.expose_secret())).map(Conn::Postgres),
         }
     }
+}
+
+/// libpq settings that bound how long a connection waits on a server that
+/// went away: connecting gives up after 2 s, and a connection whose peer
+/// stops acknowledging (a cut link, a dead host) fails within about 10 s
+/// instead of waiting for the system's TCP timeouts (minutes). What the URL
+/// says itself stays.
+fn with_timeouts(url: &str) -> String {
+    const BOUNDS: [(&str, &str); 5] = [
+        ("connect_timeout", "2"),
+        ("keepalives_idle", "5"),
+        ("keepalives_interval", "2"),
+        ("keepalives_count", "3"),
+        ("tcp_user_timeout", "10000"),
+    ];
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_owned() };
+    let given: Vec<String> = parsed.query_pairs().map(|(key, _)| key.into_owned()).collect();
+    {
+        let mut query = parsed.query_pairs_mut();
+        for (key, value) in BOUNDS.iter().filter(|(key, _)| !given.iter().any(|given| given == key)) {
+            query.append_pair(key, value);
+        }
+    }
+    parsed.to_string()
 }
 
 /// Opens connections of the configured backend for the pool.
@@ -188,10 +212,15 @@ fn one_line(error: &ConnectionError) -> String {
     error.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// How long a command waits for a connection of its pool; the server's is
+/// `NEWSROOM_DATABASE_TIMEOUT`.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Opens a pool of `size` connections on `database`, creating a SQLite file
-/// and its folder when missing. A first connection is opened alone, so that
-/// a database that cannot be reached fails here with its reason.
-pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
+/// and its folder when missing; a request waits at most `timeout` for one.
+/// A first connection is opened alone, so that a database that cannot be
+/// reached fails here with its reason.
+pub fn connect(database: &Database, size: u32, timeout: Duration) -> Result<DbPool, SetupError> {
     if let Database::Sqlite(path) = database {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             private::create_folder(folder).map_err(|e| SetupError::Folder(folder.display().to_string(), e))?;
@@ -205,7 +234,7 @@ pub fn connect(database: &Database, size: u32) -> Result<DbPool, SetupError> {
     drop(first);
     let pool = Pool::builder()
         .max_size(size.max(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(timeout)
         .connection_customizer(Box::new(Settings))
         .build(Manager { database: database.clone() })?;
     Ok(DbPool { pool, database: database.clone() })
@@ -278,5 +307,20 @@ pub fn settle_after_bulk_load(conn: &mut Conn) -> diesel::QueryResult<()> {
     match conn {
         Conn::Sqlite(sqlite) => sqlite.batch_execute("ANALYZE; PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);"),
         Conn::Postgres(postgres) => postgres.batch_execute("VACUUM (ANALYZE);"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_timeouts;
+
+    #[test]
+    fn postgres_urls_get_bounded_waits_unless_they_set_their_own() {
+        let bounded = with_timeouts("postgres://news:secret@db.example/news");
+        assert!(bounded.starts_with("postgres://news:secret@db.example/news?connect_timeout=2&"), "{bounded}");
+        assert!(bounded.contains("tcp_user_timeout=10000"), "{bounded}");
+        let own = with_timeouts("postgres://db.example/news?connect_timeout=9&sslmode=require");
+        assert!(own.contains("connect_timeout=9") && !own.contains("connect_timeout=2"), "{own}");
+        assert!(own.contains("sslmode=require&keepalives_idle=5"), "{own}");
     }
 }

@@ -30,20 +30,48 @@ fn is_retryable(error: &DieselError) -> bool {
     }
 }
 
+/// How a write transaction is isolated on PostgreSQL; on SQLite every write
+/// transaction has the database to itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// For writes whose rules span rows: of two that overlap, PostgreSQL
+    /// fails one, which runs again.
+    Serializable,
+    /// For a write that first locks the rows it changes (`FOR UPDATE`), as
+    /// a vote locks its article: overlapping writes wait for each other
+    /// instead of failing, so a hot row costs a queue, not retries.
+    ReadCommitted,
+}
+
 /// Runs `work` in one write transaction on `conn`: immediate on SQLite (with
 /// the process's writer turn), serializable on PostgreSQL, where it is run
 /// again after a serialization failure or a deadlock. A refusal (`Err`)
 /// rolls the transaction back.
-pub fn write_transaction<T, E>(conn: &mut Conn, mut work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+pub fn write_transaction<T, E>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
+    transaction(conn, Isolation::Serializable, work)
+}
+
+/// [`write_transaction`] with the given isolation on PostgreSQL.
+fn transaction<T, E>(
+    conn: &mut Conn,
+    isolation: Isolation,
+    mut work: impl FnMut(&mut Conn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<DieselError> + AsDieselError,
 {
     let mut attempt = 1;
     loop {
-        let begun = match conn {
-            Conn::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE"),
-            Conn::Postgres(postgres) => {
+        let begun = match (&mut *conn, isolation) {
+            (Conn::Sqlite(sqlite), _) => AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE"),
+            (Conn::Postgres(postgres), Isolation::Serializable) => {
                 AnsiTransactionManager::begin_transaction_sql(postgres, "BEGIN ISOLATION LEVEL SERIALIZABLE")
+            }
+            (Conn::Postgres(postgres), Isolation::ReadCommitted) => {
+                AnsiTransactionManager::begin_transaction_sql(postgres, "BEGIN ISOLATION LEVEL READ COMMITTED")
             }
         };
         begun?;
@@ -106,13 +134,23 @@ where
     T: Send + 'static,
     E: Into<ApiError> + From<DieselError> + AsDieselError + Send + 'static,
 {
+    write_as(pool, Isolation::Serializable, work).await
+}
+
+/// [`write`] with the given isolation on PostgreSQL.
+pub async fn write_as<T, E, F>(pool: &DbPool, isolation: Isolation, work: F) -> Result<T, ApiError>
+where
+    F: FnMut(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + From<DieselError> + AsDieselError + Send + 'static,
+{
     let pool = pool.clone();
     let span = tracing::Span::current();
     actix_web::web::block(move || {
         let _entered = span.enter();
         let _turn = (!pool.is_postgres()).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
         let mut conn = pool.get().map_err(ApiError::from)?;
-        write_transaction(&mut conn, work).map_err(Into::into)
+        transaction(&mut conn, isolation, work).map_err(|error| error.into().settled())
     })
     .await?
 }
@@ -130,7 +168,7 @@ where
     actix_web::web::block(move || {
         let _entered = span.enter();
         let mut conn = pool.get().map_err(ApiError::from)?;
-        work(&mut conn).map_err(Into::into)
+        work(&mut conn).map_err(|error| error.into().settled())
     })
     .await?
 }

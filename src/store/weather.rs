@@ -15,7 +15,8 @@ pub enum Weather {
 
 /// Messages of both backends that mean the disk is full: SQLite's
 /// SQLITE_FULL, PostgreSQL's `disk_full` (53100) and the OS's ENOSPC/EFBIG.
-const FULL: [&str; 4] = ["database or disk is full", "No space left on device", "File too large", "could not extend file"];
+const FULL: [&str; 4] =
+    ["database or disk is full", "No space left on device", "File too large", "could not extend file"];
 
 /// Messages that mean the connection or the server went away, or a wait
 /// ran out, rather than that the request was wrong.
@@ -36,6 +37,11 @@ const GONE: [&str; 12] = [
 
 /// What kind of weather `error` is, if any.
 pub fn weather(error: &Error) -> Option<Weather> {
+    // What diesel says of a connection lost inside a transaction: the
+    // connection is dropped from the pool when it comes back.
+    if matches!(error, Error::BrokenTransactionManager) {
+        return Some(Weather::Unavailable);
+    }
     let Error::DatabaseError(kind, info) = error else { return None };
     let message = info.message();
     if FULL.iter().any(|full| message.contains(full)) {
@@ -76,6 +82,7 @@ mod tests {
         );
         assert_eq!(weather(&database_error(DatabaseErrorKind::SerializationFailure, "x")), Some(Weather::Unavailable));
         assert_eq!(weather(&database_error(DatabaseErrorKind::UniqueViolation, "duplicate key")), None);
+        assert_eq!(weather(&Error::BrokenTransactionManager), Some(Weather::Unavailable));
         assert_eq!(weather(&Error::NotFound), None);
     }
 }

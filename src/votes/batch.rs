@@ -82,7 +82,9 @@ fn write_all(pool: &DbPool, after_commit: &AfterCommit, ballots: &mpsc::Receiver
                 Err(error) => {
                     tracing::error!(error = %error, "cannot open the vote writer's connection");
                     for ballot in batch {
-                        let _ = ballot.answer.send(Err(ApiError::Internal("the votes could not be written".into())));
+                        let _ = ballot
+                            .answer
+                            .send(Err(ApiError::Unavailable(format!("the vote writer has no connection: {error}"))));
                     }
                     continue;
                 }
@@ -118,7 +120,7 @@ fn write_all(pool: &DbPool, after_commit: &AfterCommit, ballots: &mpsc::Receiver
                         after_commit.apply(effects);
                         cast
                     });
-                    let _ = ballot.answer.send(answer.map_err(ApiError::from));
+                    let _ = ballot.answer.send(answer.map_err(|error| ApiError::from(error).settled()));
                 }
                 // A broken connection is opened afresh for the next batch.
                 writer = None;

@@ -57,9 +57,10 @@ pub fn apply(
             }
         }
         // `article` was read in this transaction: on SQLite it holds the write
-        // lock, and on PostgreSQL a concurrent change to the row fails it
-        // (serializable) and it runs again. Its counters are current, so the
-        // new ones can be written outright.
+        // lock, and on PostgreSQL its row is locked (`votable_locked`, or a
+        // serializable transaction that fails and runs again on a concurrent
+        // change). Its counters are current, so the new ones can be written
+        // outright.
         let count = |vote: Option<i32>, side: i32| i32::from(vote == Some(side));
         up += count(new, 1) - count(old, 1);
         down += count(new, -1) - count(old, -1);
@@ -173,11 +174,29 @@ pub fn cast(
     article: &ArticleRef,
     vote: Option<VoteValue>,
 ) -> QueryResult<Option<Cast>> {
-    let Some(row) = votable(conn, article)? else {
+    let Some(row) = votable_locked(conn, article)? else {
         return Ok(None);
     };
     let tally = apply(conn, effects, user_id, &row, vote)?;
     Ok(Some(Cast { article_id: row.id, tally }))
+}
+
+/// [`votable`], its row locked until the transaction ends on PostgreSQL:
+/// votes on one article wait for each other there, each then reading the
+/// counters the one before left (under READ COMMITTED, a row read `FOR
+/// UPDATE` after a wait is its newest version), instead of failing and
+/// running again as serializable transactions would. SQLite's writer holds
+/// the whole database already.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn votable_locked(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
+    let Some(row) = votable(conn, article)? else { return Ok(None) };
+    match conn {
+        Conn::Postgres(postgres) => {
+            let locked = articles::table.find(row.id).select(ArticleRow::as_select()).for_update().first(postgres);
+            Ok(Some(locked?).filter(|row| row.is_public(time::now())))
+        }
+        Conn::Sqlite(_) => Ok(Some(row)),
+    }
 }
 
 /// Finds a public article for voting: anything else is a 404.

@@ -4,14 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::db::{self, Cast, votable};
+use super::db::{self, Cast, votable, votable_locked};
 use super::{Tally, VoteValue};
 use crate::articles::db::ArticleRef;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::http::{self, JsonBody};
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, Isolation};
 
 /// A vote to leave or change.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,9 +38,9 @@ async fn change_vote(
         // A conditional vote is checked and cast in one transaction of its own.
         (_, if_match) => {
             state
-                .write(move |conn, effects| {
+                .write_as(Isolation::ReadCommitted, move |conn, effects| {
                     if if_match.is_some() {
-                        let Some(row) = votable(conn, &article)? else { return Ok(None) };
+                        let Some(row) = votable_locked(conn, &article)? else { return Ok(None) };
                         http::check_if_match(if_match.as_deref(), &db::read(conn, user.id, &row)?)?;
                     }
                     db::cast(conn, effects, user.id, &article, vote).map_err(ApiError::from)

@@ -81,7 +81,7 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
     if let Some(redirects) = options.redirects.as_deref().filter(|redirects| redirects.exists()) {
         return Err(format!("--redirects: {} exists; name a new file", redirects.display()).into());
     }
-    let pool = store::connect(&config.database, config.database_pool_size)?;
+    let pool = store::connect(&config.database, config.database_pool_size, store::COMMAND_TIMEOUT)?;
     store::migrate(&pool)?;
     let sealer = config.jwt_secret.as_ref().map(Sealer::derive).transpose()?;
     let uploads = options.uploads.as_deref().map(|folder| Uploads::open(folder, config)).transpose()?;

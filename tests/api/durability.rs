@@ -40,6 +40,8 @@ fn start_with(dir: &TempDir, database: &TestDatabase, settings: &[(&str, &str)])
         .env("NEWSROOM_MAX_COLLECTIONS", "100000")
         .env("NEWSROOM_VOTE_RATE_LIMIT", "0")
         .env("NEWSROOM_LOG", "error")
+        // Two cores shared with the other tests: contention, not trouble.
+        .env("NEWSROOM_DATABASE_TIMEOUT", "10")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

@@ -95,6 +95,20 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     start(args, dir, Arc::new(database)).await
 }
 
+/// On PostgreSQL, an app whose database URL is `route` of the test
+/// database's (a proxy in front of it, say); `None` in the SQLite suite.
+#[allow(dead_code, reason = "the weather of a database server is PostgreSQL's; the SQLite suite has no use for it")]
+pub async fn spawn_app_through(route: impl FnOnce(&str) -> Option<String>, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let dir = TempDir::new().expect("temp dir");
+    let database = TestDatabase::create(&dir);
+    let TestDatabase::Postgres { url, .. } = &database else { return None };
+    let routed = route(url)?;
+    let mut extra = extra.to_vec();
+    extra.push(("--database-url", &routed));
+    let args = default_args(&dir, &database, &extra);
+    Some(start(args, dir, Arc::new(database)).await)
+}
+
 fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) -> Vec<String> {
     let defaults: Vec<(&str, String)> = vec![
         ("--database-url", database.url().to_owned()),
@@ -106,6 +120,10 @@ fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) 
         ("--log", "warn".into()),
         // Tests log in far more often than people do; the limit has its own test.
         ("--auth-rate-limit", "0".into()),
+        // Many apps share two cores while the suites run: a wait for a
+        // connection that would mean trouble on a server is only contention
+        // here. The weather tests set the production default.
+        ("--database-timeout", "10".into()),
     ];
     let overridden: Vec<&str> = extra.iter().map(|(flag, _)| *flag).collect();
     let mut args: Vec<String> = Vec::new();

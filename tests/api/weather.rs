@@ -1,0 +1,212 @@
+//! The database's weather is never a 500: PostgreSQL going away, its
+//! connections cut under load, or not answering at all, is a 503 with
+//! `Retry-After` within seconds, and the site comes back on its own. The
+//! database is reached through a TCP proxy the test controls.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{TestApp, spawn_app_through};
+
+const PASS: u8 = 0;
+/// New connections are closed at once, as by a server that is down.
+const REFUSE: u8 = 1;
+/// Nothing is forwarded and nothing answered, as over a link that broke.
+const SILENT: u8 = 2;
+
+/// A TCP proxy in front of the PostgreSQL server.
+struct Proxy {
+    port: u16,
+    mode: Arc<AtomicU8>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    fn to(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mode = Arc::new(AtomicU8::new(PASS));
+        let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (accept_mode, accept_open) = (mode.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                if accept_mode.load(Ordering::SeqCst) == REFUSE {
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                accept_open.lock().unwrap().extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (from, to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    let mode = accept_mode.clone();
+                    std::thread::spawn(move || pump(from, to, &mode));
+                }
+            }
+        });
+        Self { port, mode, open }
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+
+    /// Closes every connection through the proxy, as a server restart does.
+    fn cut(&self) {
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream, mode: &AtomicU8) {
+    let mut buffer = [0u8; 16 * 1024];
+    while let Ok(read) = from.read(&mut buffer) {
+        if read == 0 {
+            break;
+        }
+        // Silent: what arrives is dropped, and nothing goes back.
+        if mode.load(Ordering::SeqCst) == SILENT {
+            continue;
+        }
+        if to.write_all(buffer.get(..read).unwrap_or_default()).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+/// An app on PostgreSQL through a proxy (this module is in the PostgreSQL
+/// suite only).
+async fn app_behind_a_proxy() -> Option<(TestApp, Proxy)> {
+    let mut proxy = None;
+    let app = spawn_app_through(
+        |url| {
+            let mut url = url::Url::parse(url).ok()?;
+            let upstream = format!("{}:{}", url.host_str()?, url.port().unwrap_or(5432));
+            let started = Proxy::to(upstream);
+            url.set_port(Some(started.port)).ok()?;
+            proxy = Some(started);
+            Some(url.to_string())
+        },
+        &[("--vote-rate-limit", "0"), ("--database-timeout", "2")],
+    )
+    .await?;
+    Some((app, proxy?))
+}
+
+/// Sends `method path`, and says how it was answered and how fast.
+async fn timed(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+) -> (StatusCode, Option<String>, Duration) {
+    let started = Instant::now();
+    let request = app.request(method, path, token).json(&json!({"value": 1}));
+    let response = tokio::time::timeout(Duration::from_secs(15), request.send())
+        .await
+        .unwrap_or_else(|_| panic!("{path} was answered within 15 s"))
+        .unwrap();
+    let retry_after = response.headers().get("retry-after").map(|value| value.to_str().unwrap().to_owned());
+    (response.status(), retry_after, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_database_that_goes_away_is_503_within_seconds_and_the_site_comes_back() {
+    let Some((app, proxy)) = app_behind_a_proxy().await else { return };
+    let reader = app.register_user().await;
+    let editor = app.user_with_role("editor").await;
+    let article = app.publish(&editor, "Harbour reopens", json!({})).await;
+    let vote = format!("/api/v1/articles/{}/vote", article["id"]);
+
+    proxy.set(REFUSE);
+    proxy.cut();
+    for (method, path, token) in [
+        (Method::GET, "/readyz", None),
+        (Method::GET, "/api/v1/users/me", Some(reader.access_token.as_str())),
+        (Method::PUT, vote.as_str(), Some(reader.access_token.as_str())),
+    ] {
+        let (status, retry_after, took) = timed(&app, method.clone(), path, token).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{method} {path}");
+        assert!(retry_after.is_some(), "{method} {path} says when to retry");
+        assert!(took < Duration::from_secs(3), "{method} {path} answered in {took:?}");
+    }
+
+    proxy.set(PASS);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _, _) = timed(&app, Method::PUT, &vote, Some(reader.access_token.as_str())).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(Instant::now() < deadline, "the site comes back once the database does");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let tally = app.get_json(&format!("/api/v1/articles/{}", article["id"]), None).await;
+    assert_eq!(tally["votes"]["up"], 1, "the vote that was answered 200 is stored, once");
+}
+
+#[tokio::test]
+async fn connections_cut_under_load_are_never_a_500() {
+    let Some((app, proxy)) = app_behind_a_proxy().await else { return };
+    let reader = app.register_user().await;
+    let editor = app.user_with_role("editor").await;
+    let article = app.publish(&editor, "Results night", json!({})).await;
+    let paths = [format!("/api/v1/articles/{}/vote", article["id"]), "/api/v1/users/me".to_owned()];
+    let app = Arc::new(app);
+    let token = Arc::new(reader.access_token.clone());
+
+    let load: Vec<_> = (0..4)
+        .map(|client| {
+            let (app, token, path) = (app.clone(), token.clone(), paths[client % 2].clone());
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                let until = Instant::now() + Duration::from_secs(3);
+                while Instant::now() < until {
+                    let method = if path.ends_with("/vote") { Method::PUT } else { Method::GET };
+                    statuses.push(timed(&app, method, &path, Some(token.as_str())).await.0);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        proxy.cut();
+    }
+    let mut answered = Vec::new();
+    for client in load {
+        answered.extend(client.await.unwrap());
+    }
+
+    assert!(answered.iter().any(|status| status.is_success()), "the load got through between the cuts");
+    let failed: Vec<_> = answered.iter().filter(|status| !status.is_success()).collect();
+    assert!(
+        failed.iter().all(|status| **status == StatusCode::SERVICE_UNAVAILABLE),
+        "a cut is a 503 to retry, never a 500: {failed:?} of {}",
+        answered.len()
+    );
+}
+
+#[tokio::test]
+async fn a_database_that_stops_answering_leaves_readyz_answering_in_time() {
+    let Some((app, proxy)) = app_behind_a_proxy().await else { return };
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
+
+    proxy.set(SILENT);
+    let (status, retry_after, took) = timed(&app, Method::GET, "/readyz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after.is_some());
+    assert!(took < Duration::from_secs(4), "answered in {took:?}, within NEWSROOM_DATABASE_TIMEOUT");
+    let (status, _, _) = timed(&app, Method::GET, "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK, "the process itself is alive");
+
+    proxy.set(PASS);
+    proxy.cut();
+}
