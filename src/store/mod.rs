@@ -7,12 +7,12 @@
 //! writes run in serializable transactions, retried when the database
 //! reports a serialization failure or a deadlock (votes, which lock the row
 //! they count on, in read-committed ones). What the database's weather
-//! causes (a lost connection, a full disk) is told apart in [`weather`].
+//! causes (a lost connection, a full disk) is told apart in
+//! [`crate::error::weather`].
 
 mod macros;
 mod pool;
 mod transactions;
-mod weather;
 
 pub(crate) use macros::{on_backend, text_enum};
 pub use pool::{
@@ -20,4 +20,3 @@ pub use pool::{
     prepare_bulk_write, settle_after_bulk_load,
 };
 pub use transactions::{AsDieselError, Isolation, run, write, write_as, write_on, write_transaction};
-pub use weather::{Weather, weather};
