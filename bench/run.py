@@ -129,7 +129,9 @@ def prepare(base):
         for i in range(100, 164)
     ]
     articles = call(base, "/api/v1/articles?limit=1&sort=published_at")["items"]
+    newest = call(base, "/api/v1/articles?limit=1")["items"]
     return {
+        "hot_id": newest[0]["id"] if newest else 1,
         "slugs": slugs,
         "deep_cursor": cursor,
         "category": category,
@@ -140,7 +142,7 @@ def prepare(base):
 
 
 LUA = """
-local paths, tokens, method, max_id = {}, {}, "%(method)s", %(max_id)d
+local paths, tokens, method, first_id, ids = {}, {}, "%(method)s", %(first_id)d, %(ids)d
 for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
 for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
@@ -150,20 +152,22 @@ request = function()
   if method == "PUT" then
     headers["Content-Type"] = "application/json"
     local value = (math.random() < 0.7) and 1 or -1
-    return wrk.format("PUT", "/api/v1/articles/" .. math.random(max_id) .. "/vote", headers, '{"value":' .. value .. '}')
+    return wrk.format("PUT", "/api/v1/articles/" .. (first_id + math.random(ids) - 1) .. "/vote", headers, '{"value":' .. value .. '}')
   end
   return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 """
 
 
-def lua_script(name, paths, tokens, method="GET", max_id=1):
+def lua_script(name, paths, tokens, method="GET", ids=(1, 1)):
+    """A wrk script for GETs of `paths`, or votes (PUT) on the article ids
+    from ids[0] on, ids[1] of them; each request as one of `tokens`."""
     folder = DATA / "wrk"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.paths").write_text("\n".join(paths) + "\n")
     (folder / f"{name}.tokens").write_text("\n".join(tokens) + ("\n" if tokens else ""))
     script = folder / f"{name}.lua"
-    script.write_text(LUA % {"method": method, "max_id": max_id, "paths": folder / f"{name}.paths", "tokens": folder / f"{name}.tokens"})
+    script.write_text(LUA % {"method": method, "first_id": ids[0], "ids": ids[1], "paths": folder / f"{name}.paths", "tokens": folder / f"{name}.tokens"})
     return script
 
 
@@ -176,6 +180,33 @@ def rss_kib(pids, field="VmRSS"):
             if line.startswith(f"{field}:"):
                 total += int(line.split()[1])
     return total
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids):
+    """User and system CPU the processes have used, in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def postgres_pids():
+    """Every PostgreSQL server process on this machine (the bench shares it)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" (", 1)[1].startswith("postgres)"):
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue
+    return pids
 
 
 def database_size():
@@ -201,10 +232,17 @@ def wrk(base, script, pids, seconds=SECONDS):
 
     sampler = threading.Thread(target=sample)
     sampler.start()
+    # PostgreSQL starts a process per connection: its CPU is read from the
+    # processes alive at the end, which include every connection's.
+    database_pids = postgres_pids() if POSTGRES else []
+    cpu_before = (cpu_seconds(pids), cpu_seconds(database_pids))
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), base]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    database_pids = postgres_pids() if POSTGRES else []
+    cpu_after = (cpu_seconds(pids), cpu_seconds(database_pids))
     done.set()
     sampler.join()
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors += sum(int(n) for n in socket.groups()) if socket else 0
@@ -216,6 +254,8 @@ def wrk(base, script, pids, seconds=SECONDS):
         "p99": unit_ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
         "errors": errors,
         "rss_mib": peak[0] / 1024,
+        "app_us": 1e6 * (cpu_after[0] - cpu_before[0]) / max(requests, 1),
+        "db_us": 1e6 * (cpu_after[1] - cpu_before[1]) / max(requests, 1),
     }
 
 
@@ -237,14 +277,15 @@ def main():
             ("site RSS feed (50 articles)", lua_script("rss", ["/feeds/rss.xml"], [])),
             ("article, signed in (my_vote)", lua_script("article_auth", [f"/api/v1/articles/{s}" for s in slugs], tokens)),
             ("list page 1, signed in (my_vote)", lua_script("page1_auth", ["/api/v1/articles"], tokens)),
-            ("PUT vote (64 users, all articles)", lua_script("vote", [], tokens, "PUT", setup["max_article_id"])),
+            ("PUT vote (64 users, all articles)", lua_script("vote", [], tokens, "PUT", (1, setup["max_article_id"]))),
+            ("PUT vote (64 users, one hot article)", lua_script("vote_hot", [], tokens, "PUT", (setup["hot_id"], 1))),
         ]
         results = []
         for name, script in scenarios:
             wrk(base, script, servers, seconds=3)
             result = wrk(base, script, servers)
             results.append((name, result))
-            print(f"{name:36} {result['rps']:>9.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  errors {result['errors']}  RSS {result['rss_mib']:.0f} MiB", flush=True)
+            print(f"{name:36} {result['rps']:>9.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:6.2f} ms  errors {result['errors']}  RSS {result['rss_mib']:.0f} MiB  CPU/req {result['app_us']:.0f} + {result['db_us']:.0f} µs", flush=True)
         peak_mib = rss_kib(servers, "VmHWM") / 1024
         print(f"peak RSS over the whole run (VmHWM): {peak_mib:.0f} MiB")
     finally:
@@ -273,11 +314,15 @@ def report(results, tallies, peak_mib, seeded):
         "",
         f"Machine: {machine()}.",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | errors | server RSS MiB | vs ceiling |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | req/s | p50 ms | p99 ms | errors | server RSS MiB | vs ceiling | newsroom CPU µs/req |"
+        + (" PostgreSQL CPU µs/req |" if POSTGRES else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if POSTGRES else ""),
     ]
     for name, r in results:
-        lines.append(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss_mib']:.0f} | {100 * r['rps'] / ceiling:.0f}% |")
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss_mib']:.0f} | {100 * r['rps'] / ceiling:.0f}% | {r['app_us']:.0f} |"
+            + (f" {r['db_us']:.0f} |" if POSTGRES else "")
+        )
     deep = next(r for n, r in results if n.startswith("list page 1,001"))
     lines += [
         "",
@@ -285,12 +330,72 @@ def report(results, tallies, peak_mib, seeded):
         f"Peak RSS of the server{'s' if INSTANCES == 2 else ''} over the whole run (VmHWM): {peak_mib:.0f} MiB. "
         f"Database: {database_size() / 2**20:,.0f} MiB" + (f", seeded in {seeded:.0f} s." if seeded else "."),
     ]
-    table = "\n".join(lines)
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text()
     marker = ("bench:postgres-2" if INSTANCES == 2 else "bench:postgres") if POSTGRES else "bench"
     if SCALE != 1:
         marker += f":scale-{SCALE:g}"
+    write_section(marker, "\n".join(lines))
+    if POSTGRES and INSTANCES == 1:
+        write_section("bench:capacity" + (f":scale-{SCALE:g}" if SCALE != 1 else ""), capacity(results))
+
+
+# A news site's day as the scenarios above make it: mostly anonymous reads,
+# some signed-in readers, few votes. The shares are requests, not readers.
+MIX = {
+    "article by slug (1,000 hot)": 0.45,
+    "list page 1": 0.15,
+    "list by category + subs": 0.10,
+    "list page 1,001 (cursor)": 0.02,
+    "search q=market": 0.03,
+    "related (Check Also)": 0.05,
+    "site RSS feed (50 articles)": 0.05,
+    "article, signed in (my_vote)": 0.08,
+    "list page 1, signed in (my_vote)": 0.05,
+    "PUT vote (64 users, all articles)": 0.02,
+}
+# A host is planned to run at this share of its CPU, leaving room for peaks.
+BUSY = 0.7
+
+
+def capacity(results):
+    """What one PostgreSQL host feeds, from the CPU each request cost here."""
+    by_name = dict(results)
+    mix_app = sum(share * by_name[name]["app_us"] for name, share in MIX.items())
+    mix_db = sum(share * by_name[name]["db_us"] for name, share in MIX.items())
+    reads_db = sum(share * by_name[name]["db_us"] for name, share in MIX.items() if not name.startswith("PUT"))
+    lines = [
+        f"From the run above ({time.strftime('%Y-%m-%d', time.gmtime())}, CPU per request read from /proc for the "
+        "newsroom process and every PostgreSQL process). The mix: "
+        + ", ".join(f"{100 * share:g}% {name}" for name, share in MIX.items())
+        + f"; one mixed request costs {mix_app:.0f} µs of newsroom CPU and {mix_db:.0f} µs of PostgreSQL CPU. "
+        f"Hosts planned at {100 * BUSY:.0f}% busy; an app instance is one 2-core machine like this one.",
+        "",
+        "| PostgreSQL host | mixed req/s it feeds | app instances (2 cores) for that | votes/s alone | signed-in article reads/s alone |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for cores in (8, 16, 32):
+        budget = BUSY * cores * 1e6
+        rps = budget / max(mix_db, 1e-9)
+        instances = rps * mix_app / (BUSY * 2 * 1e6)
+        votes = budget / max(by_name["PUT vote (64 users, all articles)"]["db_us"], 1e-9)
+        signed_in = budget / max(by_name["article, signed in (my_vote)"]["db_us"], 1e-9)
+        lines.append(f"| {cores} cores | {rps:,.0f} | {instances:,.1f} | {votes:,.0f} | {signed_in:,.0f} |")
+    day = 1_000_000 * 10
+    peak = day / 86_400 * 10
+    lines += [
+        "",
+        f"A million readers a day at ten requests each is {day:,} requests, {day / 86_400:,.0f}/s on average and about "
+        f"{peak:,.0f}/s at a peak ten times the average: {peak * mix_db / (BUSY * 1e6):.2f} PostgreSQL cores and "
+        f"{peak * mix_app / (BUSY * 1e6):.1f} app cores. A read replica would take the reads' share of the database's "
+        f"CPU, {100 * reads_db / max(mix_db, 1e-9):.0f}% of it in this mix (the rest is votes, which stay on the primary); "
+        "newsroom does not route reads to a replica today, and at these numbers one primary is far from its limit.",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(marker, table):
+    """Replaces the text between `marker`'s comments in BENCHMARKS.md."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text()
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     if start not in text:
         text += f"\n{start}\n{end}\n"

@@ -10,18 +10,18 @@
 //! the database functions that end sessions take the [`Effects`] to record
 //! it in: none can commit such a change without its effect.
 //!
-//! What each backend needs is decided here alone: on SQLite, where this
-//! process sees every write, sessions and readers' votes are remembered and
-//! updated in place; on PostgreSQL, where other instances write too, they
-//! are not remembered, and cache clears are announced to the other
-//! instances ([`crate::cluster`]).
+//! What each backend needs is decided here alone: on SQLite this process
+//! sees every write; on PostgreSQL, where other instances write too, what
+//! they must follow is announced to them inside the transaction
+//! ([`Effects::announce`], [`crate::cluster`]), so that they hear of it if
+//! and only if it commits.
 
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-pub use crate::caches::{Caches, Change};
-use crate::cluster::Announcer;
+pub use crate::caches::{Caches, Change, News};
+use crate::cluster;
 use crate::deliveries::queue;
 use crate::mail::{Mail, Recipient};
 use crate::seal::Sealer;
@@ -133,16 +133,23 @@ impl Effects {
         Ok(())
     }
 
-    /// The cache clears among them, for a command that committed without a
-    /// server: it can only tell the other instances.
-    pub fn changes(&self) -> Vec<Change> {
-        self.list
+    /// Tells the instances serving the same PostgreSQL database what they
+    /// must follow of these effects, in the caller's transaction: they hear
+    /// of it when it commits, and never of a write that rolled back.
+    /// `sender` names this instance, whose own announcements it skips. Every
+    /// write runs it before its commit; on SQLite it does nothing.
+    pub fn announce(&self, conn: &mut Conn, sender: &str) -> diesel::QueryResult<()> {
+        let news: Vec<News> = self
+            .list
             .iter()
             .filter_map(|effect| match effect {
-                Effect::Changed(change) => Some(*change),
-                _ => None,
+                Effect::Changed(change) => Some(News::Changed(*change)),
+                Effect::SessionsEnded(user_id) => Some(News::SessionsEnded(*user_id)),
+                Effect::Voted { reader, .. } | Effect::VotesGone(reader) => Some(News::VotesOf(*reader)),
+                Effect::Mail(_) | Effect::Event(_) => None,
             })
-            .collect()
+            .collect();
+        cluster::announce(conn, sender, &news)
     }
 }
 
@@ -159,20 +166,13 @@ pub struct Outgoing<'a> {
 /// The one place that acts on what committed writes changed.
 pub struct AfterCommit {
     caches: Arc<Caches>,
-    /// Tells the other instances on the same PostgreSQL database what
-    /// changed; `None` on SQLite.
-    announcer: Option<Announcer>,
     /// Wakes this instance's delivery dispatcher.
     deliveries: Arc<Notify>,
 }
 
 impl AfterCommit {
-    pub fn new(caches: Arc<Caches>, announcer: Option<Announcer>, deliveries: Arc<Notify>) -> Self {
-        Self { caches, announcer, deliveries }
-    }
-
-    pub fn announcer(&self) -> Option<&Announcer> {
-        self.announcer.as_ref()
+    pub fn new(caches: Arc<Caches>, deliveries: Arc<Notify>) -> Self {
+        Self { caches, deliveries }
     }
 
     /// Acts on `effects` of a transaction that has committed.
@@ -182,37 +182,13 @@ impl AfterCommit {
         }
         for effect in effects.list {
             match effect {
-                Effect::Changed(change) => {
-                    self.caches.clear(change);
-                    if let Some(announcer) = &self.announcer {
-                        announcer.announce(change);
-                    }
-                }
-                Effect::SessionsEnded(user_id) => {
-                    if let Some(sessions) = &self.caches.sessions {
-                        sessions.ended(user_id);
-                    }
-                }
-                Effect::Voted { reader, article, vote } => {
-                    if let Some(my_votes) = &self.caches.my_votes {
-                        my_votes.voted(reader, article, vote);
-                    }
-                }
-                Effect::VotesGone(reader) => {
-                    if let Some(my_votes) = &self.caches.my_votes {
-                        my_votes.forget(reader);
-                    }
-                }
+                Effect::Changed(change) => self.caches.clear(change),
+                Effect::SessionsEnded(user_id) => self.caches.sessions_ended(user_id),
+                Effect::Voted { reader, article, vote } => self.caches.voted(reader, article, vote),
+                Effect::VotesGone(reader) => self.caches.votes_moved(reader),
                 // Queued in the transaction, before this.
                 Effect::Mail(_) | Effect::Event(_) => {}
             }
         }
     }
-}
-
-/// After a command (an import, a seed) committed without a server: on
-/// PostgreSQL, the instances serving the same database hear of its cache
-/// clears; on SQLite there are none to tell, and its caches expire in seconds.
-pub fn announce_from_command(conn: &mut Conn, effects: &Effects) -> diesel::QueryResult<()> {
-    crate::cluster::announce_now(conn, &effects.changes())
 }

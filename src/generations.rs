@@ -27,6 +27,14 @@ impl Generations {
         self.of(user_id).load(Ordering::SeqCst)
     }
 
+    /// After changes that may have touched any user (announcements missed):
+    /// nothing read before is believed.
+    pub fn advance_all(&self) {
+        for stripe in &self.0 {
+            stripe.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     /// After a committed change of `user_id`'s state; the new generation.
     pub fn advance(&self, user_id: i32) -> u64 {
         self.of(user_id).fetch_add(1, Ordering::SeqCst) + 1

@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::password;
+use crate::cluster;
 use crate::config::{Config, CorsOrigins};
 use crate::error::ApiError;
 use crate::http::KnownRoutes;
@@ -85,8 +86,8 @@ impl Application {
         let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
         let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
-        if let (Some(announcer), Database::Postgres(url)) = (state.after_commit.announcer(), &config.database) {
-            announcer.listen(url.clone(), &state.caches).map_err(StartupError::Listener)?;
+        if let Database::Postgres(url) = &config.database {
+            cluster::listen(url.clone(), state.instance.to_string(), &state.caches).map_err(StartupError::Listener)?;
         }
         jobs::spawn_all(&state);
         let document = openapi::document();

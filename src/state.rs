@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::auth::attempts::RESET_REQUEST_WINDOW;
 use crate::auth::tokens::JwtKeys;
-use crate::cluster::Announcer;
+use crate::cluster;
 use crate::config::Config;
 use crate::deliveries::dispatch;
 use crate::effects::{AfterCommit, Caches, Effects, Outgoing};
@@ -56,9 +56,10 @@ pub struct AppState {
     /// Seals what is kept that must not be read from a dump: queued mail,
     /// kept responses.
     pub sealer: Arc<Sealer>,
-    /// Writes votes in shared transactions (group commit); `None` on
-    /// PostgreSQL, where each vote has its own.
-    pub vote_writer: Option<VoteWriter>,
+    /// Writes votes in shared transactions (group commit).
+    pub vote_writer: VoteWriter,
+    /// This instance's name in its announcements to the others ([`cluster`]).
+    pub instance: Arc<str>,
     /// Where request and pool metrics are registered.
     pub metrics: prometheus::Registry,
 }
@@ -72,7 +73,7 @@ impl AppState {
     ) -> Result<Self, StateError> {
         let postgres = config.database.is_postgres();
         let caches = Caches::new(!postgres);
-        let announcer = postgres.then(|| Announcer::start(pool.clone()));
+        let instance: Arc<str> = cluster::instance_name().into();
         let secret = config.require_jwt_secret()?;
         let sealer = Arc::new(Sealer::derive(secret).map_err(|_| StateError::Sealer)?);
         let senders = dispatch::Senders {
@@ -84,11 +85,9 @@ impl AppState {
         };
         let media = MediaStore::open(&config.media)?;
         let deliveries = dispatch::start(pool.clone(), senders);
-        let after_commit = Arc::new(AfterCommit::new(caches.clone(), announcer, deliveries));
-        let vote_writer = (!postgres)
-            .then(|| VoteWriter::start(pool.clone(), after_commit.clone()))
-            .transpose()
-            .map_err(StateError::VoteWriter)?;
+        let after_commit = Arc::new(AfterCommit::new(caches.clone(), deliveries));
+        let vote_writer =
+            VoteWriter::start(pool.clone(), after_commit.clone(), instance.clone()).map_err(StateError::VoteWriter)?;
         Ok(Self {
             jwt: JwtKeys::new(secret)?,
             limits: Limits::new(&config),
@@ -97,6 +96,7 @@ impl AppState {
             sealer,
             media,
             vote_writer,
+            instance,
             pool,
             config,
             metrics,
@@ -125,10 +125,12 @@ impl AppState {
     {
         let sealer = self.sealer.clone();
         let site_name = self.config.site_name.clone();
+        let instance = self.instance.clone();
         let (value, effects) = store::write_as(&self.pool, isolation, move |conn| {
             let mut effects = Effects::new();
             let value = work(conn, &mut effects)?;
             effects.queue(conn, Outgoing { sealer: Some(&sealer), site_name: &site_name })?;
+            effects.announce(conn, &instance)?;
             Ok::<_, E>((value, effects))
         })
         .await?;

@@ -149,7 +149,10 @@ pub async fn list_articles(
     let viewer = if matches!(scope, Scope::Public) { None } else { user.id() };
     let categories = state.caches.categories.clone();
     let media = state.media.urls.clone();
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
+        // A read may run twice (`store::read`): each run takes its own copies.
+        let (search, category, scope, tag_slug, after) =
+            (search.clone(), category.clone(), scope.clone(), tag_slug.clone(), after.clone());
         let tree = categories.tree(conn)?;
         let nothing = || Ok(Page { items: Vec::new(), next_cursor: None });
         // A search with nothing searchable in it, or an unknown category, matches nothing.

@@ -141,7 +141,7 @@ pub async fn get_article(
     let viewer = user.0.clone();
     let categories = state.caches.categories.clone();
     let media = state.media.urls.clone();
-    let found = store::run(&state.pool, move |conn| {
+    let found = store::read(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
             return Ok(None);
@@ -298,7 +298,7 @@ pub async fn update_article(
         Some(body) => {
             // Only someone who may change the article may make the server render a body.
             let (article, user) = (article.clone(), user.clone());
-            store::run(&state.pool, move |conn| editable(conn, &article, &user)).await?;
+            store::read(&state.pool, move |conn| editable(conn, &article, &user)).await?;
             Some(Text::render(body).await?)
         }
         None => None,
@@ -396,7 +396,7 @@ pub async fn related_articles(
     let limit = Limit::parse(query.limit, RELATED_DEFAULT, RELATED_MAX)?;
     let categories = state.caches.categories.clone();
     let media = state.media.urls.clone();
-    let items = store::run(&state.pool, move |conn| {
+    let items = store::read(&state.pool, move |conn| {
         let row = db::resolve_public(conn, &article)?.ok_or(ApiError::NotFound)?;
         let related = db::related(conn, &row, i64::from(limit.get()))?;
         let tree = categories.tree(conn)?;

@@ -70,20 +70,19 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     let claims = state.jwt.verify(&token).ok_or_else(invalid)?;
     let user_id: i32 = claims.sub.parse().map_err(|_| invalid())?;
     let session = claims.sid;
-    if let Some(role) =
-        state.caches.sessions.as_ref().and_then(|sessions| sessions.check(user_id, claims.ver, &session))
-    {
+    let sessions = state.caches.sessions();
+    if let Some(role) = sessions.and_then(|sessions| sessions.check(user_id, claims.ver, &session)) {
         return Ok(AuthUser { id: user_id, role, session });
     }
-    let mark = state.caches.sessions.as_ref().map(|sessions| sessions.mark(user_id));
-    let credentials = store::run(&state.pool, {
+    let mark = sessions.map(|sessions| (sessions, sessions.mark(user_id)));
+    let credentials = store::read(&state.pool, {
         let session = session.clone();
         move |conn| users::db::credentials(conn, user_id, &session)
     })
     .await?;
     match credentials {
         Some((user, until)) if !user.disabled && user.token_version == claims.ver => {
-            if let (Some(sessions), Some(mark)) = (&state.caches.sessions, mark) {
+            if let Some((sessions, mark)) = mark {
                 sessions.remember(mark, &session, &user, until);
             }
             Ok(AuthUser { id: user.id, role: user.role, session })

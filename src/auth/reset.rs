@@ -149,7 +149,7 @@ pub async fn verify_reset(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = HashedToken::of(body.token.expose_secret());
-    let found = store::run(&state.pool, move |conn| find_reset(conn, &token)).await?;
+    let found = store::read(&state.pool, move |conn| find_reset(conn, &token)).await?;
     let (_, expires_at) = found.ok_or(ApiError::InvalidResetToken)?;
     Ok(HttpResponse::Ok().json(VerifyResetResponse { valid: true, expires_at: time::utc(expires_at) }))
 }
@@ -177,7 +177,7 @@ pub async fn reset_password(
     let token = HashedToken::of(body.token.expose_secret());
     let lookup = token.clone();
     let (user, _) =
-        store::run(&state.pool, move |conn| find_reset(conn, &lookup)).await?.ok_or(ApiError::InvalidResetToken)?;
+        store::read(&state.pool, move |conn| find_reset(conn, &lookup)).await?.ok_or(ApiError::InvalidResetToken)?;
     let password = Password::parse(body.password, &user.email, state.config.password_min_length)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let hash = password::hash(password).await?;

@@ -164,7 +164,7 @@ pub async fn login(body: JsonBody<LoginRequest>, state: web::Data<AppState>) -> 
     let body = body.into_inner();
     let key = Email::login_key(&body.email).map_err(|e| ApiError::Validation(vec![e]))?;
     let lookup = key.clone();
-    let user = store::run(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
+    let user = store::read(&state.pool, move |conn| crate::users::db::find_by_email_key(conn, &lookup)).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = password::verify_limited(&state.pool, &key, body.password, stored_hash).await?;
     let (Some(user), true) = (user, matched) else {

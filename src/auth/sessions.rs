@@ -1,5 +1,5 @@
 //! Which sessions are live, remembered between requests so that a signed-in
-//! read needs no database round trip to check its token (SQLite only).
+//! read needs no database round trip to check its token.
 //!
 //! Revocation stays immediate because every write that ends a session or
 //! changes what a token may do (logout, logout-all, a reused refresh token, a
@@ -10,9 +10,10 @@
 //! loaded a session just before a revocation committed therefore cannot
 //! leave a live entry behind it.
 //!
-//! This holds within one process, which is why PostgreSQL, where other
-//! instances revoke too, reads the session from the database on every
-//! request instead. SQLite is for one instance.
+//! On PostgreSQL other instances revoke too: their revocations arrive as
+//! announcements ([`crate::cluster`]) and call [`SessionCache::ended`] here
+//! as well, and what is remembered is believed only while this instance
+//! hears them ([`crate::caches::Caches::sessions`]).
 
 use chrono::NaiveDateTime;
 use moka::sync::Cache;
@@ -80,6 +81,11 @@ impl SessionCache {
     pub fn ended(&self, user_id: i32) {
         self.revocations.advance(user_id);
     }
+
+    /// After revocations may have been missed: no session read before is believed.
+    pub fn forget_all(&self) {
+        self.revocations.advance_all();
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +106,9 @@ mod tests {
         assert!(cache.check(8, 1, "s").is_none(), "another user");
         cache.ended(7);
         assert!(cache.check(7, 1, "s").is_none());
+        cache.remember(cache.mark(9), "t", &reader(9), later);
+        cache.forget_all();
+        assert!(cache.check(9, 1, "t").is_none(), "forgetting all ends every remembered session");
     }
 
     #[test]

@@ -136,7 +136,7 @@ fn current<'a>(tree: &'a Tree, slug: &str) -> Result<&'a CategoryRow, ApiError> 
 #[get("")]
 pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let cache = state.caches.categories.clone();
-    let (tree, counts) = store::run(&state.pool, move |conn| {
+    let (tree, counts) = store::read(&state.pool, move |conn| {
         Ok::<_, diesel::result::Error>((cache.tree(conn)?, db::public_article_counts(conn)?))
     })
     .await?;
@@ -169,7 +169,7 @@ pub async fn get_category(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let cache = state.caches.categories.clone();
-    let (tree, counts) = store::run(&state.pool, move |conn| {
+    let (tree, counts) = store::read(&state.pool, move |conn| {
         Ok::<_, diesel::result::Error>((cache.tree(conn)?, db::public_article_counts(conn)?))
     })
     .await?;

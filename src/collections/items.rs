@@ -116,7 +116,7 @@ pub async fn list_collection_articles(
     let (id, viewer) = (id.into_inner(), user.id());
     let categories = state.caches.categories.clone();
     let media = state.media.urls.clone();
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
         let (collection, _) = visible(conn, id, viewer)?.ok_or(ApiError::NotFound)?;
         let owner_view = viewer == Some(collection.owner_id);
         let rows = db::items(conn, collection.id, owner_view, after.as_ref(), limit.probe())?;

@@ -197,7 +197,7 @@ pub async fn list_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let article = query.article.as_deref().map(|raw| ArticleRef::parse(raw).ok_or(ApiError::NotFound)).transpose()?;
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
         let article_id = match &article {
             Some(article) => Some(articles_db::resolve_public(conn, article)?.ok_or(ApiError::NotFound)?.id),
             None => None,
@@ -286,7 +286,7 @@ pub async fn get_collection(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, viewer) = (id.into_inner(), user.id());
-    let found = store::run(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
+    let found = store::read(&state.pool, move |conn| visible(conn, id, viewer)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::private(HttpResponse::Ok()), &CollectionResponse::new(found))
 }
 
@@ -399,7 +399,7 @@ pub async fn list_user_collections(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let owner = id.into_inner();
-    let rows = store::run(&state.pool, move |conn| {
+    let rows = store::read(&state.pool, move |conn| {
         if crate::users::db::find_enabled(conn, owner)?.is_none() {
             return Err(ApiError::NotFound);
         }

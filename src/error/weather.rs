@@ -18,9 +18,8 @@ pub enum Weather {
 const FULL: [&str; 4] =
     ["database or disk is full", "No space left on device", "File too large", "could not extend file"];
 
-/// Messages that mean the connection or the server went away, or a wait
-/// ran out, rather than that the request was wrong.
-const GONE: [&str; 12] = [
+/// Messages that mean the connection went away under the statement.
+const LOST: [&str; 7] = [
     "server closed the connection",
     "terminating connection",
     "connection to server",
@@ -28,12 +27,27 @@ const GONE: [&str; 12] = [
     "could not receive data from server",
     "could not send data to server",
     "SSL connection has been closed",
+];
+
+/// Messages that mean the server is unwell or a wait ran out, rather than
+/// that the request was wrong.
+const GONE: [&str; 5] = [
     "the database system is",
     "canceling statement due to",
     "deadlock detected",
     "database is locked",
     "disk I/O error",
 ];
+
+/// True when `error` says the connection was lost (a server restart, a cut
+/// link): a read can be tried again on another connection.
+pub fn connection_lost(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(_, info) => LOST.iter().any(|lost| info.message().contains(lost)),
+        _ => false,
+    }
+}
 
 /// What kind of weather `error` is, if any.
 pub fn weather(error: &Error) -> Option<Weather> {
@@ -47,12 +61,9 @@ pub fn weather(error: &Error) -> Option<Weather> {
     if FULL.iter().any(|full| message.contains(full)) {
         return Some(Weather::StorageFull);
     }
-    let gone = matches!(
-        kind,
-        DatabaseErrorKind::ClosedConnection
-            | DatabaseErrorKind::UnableToSendCommand
-            | DatabaseErrorKind::SerializationFailure
-    ) || GONE.iter().any(|gone| message.contains(gone));
+    let gone = connection_lost(error)
+        || matches!(kind, DatabaseErrorKind::SerializationFailure)
+        || GONE.iter().any(|gone| message.contains(gone));
     gone.then_some(Weather::Unavailable)
 }
 
@@ -84,5 +95,16 @@ mod tests {
         assert_eq!(weather(&database_error(DatabaseErrorKind::UniqueViolation, "duplicate key")), None);
         assert_eq!(weather(&Error::BrokenTransactionManager), Some(Weather::Unavailable));
         assert_eq!(weather(&Error::NotFound), None);
+    }
+
+    #[test]
+    fn only_a_lost_connection_is_worth_a_read_on_another() {
+        assert!(connection_lost(&database_error(DatabaseErrorKind::ClosedConnection, "anything")));
+        assert!(connection_lost(&database_error(
+            DatabaseErrorKind::Unknown,
+            "terminating connection due to administrator command"
+        )));
+        assert!(!connection_lost(&database_error(DatabaseErrorKind::Unknown, "the database system is starting up")));
+        assert!(!connection_lost(&database_error(DatabaseErrorKind::UniqueViolation, "duplicate key")));
     }
 }

@@ -126,13 +126,13 @@ pub(crate) async fn cached_document<F>(
     make: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut store::Conn) -> Result<Tagged, ApiError> + Send + 'static,
+    F: FnMut(&mut store::Conn) -> Result<Tagged, ApiError> + Send + 'static,
 {
     let key = request.path().to_owned();
     if let Some(hit) = state.caches.public.list(&key) {
         return Ok(hit.response.respond(Some(request), http::public(HttpResponse::Ok())));
     }
-    let tagged = store::run(&state.pool, make).await?;
+    let tagged = store::read(&state.pool, make).await?;
     let response = tagged.respond(Some(request), http::public(HttpResponse::Ok()));
     state.caches.public.keep_list(&key, tagged, Vec::new());
     Ok(response)
@@ -198,7 +198,7 @@ async fn serve(
             description: format!("The newest articles of {title}"),
             title,
             home,
-            url,
+            url: url.clone(),
             authority: authority(&config),
             language,
         };

@@ -191,7 +191,7 @@ pub async fn upload_media(
     let content_hash = upload::content_hash(&bytes);
     let earlier = {
         let hash = content_hash.clone();
-        store::run(&state.pool, move |conn| db::same_upload(conn, &hash)).await?
+        store::read(&state.pool, move |conn| db::same_upload(conn, &hash)).await?
     };
     let files = match earlier {
         Some(row) => Files::from(&row),
@@ -246,7 +246,7 @@ pub async fn list_media(
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
     let uploader = (user.role < Role::Editor).then_some(user.id);
-    let rows = store::run(&state.pool, move |conn| db::list(conn, uploader, before, limit.probe())).await?;
+    let rows = store::read(&state.pool, move |conn| db::list(conn, uploader, before, limit.probe())).await?;
     let urls = &state.media.urls;
     let page = Page::from_rows(rows, limit, |(row, _)| row.id, |(row, name)| MediaResponse::new(row, name, urls));
     let response = http::with_link(http::private(HttpResponse::Ok()), &page, &request);
@@ -273,7 +273,7 @@ pub async fn get_media(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Contributor)?;
     let id = id.into_inner();
-    let (row, name) = store::run(&state.pool, move |conn| db::find(conn, id)).await?.ok_or(ApiError::NotFound)?;
+    let (row, name) = store::read(&state.pool, move |conn| db::find(conn, id)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(None, http::private(HttpResponse::Ok()), &MediaResponse::new(row, name, &state.media.urls))
 }
 

@@ -70,7 +70,7 @@ pub async fn list_pages(
 ) -> Result<HttpResponse, ApiError> {
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let rows = store::run(&state.pool, move |conn| db::list(conn, after.as_deref(), limit.probe())).await?;
+    let rows = store::read(&state.pool, move |conn| db::list(conn, after.as_deref(), limit.probe())).await?;
     let page = Page::from_rows(
         rows,
         limit,
@@ -100,7 +100,7 @@ pub async fn get_page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let row = store::run(&state.pool, move |conn| db::find(conn, &slug)).await?.ok_or(ApiError::NotFound)?;
+    let row = store::read(&state.pool, move |conn| db::find(conn, &slug)).await?.ok_or(ApiError::NotFound)?;
     http::json_with_etag(Some(&request), http::public(HttpResponse::Ok()), &PageResponse::from(row))
 }
 

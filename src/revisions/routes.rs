@@ -146,7 +146,7 @@ pub async fn list_revisions(
     let (article, query) = (article.into_inner(), query.into_inner());
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
         let row = with_history(conn, &article, &user)?;
         let rows = db::list(conn, row.id, before, limit.probe())?;
         Ok::<_, ApiError>(Page::from_rows(rows, limit, |row| row.id, RevisionSummary::from))
@@ -181,7 +181,7 @@ pub async fn get_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (article, id) = path.into_inner();
     let categories = state.caches.categories.clone();
-    let revision = store::run(&state.pool, move |conn| {
+    let revision = store::read(&state.pool, move |conn| {
         let row = with_history(conn, &article, &user)?;
         let (revision, editor_name) = db::find(conn, row.id, id)?.ok_or(ApiError::NotFound)?;
         let tree = categories.tree(conn)?;
@@ -217,7 +217,7 @@ pub async fn restore_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (article, id) = path.into_inner();
     let (looked_up, reader) = (article.clone(), user.clone());
-    let revision = store::run(&state.pool, move |conn| {
+    let revision = store::read(&state.pool, move |conn| {
         let row = editable(conn, &looked_up, &reader)?;
         db::find(conn, row.id, id)?.map(|(revision, _)| revision).ok_or(ApiError::NotFound)
     })

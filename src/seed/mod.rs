@@ -14,8 +14,9 @@ use crate::articles::write::{self, Draft, Text};
 use crate::auth::password::{self, Password};
 use crate::categories::{self, Tree};
 use crate::cli::CliResult;
+use crate::cluster;
 use crate::config::Config;
-use crate::effects::{self, Effects, Outgoing};
+use crate::effects::{Effects, Outgoing};
 use crate::error::ApiError;
 use crate::media::MediaUrls;
 use crate::pages::{self, write::Page};
@@ -48,13 +49,14 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
     let sealer = config.jwt_secret.as_ref().map(Sealer::derive).transpose()?;
     let media = MediaUrls::new(config.media.public_url.clone());
     let mut conn = pool.get()?;
-    let (report, effects) = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
+    let report = crate::store::write_on(&mut conn, |conn| -> Result<_, ApiError> {
         let mut effects = Effects::new();
         let (editor_id, created) = find_or_create_editor(conn, &password_hash)?;
         let categories = seed_categories(conn, &mut effects)?;
         let articles = seed_articles(conn, &mut effects, &media, editor_id)?;
         let pages = seed_pages(conn, &mut effects, &media)?;
         effects.queue(conn, Outgoing { sealer: sealer.as_ref(), site_name: &config.site_name })?;
+        effects.announce(conn, cluster::COMMAND)?;
         let report = SeedReport {
             categories,
             articles,
@@ -62,9 +64,8 @@ pub fn seed_demo(config: &Config) -> CliResult<SeedReport> {
             editor_email: EDITOR_EMAIL,
             editor_password: created.then(|| editor_password.clone()),
         };
-        Ok((report, effects))
+        Ok(report)
     })?;
-    effects::announce_from_command(&mut conn, &effects)?;
     Ok(report)
 }
 

@@ -19,4 +19,6 @@ pub use pool::{
     Backend, COMMAND_TIMEOUT, Conn, Database, DbPool, Manager, SetupError, checkpoint, connect, migrate, optimize,
     prepare_bulk_write, settle_after_bulk_load,
 };
-pub use transactions::{AsDieselError, Isolation, run, write, write_as, write_on, write_transaction};
+pub use transactions::{
+    AsDieselError, Isolation, read, run, write, write_as, write_on, write_on_as, write_transaction,
+};

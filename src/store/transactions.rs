@@ -10,6 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::pool::{Conn, DbPool};
 use crate::error::ApiError;
+use crate::error::weather::connection_lost;
 
 /// SQLite lets one connection write at a time. Writers queue here, in order,
 /// instead of in SQLite's busy handler, which sleeps in growing steps and
@@ -121,8 +122,20 @@ pub fn write_on<T, E>(conn: &mut Conn, work: impl FnMut(&mut Conn) -> Result<T, 
 where
     E: From<DieselError> + AsDieselError,
 {
+    write_on_as(conn, Isolation::Serializable, work)
+}
+
+/// [`write_on`] with the given isolation on PostgreSQL.
+pub fn write_on_as<T, E>(
+    conn: &mut Conn,
+    isolation: Isolation,
+    work: impl FnMut(&mut Conn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DieselError> + AsDieselError,
+{
     let _turn = matches!(conn, Conn::Sqlite(_)).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
-    write_transaction(conn, work)
+    transaction(conn, isolation, work)
 }
 
 /// Runs `work` in a write transaction ([`write_transaction`]) on the
@@ -151,6 +164,35 @@ where
         let _turn = (!pool.is_postgres()).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
         let mut conn = pool.get().map_err(ApiError::from)?;
         transaction(&mut conn, isolation, work).map_err(|error| error.into().settled())
+    })
+    .await?
+}
+
+/// Runs the read `work` like [`run`], and once more on another connection
+/// when the first was lost under it (a server restart, a cut link): the
+/// pool checks a connection before handing it out, so the second try gets a
+/// live one or a new one, and the client gets its answer instead of a 503.
+/// Only for work that changes nothing, which may run twice.
+pub async fn read<T, E, F>(pool: &DbPool, mut work: F) -> Result<T, ApiError>
+where
+    F: FnMut(&mut Conn) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError> + AsDieselError + Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let first = work(&mut *pool.get().map_err(ApiError::from)?);
+        let outcome = match first {
+            Err(error) if error.as_diesel().is_some_and(connection_lost) => {
+                let lost: ApiError = error.into();
+                tracing::info!(error = %lost, "a read lost its connection; reading again on another");
+                work(&mut *pool.get().map_err(ApiError::from)?)
+            }
+            outcome => outcome,
+        };
+        outcome.map_err(|error| error.into().settled())
     })
     .await?
 }

@@ -68,7 +68,7 @@ pub async fn list_tags(
     }
     let prefix = query.q.as_deref().map(slug::slugify).filter(|prefix| !prefix.is_empty());
     let after: Option<String> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
         let rows = db::public(conn, prefix.as_deref(), after.as_deref(), limit.probe())?;
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
         let counts = db::public_article_counts(conn, &ids)?;

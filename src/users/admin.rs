@@ -95,7 +95,7 @@ pub async fn list_users(
         before_id: pagination::decode_cursor(query.cursor.as_deref())?,
         limit: limit.probe(),
     };
-    let rows = store::run(&state.pool, move |conn| db::list(conn, &filter)).await?;
+    let rows = store::read(&state.pool, move |conn| db::list(conn, &filter)).await?;
     let page = Page::from_rows(rows, limit, |row| row.id, AdminUser::from);
     Ok(http::with_link(http::private(HttpResponse::Ok()), &page, &request).json(page))
 }

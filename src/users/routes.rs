@@ -122,7 +122,7 @@ async fn load_account(state: &AppState, user_id: i32) -> Result<UserRow, ApiErro
 }
 
 pub(super) async fn db_user(state: &AppState, user_id: i32) -> Result<Option<UserRow>, ApiError> {
-    store::run(&state.pool, move |conn| db::find_optional(conn, user_id)).await
+    store::read(&state.pool, move |conn| db::find_optional(conn, user_id)).await
 }
 
 /// The caller's account.
@@ -312,6 +312,6 @@ pub async fn delete_me(
 #[get("/{id}")]
 pub async fn get_user(id: web::Path<i32>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let row = store::run(&state.pool, move |conn| db::find_enabled(conn, id)).await?.ok_or(ApiError::NotFound)?;
+    let row = store::read(&state.pool, move |conn| db::find_enabled(conn, id)).await?.ok_or(ApiError::NotFound)?;
     Ok(http::public(HttpResponse::Ok()).json(PublicProfile::from(row)))
 }

@@ -92,7 +92,7 @@ pub fn set_password(
 /// tokens and reset links go by cascade, and articles stay with no author.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn delete(conn: &mut Conn, effects: &mut Effects, id: i32) -> QueryResult<()> {
-    crate::votes::db::withdraw_all(conn, effects, id)?;
+    crate::votes::cast::withdraw_all(conn, effects, id)?;
     diesel::delete(users::table.find(id)).execute(conn)?;
     effects.sessions_ended(id);
     // Their articles show no author now.

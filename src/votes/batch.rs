@@ -1,27 +1,27 @@
-//! Group commit for votes on SQLite: votes that arrive while a transaction is
-//! being written wait for the next one and then go in together, one
-//! transaction for all of them, instead of queueing for the write lock one by
-//! one. Each vote is answered only after the transaction that holds it has
+//! Group commit for votes: votes that arrive while a transaction is being
+//! written wait for the next one and then go in together, one transaction
+//! for all of them ([`cast_all`]), instead of queueing for the write lock
+//! (SQLite) or the article's row lock (PostgreSQL) one by one. Each vote is answered only after the transaction that holds it has
 //! committed, so an acknowledged vote is as durable as it was alone. When a
 //! shared transaction fails, nothing of it is kept and each of its votes is
 //! written again alone, so that one bad vote fails by itself.
 //!
 //! The votes of one transaction touch many of the same pages (the articles'
 //! score and hot-rank indexes, the votes table's), which are then written to
-//! the WAL once per transaction rather than once per vote. On PostgreSQL,
-//! where the database arbitrates concurrent writers itself, each vote keeps
-//! its own transaction.
+//! the WAL once per transaction rather than once per vote, and on
+//! PostgreSQL a batch costs a handful of round trips and one commit
+//! whatever its size. Several instances each have their writer; their
+//! batches lock the articles in id order and wait for each other under READ
+//! COMMITTED.
 
 use std::sync::{Arc, mpsc};
 
 use tokio::sync::oneshot;
 
-use super::db::{self, Cast};
-use super::tally::VoteValue;
-use crate::articles::db::ArticleRef;
+use super::cast::{Ballot, Cast, cast_all};
 use crate::effects::{AfterCommit, Effects};
 use crate::error::ApiError;
-use crate::store::{self, Conn, DbPool};
+use crate::store::{self, Conn, DbPool, Isolation};
 
 /// Most votes in one transaction: bounds how long the write lock is held.
 const MOST_PER_TRANSACTION: usize = 512;
@@ -30,59 +30,53 @@ const MOST_PER_TRANSACTION: usize = 512;
 /// where a pooled connection's 1 MiB made it read them back from the file.
 const WRITER_CACHE_KIB: u32 = 8 * 1024;
 
-struct Ballot {
-    user_id: i32,
-    article: ArticleRef,
-    vote: Option<VoteValue>,
+struct Waiting {
+    ballot: Ballot,
     answer: oneshot::Sender<Result<Option<Cast>, ApiError>>,
 }
 
 /// The queue in front of the thread that writes votes.
 pub struct VoteWriter {
-    queue: mpsc::Sender<Ballot>,
+    queue: mpsc::Sender<Waiting>,
 }
 
 impl VoteWriter {
-    /// Starts the writing thread, which hands what each committed
-    /// transaction changed to `after_commit` before answering its votes; it
-    /// ends when the writer is dropped.
-    pub fn start(pool: DbPool, after_commit: Arc<AfterCommit>) -> std::io::Result<Self> {
+    /// Starts the writing thread, which announces what each transaction
+    /// changed as `instance` ([`Effects::announce`]) and hands it to
+    /// `after_commit` once committed, before answering its votes; it ends
+    /// when the writer is dropped.
+    pub fn start(pool: DbPool, after_commit: Arc<AfterCommit>, instance: Arc<str>) -> std::io::Result<Self> {
         let (queue, ballots) = mpsc::channel();
         std::thread::Builder::new()
             .name("newsroom-votes".into())
-            .spawn(move || write_all(&pool, &after_commit, &ballots))?;
+            .spawn(move || write_all(&pool, &after_commit, &instance, &ballots))?;
         Ok(Self { queue })
     }
 
-    /// Casts `vote` (`None` withdraws) once it is committed; `None` when the
-    /// article is not there to vote on.
-    pub async fn cast(
-        &self,
-        user_id: i32,
-        article: ArticleRef,
-        vote: Option<VoteValue>,
-    ) -> Result<Option<Cast>, ApiError> {
+    /// Casts `ballot` once it is committed; `None` when the article is not
+    /// there to vote on.
+    pub async fn cast(&self, ballot: Ballot) -> Result<Option<Cast>, ApiError> {
         let (answer, answered) = oneshot::channel();
         self.queue
-            .send(Ballot { user_id, article, vote, answer })
+            .send(Waiting { ballot, answer })
             .map_err(|_| ApiError::Internal("the vote writer has stopped".into()))?;
         answered.await.map_err(|_| ApiError::Internal("the vote writer dropped a vote".into()))?
     }
 }
 
-fn write_all(pool: &DbPool, after_commit: &AfterCommit, ballots: &mpsc::Receiver<Ballot>) {
+fn write_all(pool: &DbPool, after_commit: &AfterCommit, instance: &str, queue: &mpsc::Receiver<Waiting>) {
     let mut writer: Option<Conn> = None;
-    while let Ok(first) = ballots.recv() {
+    while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
-        batch.extend(ballots.try_iter().take(MOST_PER_TRANSACTION - 1));
+        batch.extend(queue.try_iter().take(MOST_PER_TRANSACTION - 1));
         let conn = match &mut writer {
             Some(conn) => conn,
             None => match pool.dedicated(WRITER_CACHE_KIB) {
                 Ok(conn) => writer.insert(conn),
                 Err(error) => {
                     tracing::error!(error = %error, "cannot open the vote writer's connection");
-                    for ballot in batch {
-                        let _ = ballot
+                    for waiting in batch {
+                        let _ = waiting
                             .answer
                             .send(Err(ApiError::Unavailable(format!("the vote writer has no connection: {error}"))));
                     }
@@ -90,41 +84,40 @@ fn write_all(pool: &DbPool, after_commit: &AfterCommit, ballots: &mpsc::Receiver
                 }
             },
         };
-        let together = store::write_on(conn, |conn| {
-            let mut effects = Effects::new();
-            let casts = batch
-                .iter()
-                .map(|ballot| db::cast(conn, &mut effects, ballot.user_id, &ballot.article, ballot.vote))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, diesel::result::Error>((casts, effects))
-        });
-        match together {
+        let (ballots, answers): (Vec<Ballot>, Vec<_>) =
+            batch.into_iter().map(|waiting| (waiting.ballot, waiting.answer)).unzip();
+        match write(conn, instance, &ballots) {
             Ok((casts, effects)) => {
                 after_commit.apply(effects);
-                for (ballot, cast) in batch.into_iter().zip(casts) {
+                for (answer, cast) in answers.into_iter().zip(casts) {
                     // A client that went away no longer waits for its answer.
-                    let _ = ballot.answer.send(Ok(cast));
+                    let _ = answer.send(Ok(cast));
                 }
             }
             // One bad vote (its voter deleted meanwhile, say) must not sink
             // the others: each goes again in a transaction of its own.
             Err(error) => {
-                tracing::warn!(error = %error, votes = batch.len(), "a batch of votes failed; writing them one by one");
-                for ballot in batch {
-                    let alone = store::write_on(conn, |conn| {
-                        let mut effects = Effects::new();
-                        db::cast(conn, &mut effects, ballot.user_id, &ballot.article, ballot.vote)
-                            .map(|cast| (cast, effects))
-                    });
-                    let answer = alone.map(|(cast, effects)| {
+                tracing::warn!(error = %error, votes = ballots.len(), "a batch of votes failed; writing them one by one");
+                for (ballot, answer) in ballots.iter().zip(answers) {
+                    let alone = write(conn, instance, std::slice::from_ref(ballot)).map(|(mut casts, effects)| {
                         after_commit.apply(effects);
-                        cast
+                        casts.pop().flatten()
                     });
-                    let _ = ballot.answer.send(answer.map_err(|error| ApiError::from(error).settled()));
+                    let _ = answer.send(alone.map_err(|error| ApiError::from(error).settled()));
                 }
                 // A broken connection is opened afresh for the next batch.
                 writer = None;
             }
         }
     }
+}
+
+/// Casts `ballots` in one transaction, announced as `instance`.
+fn write(conn: &mut Conn, instance: &str, ballots: &[Ballot]) -> diesel::QueryResult<(Vec<Option<Cast>>, Effects)> {
+    store::write_on_as(conn, Isolation::ReadCommitted, |conn| {
+        let mut effects = Effects::new();
+        let casts = cast_all(conn, &mut effects, ballots)?;
+        effects.announce(conn, instance)?;
+        Ok((casts, effects))
+    })
 }

@@ -2,6 +2,7 @@
 //! tallies kept on the article and its "hot" rank refreshed.
 
 pub mod batch;
+pub mod cast;
 pub mod db;
 pub mod mine;
 mod routes;

@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::db::{self, Cast, votable, votable_locked};
+use super::cast::{Ballot, Cast, cast_all, votable_locked};
+use super::db::{self, votable};
 use super::{Tally, VoteValue};
 use crate::articles::db::ArticleRef;
 use crate::auth::AuthUser;
@@ -33,17 +34,16 @@ async fn change_vote(
     if let Some(limit) = &state.limits.votes {
         limit.hit(user.id)?;
     }
-    let cast = match (&state.vote_writer, if_match) {
-        (Some(writer), None) => writer.cast(user.id, article, vote).await?,
+    let ballot = Ballot { user_id: user.id, article, vote };
+    let cast = match if_match {
+        None => state.vote_writer.cast(ballot).await?,
         // A conditional vote is checked and cast in one transaction of its own.
-        (_, if_match) => {
+        Some(if_match) => {
             state
                 .write_as(Isolation::ReadCommitted, move |conn, effects| {
-                    if if_match.is_some() {
-                        let Some(row) = votable_locked(conn, &article)? else { return Ok(None) };
-                        http::check_if_match(if_match.as_deref(), &db::read(conn, user.id, &row)?)?;
-                    }
-                    db::cast(conn, effects, user.id, &article, vote).map_err(ApiError::from)
+                    let Some(row) = votable_locked(conn, &ballot.article)? else { return Ok(None) };
+                    http::check_if_match(Some(&if_match), &db::read(conn, user.id, &row)?)?;
+                    Ok::<_, ApiError>(cast_all(conn, effects, std::slice::from_ref(&ballot))?.pop().flatten())
                 })
                 .await?
         }
@@ -135,7 +135,7 @@ pub async fn get_article_vote(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let article = ArticleRef::parse(&article).ok_or(ApiError::NotFound)?;
-    let tally = store::run(&state.pool, move |conn| match votable(conn, &article)? {
+    let tally = store::read(&state.pool, move |conn| match votable(conn, &article)? {
         Some(row) => db::read(conn, user.id, &row).map(Some),
         None => Ok(None),
     })

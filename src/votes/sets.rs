@@ -1,14 +1,13 @@
 //! A signed-in reader's own votes (`my_vote`), remembered per reader so that
-//! reading an article or a page of them needs no database round trip
-//! (SQLite only).
+//! reading an article or a page of them needs no database round trip.
 //!
 //! A reader's votes are loaded whole, once (a few hundred rows for an active
 //! reader), and every vote this process commits updates them. What is
 //! remembered carries the count of committed vote changes of its reader it
 //! was read under, and is used only while that count is current; so a load
 //! that raced with a vote is read again rather than believed. As with
-//! sessions ([`crate::auth::sessions`]), this needs every vote to go through
-//! this process, which is why PostgreSQL asks the database each time.
+//! sessions ([`crate::auth::sessions`]), votes committed by other instances
+//! on PostgreSQL arrive as announcements and forget their reader here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,6 +69,12 @@ impl VoteSets {
     pub fn forget(&self, reader: i32) {
         self.changes.advance(reader);
         self.readers.invalidate(&reader);
+    }
+
+    /// After votes may have moved unannounced: no set read before is used.
+    pub fn forget_all(&self) {
+        self.changes.advance_all();
+        self.readers.invalidate_all();
     }
 }
 

@@ -228,7 +228,7 @@ pub async fn create_webhook(
 #[get("")]
 pub async fn list_webhooks(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let rows = store::run(&state.pool, db::all).await?;
+    let rows = store::read(&state.pool, db::all).await?;
     let page = Page { items: rows.into_iter().map(WebhookResponse::from).collect(), next_cursor: None };
     Ok(http::private(HttpResponse::Ok()).json(page))
 }
@@ -254,7 +254,7 @@ pub async fn get_webhook(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    let row = found(store::run(&state.pool, move |conn| db::find(conn, id)).await?)?;
+    let row = found(store::read(&state.pool, move |conn| db::find(conn, id)).await?)?;
     Ok(http::private(HttpResponse::Ok()).json(WebhookResponse::from(row)))
 }
 
@@ -408,7 +408,7 @@ pub async fn list_webhook_deliveries(
     let (id, query) = (id.into_inner(), query.into_inner());
     let limit = Limit::parse(query.limit, pagination::DEFAULT_LIMIT, pagination::MAX_LIMIT)?;
     let before: Option<i32> = pagination::decode_cursor(query.cursor.as_deref())?;
-    let page = store::run(&state.pool, move |conn| {
+    let page = store::read(&state.pool, move |conn| {
         found(db::find(conn, id)?)?;
         let rows = deliveries_db::of_webhook(conn, id, before, limit.probe())?;
         Ok::<_, ApiError>(Page::from_rows(rows, limit, |row| row.id, DeliveryResponse::from))

@@ -16,8 +16,9 @@ use super::wxr::{self, Item, Record, WxrError, WxrReader};
 use crate::articles::write::History;
 use crate::categories::Tree;
 use crate::cli::CliResult;
+use crate::cluster;
 use crate::config::Config;
-use crate::effects::{self, Effects, Outgoing};
+use crate::effects::{Effects, Outgoing};
 use crate::error::ApiError;
 use crate::media::MediaUrls;
 use crate::seal::Sealer;
@@ -127,12 +128,12 @@ pub fn import_wordpress(config: &Config, path: &Path, options: &ImportOptions) -
         }
         let mut effects = effects.without_events();
         effects.queue(conn, Outgoing { sealer: sealer.as_ref(), site_name: &config.site_name })?;
-        Ok((report, effects))
+        effects.announce(conn, cluster::COMMAND)?;
+        Ok(report)
     });
     progress.finish_and_clear();
     match outcome {
-        Ok((mut report, effects)) => {
-            effects::announce_from_command(&mut conn, &effects)?;
+        Ok(mut report) => {
             if let Some(redirects) = &options.redirects {
                 report.redirects_written = super::redirects::write(&mut conn, config, &report.moved, redirects)?;
             }

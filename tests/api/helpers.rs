@@ -109,6 +109,21 @@ pub async fn spawn_app_through(route: impl FnOnce(&str) -> Option<String>, extra
     Some(start(args, dir, Arc::new(database)).await)
 }
 
+/// Two instances of one site on PostgreSQL: the first connects directly,
+/// the second through the address `route` makes of the database URL.
+#[allow(dead_code, reason = "the weather of a database server is PostgreSQL's; the SQLite suite has no use for it")]
+pub async fn spawn_pair_through(route: impl FnOnce(&str) -> Option<String>) -> Option<(TestApp, TestApp)> {
+    let first = TempDir::new().expect("temp dir");
+    let database = Arc::new(TestDatabase::create(&first));
+    let TestDatabase::Postgres { url, .. } = &*database else { return None };
+    let routed = route(url)?;
+    let direct = default_args(&first, &database, &[("--vote-rate-limit", "0")]);
+    let second = TempDir::new().expect("temp dir");
+    let through = default_args(&second, &database, &[("--vote-rate-limit", "0"), ("--database-url", &routed)]);
+    let direct = start(direct, first, database.clone()).await;
+    Some((direct, start(through, second, database).await))
+}
+
 fn default_args(dir: &TempDir, database: &TestDatabase, extra: &[(&str, &str)]) -> Vec<String> {
     let defaults: Vec<(&str, String)> = vec![
         ("--database-url", database.url().to_owned()),

@@ -66,6 +66,45 @@ async fn a_vote_on_one_instance_is_in_the_others_tally_at_once() {
     eprintln!("vote on A reached B's cached article in {delay:?}");
 }
 
+/// Reads `path` as `reader` on `app` until `done` holds; at most 100 ms, the
+/// contract's bound for another instance's write to reach what an instance
+/// remembers of sessions and votes.
+async fn signed_in_until(app: &TestApp, path: &str, token: Option<&str>, done: impl Fn(&Value) -> bool) {
+    let start = Instant::now();
+    loop {
+        let body = app.get_json(path, token).await;
+        if done(&body) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100), "{path} still shows {body}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_readers_vote_on_one_instance_is_their_vote_on_the_other_within_100_ms() {
+    let (a, b) = two_instances().await;
+    let editor = a.user_with_role("editor").await;
+    let reader = a.register_user().await;
+    let first = a.publish(&editor, "First to vote on", json!({})).await;
+    let second = a.publish(&editor, "Second to vote on", json!({})).await;
+    let (first, second) = (format!("/api/v1/articles/{}", first["id"]), format!("/api/v1/articles/{}", second["id"]));
+    // B remembers the reader's votes (none) and the session.
+    for path in [&first, &second] {
+        assert_eq!(b.get_json(path, reader.token()).await["my_vote"], Value::Null);
+    }
+
+    for (path, value) in [(&first, json!(1)), (&second, json!(-1)), (&first, json!(-1))] {
+        let voted = a.send_json(Method::PUT, &format!("{path}/vote"), reader.token(), &json!({"value": value})).await;
+        assert_eq!(voted.status(), StatusCode::OK);
+        signed_in_until(&b, path, reader.token(), |body| body["my_vote"] == value).await;
+    }
+    let withdrawn = a.request(Method::DELETE, &format!("{second}/vote"), reader.token()).send().await.unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    signed_in_until(&b, &second, reader.token(), |body| body["my_vote"].is_null()).await;
+    assert_eq!(b.get_json(&first, reader.token()).await["my_vote"], -1);
+}
+
 #[tokio::test]
 async fn an_article_edited_on_one_instance_is_served_new_by_the_other() {
     let (a, b) = two_instances().await;

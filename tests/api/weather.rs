@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_through};
+use crate::helpers::{TestApp, spawn_app_through, spawn_pair_through};
 
 const PASS: u8 = 0;
 /// New connections are closed at once, as by a server that is down.
@@ -55,6 +56,14 @@ impl Proxy {
         self.mode.store(mode, Ordering::SeqCst);
     }
 
+    /// The ports the proxy's connections to PostgreSQL come from, as
+    /// `pg_stat_activity.client_port` shows them.
+    fn upstream_ports(&self) -> Vec<i32> {
+        let open = self.open.lock().unwrap();
+        let local = open.iter().filter_map(|stream| stream.local_addr().ok()).map(|address| address.port());
+        local.filter(|port| *port != self.port).map(i32::from).collect()
+    }
+
     /// Closes every connection through the proxy, as a server restart does.
     fn cut(&self) {
         for stream in self.open.lock().unwrap().drain(..) {
@@ -80,22 +89,25 @@ fn pump(mut from: TcpStream, mut to: TcpStream, mode: &AtomicU8) {
     let _ = to.shutdown(Shutdown::Both);
 }
 
+/// Starts a proxy to the database of `url` into `proxy`; the URL through it.
+fn through_a_proxy(proxy: &mut Option<Proxy>) -> impl FnOnce(&str) -> Option<String> + '_ {
+    |url| {
+        let mut url = url::Url::parse(url).ok()?;
+        let upstream = format!("{}:{}", url.host_str()?, url.port().unwrap_or(5432));
+        let started = Proxy::to(upstream);
+        url.set_port(Some(started.port)).ok()?;
+        *proxy = Some(started);
+        Some(url.to_string())
+    }
+}
+
 /// An app on PostgreSQL through a proxy (this module is in the PostgreSQL
 /// suite only).
 async fn app_behind_a_proxy() -> Option<(TestApp, Proxy)> {
     let mut proxy = None;
-    let app = spawn_app_through(
-        |url| {
-            let mut url = url::Url::parse(url).ok()?;
-            let upstream = format!("{}:{}", url.host_str()?, url.port().unwrap_or(5432));
-            let started = Proxy::to(upstream);
-            url.set_port(Some(started.port)).ok()?;
-            proxy = Some(started);
-            Some(url.to_string())
-        },
-        &[("--vote-rate-limit", "0"), ("--database-timeout", "2")],
-    )
-    .await?;
+    let app =
+        spawn_app_through(through_a_proxy(&mut proxy), &[("--vote-rate-limit", "0"), ("--database-timeout", "2")])
+            .await?;
     Some((app, proxy?))
 }
 
@@ -170,7 +182,7 @@ async fn connections_cut_under_load_are_never_a_500() {
                 let until = Instant::now() + Duration::from_secs(3);
                 while Instant::now() < until {
                     let method = if path.ends_with("/vote") { Method::PUT } else { Method::GET };
-                    statuses.push(timed(&app, method, &path, Some(token.as_str())).await.0);
+                    statuses.push((method.clone(), timed(&app, method, &path, Some(token.as_str())).await.0));
                 }
                 statuses
             })
@@ -185,12 +197,18 @@ async fn connections_cut_under_load_are_never_a_500() {
         answered.extend(client.await.unwrap());
     }
 
-    assert!(answered.iter().any(|status| status.is_success()), "the load got through between the cuts");
-    let failed: Vec<_> = answered.iter().filter(|status| !status.is_success()).collect();
+    assert!(answered.iter().any(|(_, status)| status.is_success()), "the load got through between the cuts");
+    let failed: Vec<_> = answered.iter().filter(|(_, status)| !status.is_success()).collect();
     assert!(
-        failed.iter().all(|status| **status == StatusCode::SERVICE_UNAVAILABLE),
+        failed.iter().all(|(_, status)| *status == StatusCode::SERVICE_UNAVAILABLE),
         "a cut is a 503 to retry, never a 500: {failed:?} of {}",
         answered.len()
+    );
+    let reads = answered.iter().filter(|(method, _)| *method == Method::GET).count();
+    let reads_failed: Vec<_> = failed.iter().filter(|(method, _)| *method == Method::GET).collect();
+    assert!(
+        reads_failed.is_empty(),
+        "a read whose connection was cut is read again on another: {reads_failed:?} of {reads}"
     );
 }
 
@@ -209,4 +227,60 @@ async fn a_database_that_stops_answering_leaves_readyz_answering_in_time() {
 
     proxy.set(PASS);
     proxy.cut();
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// Another instance's revocations and votes reach what an instance
+/// remembers through its listener; while that cannot hear, it asks the
+/// database on every request rather than believe what it remembers.
+#[tokio::test]
+async fn while_its_listener_cannot_hear_an_instance_checks_every_session_and_vote_in_the_database() {
+    let mut proxy = None;
+    let Some((a, b)) = spawn_pair_through(through_a_proxy(&mut proxy)).await else { return };
+    let proxy = proxy.unwrap();
+    let editor = a.user_with_role("editor").await;
+    let reader = a.register_user().await;
+    let leaving = a.register_user().await;
+    let article = a.publish(&editor, "Read while deaf", json!({})).await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    // B remembers both sessions and the reader's votes (none yet).
+    for user in [&reader, &leaving] {
+        assert_eq!(b.get_json(&path, user.token()).await["my_vote"], Value::Null);
+        assert_eq!(b.get_json(&path, user.token()).await["my_vote"], Value::Null);
+    }
+
+    // B's listener loses its connection and cannot make another; B's pool
+    // keeps the connections it has.
+    proxy.set(REFUSE);
+    let mut admin = diesel::PgConnection::establish(a.database_url()).unwrap();
+    let mut b_listener = |query: &str| -> i64 {
+        diesel::sql_query(format!(
+            "SELECT {query} AS count FROM pg_stat_activity \
+             WHERE application_name = 'newsroom-listener' AND client_port = ANY($1)"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(proxy.upstream_ports())
+        .get_result::<Count>(&mut admin)
+        .unwrap()
+        .count
+    };
+    assert_eq!(b_listener("count(pg_terminate_backend(pid))"), 1, "B listens on a connection of its own");
+    let start = Instant::now();
+    while b_listener("count(*)") > 0 {
+        assert!(start.elapsed() < Duration::from_secs(2), "B's listener is gone");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+
+    let logout = a.request(Method::POST, "/api/v1/auth/logout-all", leaving.token()).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let voted = a.send_json(Method::PUT, &format!("{path}/vote"), reader.token(), &json!({"value": 1})).await;
+    assert_eq!(voted.status(), StatusCode::OK);
+    assert_eq!(b.me_status(&leaving.access_token).await, StatusCode::UNAUTHORIZED, "the session ended on A");
+    assert_eq!(b.get_json(&path, reader.token()).await["my_vote"], 1, "the vote cast on A");
+
+    proxy.set(PASS);
 }
