@@ -3,7 +3,7 @@
 //! A request enters through [`startup`] (middleware, error handlers), is routed
 //! by [`api`] to a feature's handler, which authenticates with
 //! [`auth::extract`], parses its input into domain types, makes one call into
-//! the feature's database functions through [`store::run`], and answers JSON or an
+//! the feature's database functions through [`store::read`] or a write, and answers JSON or an
 //! [`error::ApiError`] rendered as problem+json.
 
 /// The route table.
@@ -20,11 +20,11 @@ pub mod caches;
 pub mod categories;
 /// Command-line tasks (create-user).
 pub mod cli;
-/// Settings from flags and the environment.
-/// Several instances sharing one PostgreSQL database keep their caches in step.
+/// Several instances sharing one PostgreSQL database keep what they remember in step.
 pub mod cluster;
 /// Readers' collections of saved articles.
 pub mod collections;
+/// Settings from flags and the environment.
 pub mod config;
 /// `newsroom copy-database`: a site moves between SQLite and PostgreSQL.
 pub mod copy;
@@ -76,6 +76,8 @@ pub mod seal;
 pub mod seed;
 /// `newsroom seed-bench`.
 pub mod seed_bench;
+/// Stopping on SIGTERM or SIGINT without dropping a request.
+pub mod shutdown;
 /// The HTTP server: building, binding, serving, stopping.
 pub mod startup;
 /// The state every handler shares.

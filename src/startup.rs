@@ -24,7 +24,7 @@ use crate::ops::PoolCollector;
 use crate::state::{AppState, StateError};
 use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
-use crate::{api, cors, jobs, openapi};
+use crate::{api, cors, jobs, openapi, shutdown};
 
 /// Largest request body accepted, JSON or not.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -55,6 +55,8 @@ pub enum StartupError {
 pub struct Application {
     address: std::net::SocketAddr,
     server: Server,
+    /// The listening socket again, to answer what waits on it when the server stops.
+    backlog: TcpListener,
     has_admin: bool,
 }
 
@@ -81,6 +83,7 @@ impl Application {
 
         let listener = TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
         let address = listener.local_addr().map_err(|e| StartupError::Bind(config.bind, e))?;
+        let backlog = listener.try_clone().map_err(|e| StartupError::Bind(config.bind, e))?;
 
         let metrics = prometheus_middleware(&pool)?;
         let mailer = Mailer::from_config(&config)?;
@@ -130,6 +133,8 @@ impl Application {
             layers(routes, config.cors_origins.clone(), metrics.clone())
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        // Taken by `shutdown::stop_on_signal`, which also answers the backlog.
+        .disable_signals()
         // Database work is bounded by the pool; more blocking threads than
         // connections only wait, and each one grows the heap.
         .workers(workers)
@@ -138,7 +143,7 @@ impl Application {
         .map_err(|e| StartupError::Bind(address, e))?
         .run();
 
-        Ok(Self { address, server, has_admin })
+        Ok(Self { address, server, backlog, has_admin })
     }
 
     /// Whether the site has an enabled admin account (a new one has none).
@@ -156,9 +161,23 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish
+    /// and answers the connections that were waiting ([`shutdown`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let backlog = shutdown::Backlog::new(self.backlog);
+        let mut server = self.server;
+        let stopping = shutdown::stop_on_signal(server.handle(), backlog.clone());
+        let served = tokio::select! {
+            served = &mut server => served,
+            stopped = stopping => {
+                if let Err(error) = stopped {
+                    tracing::error!(error = %error, "cannot take SIGTERM and SIGINT; the server stops only when killed");
+                }
+                server.await
+            }
+        };
+        backlog.finish();
+        served
     }
 }
 

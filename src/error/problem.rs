@@ -204,6 +204,22 @@ impl ApiError {
         }
     }
 
+    /// The problem+json body of this error.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            problem_type: "about:blank",
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code: self.code(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            request_id: telemetry::current_request_id(),
+        }
+    }
+
     fn title(&self) -> &'static str {
         match self {
             Self::Validation(_) => "Validation failed",
@@ -288,18 +304,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let status = self.status_code();
-        let problem = Problem {
-            problem_type: "about:blank",
-            title: self.title().into(),
-            status: status.as_u16(),
-            detail: self.detail(),
-            code: self.code(),
-            errors: match self {
-                Self::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-            request_id: telemetry::current_request_id(),
-        };
+        let problem = self.problem();
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
         match self {

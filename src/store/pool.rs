@@ -48,6 +48,11 @@ impl DbPool {
         self.pool.max_size()
     }
 
+    /// How long a wait for a connection may last (`NEWSROOM_DATABASE_TIMEOUT`).
+    pub fn timeout(&self) -> std::time::Duration {
+        self.pool.connection_timeout()
+    }
+
     /// A connection of its own, outside the pool, with the pool's settings
     /// and, on SQLite, a page cache of `cache_kib` instead of 1 MiB: for a
     /// thread that writes all the time and would otherwise read back from

@@ -172,16 +172,20 @@ where
 /// when the first was lost under it (a server restart, a cut link): the
 /// pool checks a connection before handing it out, so the second try gets a
 /// live one or a new one, and the client gets its answer instead of a 503.
-/// Only for work that changes nothing, which may run twice.
+/// Only for work that changes nothing, which may run twice; and so a read
+/// may also be given up on: one the database has not answered within twice
+/// `NEWSROOM_DATABASE_TIMEOUT` (a server that hangs, a link that is silent
+/// while TCP still holds) is a 503, its thread left to finish or fail alone.
 pub async fn read<T, E, F>(pool: &DbPool, mut work: F) -> Result<T, ApiError>
 where
     F: FnMut(&mut Conn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: Into<ApiError> + AsDieselError + Send + 'static,
 {
+    let bound = pool.timeout() * 2;
     let pool = pool.clone();
     let span = tracing::Span::current();
-    actix_web::web::block(move || {
+    let reading = actix_web::web::block(move || {
         let _entered = span.enter();
         let first = work(&mut *pool.get().map_err(ApiError::from)?);
         let outcome = match first {
@@ -193,8 +197,11 @@ where
             outcome => outcome,
         };
         outcome.map_err(|error| error.into().settled())
-    })
-    .await?
+    });
+    match actix_web::rt::time::timeout(bound, reading).await {
+        Ok(read) => read?,
+        Err(_) => Err(ApiError::Unavailable(format!("the database did not answer a read within {bound:?}"))),
+    }
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, inside the

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
@@ -250,6 +250,52 @@ async fn sigterm_lets_requests_in_flight_finish() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "a clean exit: {status:?}");
     assert!(std::net::TcpStream::connect(&address).is_err(), "the server is gone");
+}
+
+#[tokio::test]
+async fn sigterm_answers_every_connection_it_accepted_even_while_stopping() {
+    use std::io::{Read, Write};
+
+    let dir = TempDir::new().unwrap();
+    let database = TestDatabase::create(&dir);
+    let mut server = start(&dir, &database);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Clients that connect and send a POST again and again until the
+    // server is gone (the connection refused): each connection made must be
+    // answered, whatever the moment it landed.
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let mut answers = Vec::new();
+                while Instant::now() < deadline {
+                    let Ok(mut stream) = std::net::TcpStream::connect(&address) else { break };
+                    let request = format!(
+                        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+                         Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+                    );
+                    let mut response = String::new();
+                    let answered =
+                        stream.write_all(request.as_bytes()).and_then(|()| stream.read_to_string(&mut response));
+                    let status = response.lines().next().unwrap_or_default().to_owned();
+                    answers.push(if answered.is_ok() && !status.is_empty() { status } else { "no answer".to_owned() });
+                }
+                answers
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let signal = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(signal.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+    let answers: Vec<String> = clients.into_iter().flat_map(|client| client.join().unwrap()).collect();
+    let unanswered = answers.iter().filter(|answer| !answer.starts_with("HTTP/1.1 ")).count();
+    let stopping = answers.iter().filter(|answer| answer.starts_with("HTTP/1.1 503")).count();
+    eprintln!("{} connections, {stopping} answered 503 while the server stopped", answers.len());
+    assert_eq!(unanswered, 0, "of {} connections", answers.len());
 }
 
 #[tokio::test]

@@ -215,6 +215,7 @@ async fn connections_cut_under_load_are_never_a_500() {
 #[tokio::test]
 async fn a_database_that_stops_answering_leaves_readyz_answering_in_time() {
     let Some((app, proxy)) = app_behind_a_proxy().await else { return };
+    let reader = app.register_user().await;
     assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
 
     proxy.set(SILENT);
@@ -222,6 +223,11 @@ async fn a_database_that_stops_answering_leaves_readyz_answering_in_time() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(retry_after.is_some());
     assert!(took < Duration::from_secs(4), "answered in {took:?}, within NEWSROOM_DATABASE_TIMEOUT");
+    // A read on a connection that no longer answers is given up on, not waited out.
+    let (status, retry_after, took) = timed(&app, Method::GET, "/api/v1/users/me", reader.token()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry_after.is_some());
+    assert!(took < Duration::from_secs(5), "answered in {took:?}, within twice NEWSROOM_DATABASE_TIMEOUT");
     let (status, _, _) = timed(&app, Method::GET, "/healthz", None).await;
     assert_eq!(status, StatusCode::OK, "the process itself is alive");
 
