@@ -1,6 +1,7 @@
 """Drives the benchmark; see bench/run. Standard library only."""
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -354,6 +355,8 @@ MIX = {
 }
 # A host is planned to run at this share of its CPU, leaving room for peaks.
 BUSY = 0.7
+# The default pool of 8, the listener and the vote writer.
+CONNECTIONS_PER_INSTANCE = 8 + 2
 
 
 def capacity(results):
@@ -369,8 +372,8 @@ def capacity(results):
         + f"; one mixed request costs {mix_app:.0f} µs of newsroom CPU and {mix_db:.0f} µs of PostgreSQL CPU. "
         f"Hosts planned at {100 * BUSY:.0f}% busy; an app instance is one 2-core machine like this one.",
         "",
-        "| PostgreSQL host | mixed req/s it feeds | app instances (2 cores) for that | votes/s alone | signed-in article reads/s alone |",
-        "|---|---:|---:|---:|---:|",
+        "| PostgreSQL host | mixed req/s it feeds | app instances (2 cores) for that | their connections | votes/s alone | signed-in article reads/s alone |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for cores in (8, 16, 32):
         budget = BUSY * cores * 1e6
@@ -378,7 +381,8 @@ def capacity(results):
         instances = rps * mix_app / (BUSY * 2 * 1e6)
         votes = budget / max(by_name["PUT vote (64 users, all articles)"]["db_us"], 1e-9)
         signed_in = budget / max(by_name["article, signed in (my_vote)"]["db_us"], 1e-9)
-        lines.append(f"| {cores} cores | {rps:,.0f} | {instances:,.1f} | {votes:,.0f} | {signed_in:,.0f} |")
+        connections = math.ceil(instances) * CONNECTIONS_PER_INSTANCE
+        lines.append(f"| {cores} cores | {rps:,.0f} | {instances:,.1f} | {connections:,} | {votes:,.0f} | {signed_in:,.0f} |")
     day = 1_000_000 * 10
     peak = day / 86_400 * 10
     lines += [
@@ -387,7 +391,11 @@ def capacity(results):
         f"{peak:,.0f}/s at a peak ten times the average: {peak * mix_db / (BUSY * 1e6):.2f} PostgreSQL cores and "
         f"{peak * mix_app / (BUSY * 1e6):.1f} app cores. A read replica would take the reads' share of the database's "
         f"CPU, {100 * reads_db / max(mix_db, 1e-9):.0f}% of it in this mix (the rest is votes, which stay on the primary); "
-        "newsroom does not route reads to a replica today, and at these numbers one primary is far from its limit.",
+        "newsroom does not route reads to a replica today, and at these numbers one primary is far from its limit. "
+        "What the CPU figures leave out: PostgreSQL's default `max_connections` (100) is reached by ten instances "
+        "(raise it, or pool; the listener needs a session of its own, so not PgBouncer's transaction mode for it), "
+        "and votes on one hot article queue on its row whatever the host: one instance's batches reached the figure "
+        "of the hot-article row above on two cores.",
     ]
     return "\n".join(lines)
 
