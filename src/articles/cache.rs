@@ -2,7 +2,7 @@
 //! public articles, article lists and "Check Also". News traffic is mostly
 //! anonymous readers asking for the same few things at once.
 //!
-//! Writes take effect at once ([`crate::cluster::Change`]): a written, edited
+//! Writes take effect at once ([`crate::caches::Change`]): a written, edited
 //! or deleted article is dropped with every list, a voted-on article alone,
 //! and category or author changes clear everything; on PostgreSQL the other
 //! instances do the same when they hear of it. Entries also age out:
@@ -128,18 +128,18 @@ impl PublicCache {
         self.lists.insert(key.to_owned(), Entry::new(Cached { response, articles }, LIST_FRESH));
     }
 
-    /// After a vote on an article ([`crate::cluster::Change::Vote`]).
+    /// After a vote on an article ([`crate::caches::Change::Vote`]).
     pub fn forget_article(&self, id: i32) {
         self.articles.invalidate(&id);
     }
 
-    /// After an article was written, edited or deleted ([`crate::cluster::Change::Article`]).
+    /// After an article was written, edited or deleted ([`crate::caches::Change::Article`]).
     pub fn forget_article_and_lists(&self, id: i32) {
         self.articles.invalidate(&id);
         self.lists.invalidate_all();
     }
 
-    /// After a change that shows in lists only ([`crate::cluster::Change::Pages`]).
+    /// After a change that shows in lists only ([`crate::caches::Change::Pages`]).
     pub fn forget_lists(&self) {
         self.lists.invalidate_all();
     }
