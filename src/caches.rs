@@ -87,7 +87,9 @@ impl Caches {
         })
     }
 
-    fn believed(&self) -> bool {
+    /// Whether what is remembered of sessions and votes is believed now
+    /// (`newsroom_memory_believed` in `/metrics`).
+    pub fn believed(&self) -> bool {
         self.hearing.as_ref().is_none_or(Hearing::current)
     }
 

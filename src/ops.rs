@@ -9,6 +9,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use std::sync::Arc;
+
+use crate::caches::Caches;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::store::{self, DbPool};
@@ -88,6 +91,39 @@ impl PoolCollector {
             max: gauge("db_pool_max_connections", "Largest number of database connections")?,
             pool,
         })
+    }
+}
+
+/// Whether this instance believes what it remembers of sessions and
+/// readers' votes: always on SQLite; on PostgreSQL while its listener hears
+/// the other instances. 0 means every signed-in request asks the database
+/// (slower, never wrong): worth an alert when it lasts.
+pub struct MemoryCollector {
+    caches: Arc<Caches>,
+    believed: IntGauge,
+}
+
+impl MemoryCollector {
+    pub fn new(caches: Arc<Caches>) -> prometheus::Result<Self> {
+        let believed = IntGauge::with_opts(
+            Opts::new(
+                "memory_believed",
+                "1 while remembered sessions and votes are believed, 0 while every request asks the database",
+            )
+            .namespace("newsroom"),
+        )?;
+        Ok(Self { caches, believed })
+    }
+}
+
+impl Collector for MemoryCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.believed.desc()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        self.believed.set(i64::from(self.caches.believed()));
+        self.believed.collect()
     }
 }
 

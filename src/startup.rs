@@ -20,7 +20,7 @@ use crate::config::{Config, CorsOrigins};
 use crate::error::ApiError;
 use crate::http::KnownRoutes;
 use crate::mail::{MailError, Mailer};
-use crate::ops::PoolCollector;
+use crate::ops::{MemoryCollector, PoolCollector};
 use crate::state::{AppState, StateError};
 use crate::store::{self, Database, DbPool};
 use crate::telemetry::{self, RequestSpan};
@@ -89,6 +89,8 @@ impl Application {
         let mailer = Mailer::from_config(&config)?;
         let config = Arc::new(config);
         let state = web::Data::new(AppState::new(pool, config.clone(), mailer, metrics.registry.clone())?);
+        let memory = MemoryCollector::new(state.caches.clone()).map_err(|e| StartupError::Metrics(e.to_string()))?;
+        metrics.registry.register(Box::new(memory)).map_err(|e| StartupError::Metrics(e.to_string()))?;
         if let Database::Postgres(url) = &config.database {
             cluster::listen(url.clone(), state.instance.to_string(), &state.caches).map_err(StartupError::Listener)?;
         }

@@ -39,6 +39,12 @@ async fn metrics_count_requests_by_route_pattern_and_report_the_pool() {
     assert!(has_line("newsroom_db_pool_max_connections 8"));
     assert!(has_line("newsroom_db_pool_connections "));
     assert!(has_line("newsroom_db_pool_idle_connections "));
+    // On PostgreSQL, once the listener has heard its first round trip.
+    let start = std::time::Instant::now();
+    while !app.get("/metrics", None).await.text().await.unwrap().contains("\nnewsroom_memory_believed 1\n") {
+        assert!(start.elapsed() < std::time::Duration::from_secs(3), "the instance believes what it remembers");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

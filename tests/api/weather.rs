@@ -287,6 +287,8 @@ async fn while_its_listener_cannot_hear_an_instance_checks_every_session_and_vot
     assert_eq!(voted.status(), StatusCode::OK);
     assert_eq!(b.me_status(&leaving.access_token).await, StatusCode::UNAUTHORIZED, "the session ended on A");
     assert_eq!(b.get_json(&path, reader.token()).await["my_vote"], 1, "the vote cast on A");
+    let metrics = b.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains("\nnewsroom_memory_believed 0\n"), "B says it does not believe its memory");
 
     proxy.set(PASS);
 }
