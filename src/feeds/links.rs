@@ -92,6 +92,11 @@ pub fn public_url(config: &Config, path: &str) -> String {
     format!("{}{path}", config.public_url.as_str().trim_end_matches('/'))
 }
 
+/// Where the public site shows the static page `slug`.
+pub fn page_url(config: &Config, slug: &str) -> String {
+    public_url(config, &format!("/{}", encode(slug)))
+}
+
 /// The site's tag URI prefix (RFC 4151): ids that stay when URLs change.
 pub(super) fn authority(config: &Config) -> String {
     format!("tag:{},2026", config.public_url.host_str().unwrap_or("localhost"))

@@ -15,7 +15,7 @@ pub mod responses;
 mod routes;
 mod sitemaps;
 
-pub use links::{FeedFormat, add_links, alternate_links, public_url};
+pub use links::{FeedFormat, add_links, alternate_links, page_url, public_url};
 pub use render::{JsonFeed, language_of, xml_text};
 
 use utoipa_actix_web::service_config::ServiceConfig;

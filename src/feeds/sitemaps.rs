@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::links::{encode, public_url};
+use super::links::{encode, page_url, public_url};
 use super::routes::cached_document;
 use super::{db, language_of, xml_text};
 use crate::config::Config;
@@ -96,11 +96,7 @@ fn urlset(urls: &[Located]) -> Tagged {
     Tagged::document(document.finish(), XML, urls.iter().map(|url| url.lastmod).max())
 }
 
-/// Where the public site shows a page and a category.
-fn page_url(config: &Config, slug: &str) -> String {
-    public_url(config, &format!("/{}", encode(slug)))
-}
-
+/// Where the public site shows a category.
 fn category_url(config: &Config, slug: &str) -> String {
     public_url(config, &format!("/categories/{}", encode(slug)))
 }

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use super::report::{Moved, MovedTo};
 use crate::cli::CliResult;
 use crate::config::Config;
+use crate::feeds::page_url;
 use crate::private;
 use crate::schema::articles;
 use crate::store::Conn;
@@ -31,7 +32,6 @@ pub fn write(conn: &mut Conn, config: &Config, moved: &[Moved], path: &Path) -> 
             articles::table.filter(articles::id.eq_any(chunk)).select((articles::id, articles::slug)).load(conn)?;
         slugs.extend(rows);
     }
-    let site = config.public_url.as_str().trim_end_matches('/');
     let mut lines = Vec::new();
     for moved in moved {
         let Ok(old) = url::Url::parse(&moved.from) else { continue };
@@ -44,9 +44,7 @@ pub fn write(conn: &mut Conn, config: &Config, moved: &[Moved], path: &Path) -> 
                 Some(slug) => config.article_url.of(*id, slug),
                 None => continue,
             },
-            MovedTo::Page(slug) => {
-                format!("{site}/{}", url::form_urlencoded::byte_serialize(slug.as_bytes()).collect::<String>())
-            }
+            MovedTo::Page(slug) => page_url(config, slug),
         };
         if from != "/" && to != moved.from {
             lines.push(format!("{} {};\n", quoted(&from), quoted(&to)));
