@@ -131,13 +131,13 @@ fn apply_all(
         tallies.push(Some(Tally { my_vote: new, up: *up, down: *down, score: *up - *down }));
     }
     let now = time::now();
-    let (set, withdrawn): (Vec<_>, Vec<_>) = moved_votes
-        .into_iter()
-        .map(|(user, article)| (user, article, votes.get(&(user, article)).copied().flatten()))
-        .partition(|(_, _, value)| value.is_some());
-    let set: Vec<(i32, i32, i32)> =
-        set.into_iter().filter_map(|(user, article, value)| Some((user, article, value?))).collect();
-    let withdrawn: Vec<(i32, i32)> = withdrawn.into_iter().map(|(user, article, _)| (user, article)).collect();
+    let (mut set, mut withdrawn) = (Vec::new(), Vec::new());
+    for (user, article) in moved_votes {
+        match votes.get(&(user, article)).copied().flatten() {
+            Some(value) => set.push((user, article, value)),
+            None => withdrawn.push((user, article)),
+        }
+    }
     store_votes(conn, &set, &withdrawn, now)?;
     let counters: Vec<Counters> = moved_articles
         .into_iter()
