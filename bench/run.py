@@ -355,8 +355,8 @@ MIX = {
 }
 # A host is planned to run at this share of its CPU, leaving room for peaks.
 BUSY = 0.7
-# The default pool of 8, the listener and the vote writer.
-CONNECTIONS_PER_INSTANCE = 8 + 2
+# The default pool of 8, the listener and the two vote writers.
+CONNECTIONS_PER_INSTANCE = 8 + 3
 
 
 def capacity(results):

@@ -93,6 +93,13 @@ impl Caches {
         self.hearing.as_ref().is_none_or(Hearing::current)
     }
 
+    /// One of several instances whose listener hears every announcement now
+    /// (never a lone SQLite process, which cannot hear a command's writes to
+    /// its file).
+    pub fn hears_the_others(&self) -> bool {
+        self.hearing.as_ref().is_some_and(Hearing::current)
+    }
+
     /// Live sessions, when what is remembered of them can be believed;
     /// `None`: ask the database.
     pub fn sessions(&self) -> Option<&SessionCache> {

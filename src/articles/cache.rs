@@ -11,12 +11,20 @@
 //! long a missed announcement can show. Both are far below the `max-age=60`
 //! these responses already carry.
 //!
+//! One of several instances knows when it has missed nothing: while its
+//! listener hears every announcement ([`crate::caches::Caches::hears_the_others`]),
+//! an article read when no write had been forgotten since the read began
+//! stays fresh for [`KEPT`], since a write to it would have dropped it. A
+//! site's hot articles are then read from the database twice a minute
+//! instead of every 2 s each. Lists keep their second: a scheduled article
+//! enters them when its time comes, with no write to announce it.
+//!
 //! A stale entry is refreshed by exactly one request while the others keep
 //! getting it, so that expiry never sends every waiting client to the
 //! database at once.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
@@ -48,27 +56,38 @@ pub struct Cached {
 struct Entry {
     cached: Arc<Cached>,
     fresh_until: Instant,
+    /// Until when it is fresh all the same while every write is heard.
+    heard_fresh_until: Instant,
     refreshing: AtomicBool,
 }
 
 impl Entry {
-    fn new(cached: Cached, fresh_for: Duration) -> Arc<Self> {
+    fn new(cached: Arc<Cached>, fresh_for: Duration, heard_fresh_for: Duration) -> Arc<Self> {
+        let now = Instant::now();
         Arc::new(Self {
-            cached: Arc::new(cached),
-            fresh_until: Instant::now() + fresh_for,
+            cached,
+            fresh_until: now + fresh_for,
+            heard_fresh_until: now + heard_fresh_for.max(fresh_for),
             refreshing: AtomicBool::new(false),
         })
     }
 
-    /// The response, unless it is stale and this caller is the one to refresh it.
-    fn serve(&self) -> Option<Arc<Cached>> {
-        let stale = Instant::now() >= self.fresh_until;
-        if stale && !self.refreshing.swap(true, Ordering::AcqRel) {
+    /// The response, unless it is stale and this caller is the one to refresh
+    /// it; `every_write_heard`: whether the instance has missed no write.
+    fn serve(&self, every_write_heard: bool) -> Option<Arc<Cached>> {
+        let now = Instant::now();
+        let fresh = now < self.fresh_until || (every_write_heard && now < self.heard_fresh_until);
+        if !fresh && !self.refreshing.swap(true, Ordering::AcqRel) {
             return None;
         }
         Some(self.cached.clone())
     }
 }
+
+/// How many times entries were dropped, taken before a read: an article
+/// read meanwhile may already be out of date when it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forgotten(u64);
 
 fn weight<K>(_: &K, entry: &Arc<Entry>) -> u32 {
     u32::try_from(entry.cached.response.body.len()).unwrap_or(u32::MAX)
@@ -78,6 +97,7 @@ pub struct PublicCache {
     articles: Cache<i32, Arc<Entry>>,
     slugs: Cache<String, i32>,
     lists: Cache<String, Arc<Entry>>,
+    forgotten: AtomicU64,
 }
 
 impl Default for PublicCache {
@@ -86,6 +106,7 @@ impl Default for PublicCache {
             articles: Cache::builder().max_capacity(ARTICLE_CAPACITY_BYTES).weigher(weight).time_to_live(KEPT).build(),
             slugs: Cache::builder().max_capacity(SLUG_CAPACITY).build(),
             lists: Cache::builder().max_capacity(LIST_CAPACITY_BYTES).weigher(weight).time_to_live(KEPT).build(),
+            forgotten: AtomicU64::new(0),
         }
     }
 }
@@ -98,43 +119,69 @@ impl PublicCache {
         }
     }
 
-    /// The cached article an `{article}` path segment (id or slug) names.
-    pub fn article(&self, segment: &str) -> Option<Arc<Cached>> {
-        self.articles.get(&self.article_id(segment)?)?.serve()
+    /// The cached article an `{article}` path segment (id or slug) names;
+    /// `every_write_heard` as for [`Entry::serve`].
+    pub fn article(&self, segment: &str, every_write_heard: bool) -> Option<Arc<Cached>> {
+        self.articles.get(&self.article_id(segment)?)?.serve(every_write_heard)
     }
 
-    pub fn keep_article(&self, segment: &str, id: i32, response: Tagged) {
+    /// Taken before reading what is to be kept.
+    pub fn forgotten(&self) -> Forgotten {
+        Forgotten(self.forgotten.load(Ordering::SeqCst))
+    }
+
+    /// Keeps an article read since `read_since`: fresh for [`KEPT`] while
+    /// every write is heard, unless something was dropped meanwhile (the
+    /// write may have come between the read and now).
+    pub fn keep_article(&self, segment: &str, id: i32, response: Tagged, read_since: Forgotten) {
         if segment.parse::<i32>().is_err() {
             self.slugs.insert(segment.to_owned(), id);
         }
-        self.articles.insert(id, Entry::new(Cached { response, articles: vec![id] }, ARTICLE_FRESH));
+        let cached = Arc::new(Cached { response, articles: vec![id] });
+        if self.forgotten() != read_since {
+            self.articles.insert(id, Entry::new(cached, ARTICLE_FRESH, ARTICLE_FRESH));
+            return;
+        }
+        self.articles.insert(id, Entry::new(cached.clone(), ARTICLE_FRESH, KEPT));
+        // A write may have dropped the article between the check and the
+        // insert, before it was there to drop.
+        if self.forgotten() != read_since {
+            self.articles.insert(id, Entry::new(cached, ARTICLE_FRESH, ARTICLE_FRESH));
+        }
+    }
+
+    fn forgetting(&self) {
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
     }
 
     /// After a read found nothing public under `segment` any more.
     pub fn forget_segment(&self, segment: &str) {
         if let Some(id) = self.article_id(segment) {
+            self.forgetting();
             self.articles.invalidate(&id);
         }
     }
 
     /// A list (or a feed) by its path and query.
     pub fn list(&self, key: &str) -> Option<Arc<Cached>> {
-        self.lists.get(key)?.serve()
+        self.lists.get(key)?.serve(false)
     }
 
     /// `articles`: those whose `my_vote` the response shows, in order; empty
     /// for responses no reader's votes change.
     pub fn keep_list(&self, key: &str, response: Tagged, articles: Vec<i32>) {
-        self.lists.insert(key.to_owned(), Entry::new(Cached { response, articles }, LIST_FRESH));
+        self.lists.insert(key.to_owned(), Entry::new(Arc::new(Cached { response, articles }), LIST_FRESH, LIST_FRESH));
     }
 
     /// After a vote on an article ([`crate::caches::Change::Vote`]).
     pub fn forget_article(&self, id: i32) {
+        self.forgetting();
         self.articles.invalidate(&id);
     }
 
     /// After an article was written, edited or deleted ([`crate::caches::Change::Article`]).
     pub fn forget_article_and_lists(&self, id: i32) {
+        self.forgetting();
         self.articles.invalidate(&id);
         self.lists.invalidate_all();
     }
@@ -146,6 +193,7 @@ impl PublicCache {
 
     /// After a change that shows on many articles (a category, an author's name).
     pub fn forget_all(&self) {
+        self.forgetting();
         self.articles.invalidate_all();
         self.lists.invalidate_all();
     }
@@ -161,21 +209,43 @@ mod tests {
 
     #[test]
     fn a_stale_entry_is_refreshed_by_one_caller_while_others_get_it() {
-        let cached = |body| Cached { response: tagged(body), articles: Vec::new() };
-        let entry = Entry::new(cached("a"), Duration::ZERO);
-        assert!(entry.serve().is_none(), "the first caller refreshes");
-        assert!(entry.serve().is_some(), "the next ones get the stale copy meanwhile");
-        let fresh = Entry::new(cached("b"), Duration::from_secs(60));
-        assert!(fresh.serve().is_some() && fresh.serve().is_some());
+        let cached = |body| Arc::new(Cached { response: tagged(body), articles: Vec::new() });
+        let entry = Entry::new(cached("a"), Duration::ZERO, Duration::ZERO);
+        assert!(entry.serve(true).is_none(), "the first caller refreshes");
+        assert!(entry.serve(true).is_some(), "the next ones get the stale copy meanwhile");
+        let fresh = Entry::new(cached("b"), Duration::from_secs(60), Duration::ZERO);
+        assert!(fresh.serve(false).is_some() && fresh.serve(false).is_some());
+    }
+
+    #[test]
+    fn an_article_stays_fresh_past_its_seconds_only_while_every_write_is_heard() {
+        let cache = PublicCache::default();
+        let read_since = cache.forgotten();
+        cache.keep_article("7", 7, tagged("x"), read_since);
+        let entry = cache.articles.get(&7).unwrap();
+        assert!(entry.heard_fresh_until >= entry.fresh_until + (KEPT - ARTICLE_FRESH));
+        let entry = Entry::new(Arc::new(Cached { response: tagged("x"), articles: vec![7] }), Duration::ZERO, KEPT);
+        assert!(entry.serve(true).is_some(), "heard: fresh");
+        assert!(entry.serve(false).is_none(), "not heard: refreshed by this caller");
+    }
+
+    #[test]
+    fn an_article_read_while_something_was_dropped_keeps_only_its_seconds() {
+        let cache = PublicCache::default();
+        let read_since = cache.forgotten();
+        cache.forget_article(7);
+        cache.keep_article("7", 7, tagged("old"), read_since);
+        let entry = cache.articles.get(&7).unwrap();
+        assert_eq!(entry.heard_fresh_until, entry.fresh_until, "the dropping write may be newer than the read");
     }
 
     #[test]
     fn articles_are_found_by_id_or_slug_and_forgotten_by_either() {
         let cache = PublicCache::default();
-        cache.keep_article("a-slug", 7, tagged("x"));
-        assert!(cache.article("a-slug").is_some());
-        assert!(cache.article("7").is_some());
+        cache.keep_article("a-slug", 7, tagged("x"), cache.forgotten());
+        assert!(cache.article("a-slug", false).is_some());
+        assert!(cache.article("7", false).is_some());
         cache.forget_segment("a-slug");
-        assert!(cache.article("7").is_none());
+        assert!(cache.article("7", false).is_none());
     }
 }

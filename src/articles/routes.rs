@@ -134,13 +134,14 @@ pub async fn get_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let segment = article.into_inner();
-    if let Some(public) = state.caches.public.article(&segment) {
+    if let Some(public) = state.caches.public.article(&segment, state.caches.hears_the_others()) {
         return respond_to(user.0.as_ref(), &public, Some(&request), &state).await;
     }
     let article = ArticleRef::parse(&segment).ok_or(ApiError::NotFound)?;
     let viewer = user.0.clone();
     let categories = state.caches.categories.clone();
     let media = state.media.urls.clone();
+    let read_since = state.caches.public.forgotten();
     let found = store::read(&state.pool, move |conn| {
         let now = time::now();
         let Some(row) = db::resolve(conn, &article)?.filter(|row| access::can_see(viewer.as_ref(), row, now)) else {
@@ -162,7 +163,7 @@ pub async fn get_article(
         return Ok(tagged.respond(Some(&request), http::private(HttpResponse::Ok())));
     }
     let id = response.article.id;
-    state.caches.public.keep_article(&segment, id, tagged.clone());
+    state.caches.public.keep_article(&segment, id, tagged.clone(), read_since);
     respond_to(user.0.as_ref(), &Cached { response: tagged, articles: vec![id] }, Some(&request), &state).await
 }
 

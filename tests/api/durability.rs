@@ -30,6 +30,8 @@ fn start(dir: &TempDir, database: &TestDatabase) -> Server {
 
 /// [`start`] with more settings in the environment.
 fn start_with(dir: &TempDir, database: &TestDatabase, settings: &[(&str, &str)]) -> Server {
+    // The tests' own clients speak TLS through it, also when a test runs alone.
+    newsroom::tls::install_provider();
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsroom"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .envs(settings.iter().copied())

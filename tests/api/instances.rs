@@ -124,6 +124,32 @@ async fn an_article_edited_on_one_instance_is_served_new_by_the_other() {
 }
 
 #[tokio::test]
+async fn an_instance_that_hears_every_write_keeps_an_article_past_its_seconds_and_drops_it_on_an_edit() {
+    let (a, b) = two_instances().await;
+    let editor = a.user_with_role("editor").await;
+    let article = a.publish(&editor, "Kept while heard", json!({})).await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    // The publish's announcements reach B first: an article read while
+    // something is dropped is kept for its seconds only.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(cached(&b, &path).await["title"], "Kept while heard");
+    // A change nobody announces: B re-reading the article would show it.
+    let id = article["id"].as_i64().unwrap() as i32;
+    diesel::update(newsroom::schema::articles::table.find(id))
+        .set(newsroom::schema::articles::title.eq("Changed unannounced"))
+        .execute(&mut a.db())
+        .unwrap();
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for _ in 0..3 {
+        assert_eq!(b.get_json(&path, None).await["title"], "Kept while heard", "past 2 s, still from memory");
+    }
+    let edited = a.send_json(Method::PATCH, &path, editor.token(), &json!({"excerpt": "Announced"})).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    until(&b, &path, |body| body["title"] == "Changed unannounced" && body["excerpt"] == "Announced").await;
+}
+
+#[tokio::test]
 async fn a_category_renamed_on_one_instance_shows_in_the_others_breadcrumbs() {
     let (a, b) = two_instances().await;
     let editor = a.user_with_role("editor").await;

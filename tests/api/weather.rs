@@ -165,6 +165,108 @@ async fn a_database_that_goes_away_is_503_within_seconds_and_the_site_comes_back
 }
 
 #[tokio::test]
+async fn twenty_seconds_of_refused_connections_under_load_are_503s_within_seconds_and_lose_no_vote() {
+    let Some((app, proxy)) = app_behind_a_proxy().await else { return };
+    let editor = app.user_with_role("editor").await;
+    let article = app.publish(&editor, "Storm warning", json!({})).await;
+    let (article_path, vote_path) =
+        (format!("/api/v1/articles/{}", article["id"]), format!("/api/v1/articles/{}/vote", article["id"]));
+    let app = Arc::new(app);
+    let mut clients = Vec::new();
+    for client in 0..4 {
+        let reader = app.register_user().await;
+        let (method, path) = match client {
+            0 | 1 => (Method::PUT, vote_path.clone()),
+            2 => (Method::GET, "/api/v1/users/me".to_owned()),
+            _ => (Method::GET, article_path.clone()),
+        };
+        let app = app.clone();
+        clients.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            let until = Instant::now() + Duration::from_secs(24);
+            while Instant::now() < until {
+                answers.push(timed(&app, method.clone(), &path, reader.token()).await);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            (method, path, answers)
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.set(REFUSE);
+    proxy.cut();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    proxy.set(PASS);
+
+    let mut voters_answered = 0;
+    for client in clients {
+        let (method, path, answers) = client.await.unwrap();
+        for (status, retry_after, took) in &answers {
+            assert!(
+                status.is_success() || *status == StatusCode::SERVICE_UNAVAILABLE,
+                "{method} {path}: {status}, never a 500"
+            );
+            assert!(status.is_success() || retry_after.is_some(), "{method} {path}: a 503 says when to retry");
+            assert!(*took < Duration::from_secs(3), "{method} {path} answered in {took:?}");
+        }
+        let unavailable = answers.iter().filter(|(status, _, _)| *status == StatusCode::SERVICE_UNAVAILABLE).count();
+        let slowest = answers.iter().map(|(_, _, took)| *took).max().unwrap_or_default();
+        eprintln!("{method} {path}: {} answers, {unavailable} of them 503, the slowest in {slowest:?}", answers.len());
+        if method == Method::PUT {
+            assert!(unavailable > 0, "votes could not be written while the database was refused");
+            voters_answered += usize::from(answers.iter().any(|(status, _, _)| status.is_success()));
+        }
+        assert!(answers.last().is_some_and(|(status, _, _)| status.is_success()), "{method} {path} came back");
+    }
+    let votes = app.get_json(&article_path, None).await["votes"].clone();
+    assert_eq!(votes["up"], voters_answered, "every vote answered 200 is stored, once: {votes}");
+}
+
+/// PostgreSQL out of disk fails a statement with `disk_full` (53100) and
+/// "could not extend file …: No space left on device"; the server's disk is
+/// not this test's to fill, so a trigger fails the writes as PostgreSQL would.
+#[tokio::test]
+async fn a_full_disk_is_507_storage_full_and_changes_nothing() {
+    let Some(app) = spawn_app_through(|url| Some(url.to_owned()), &[("--vote-rate-limit", "0")]).await else { return };
+    let editor = app.user_with_role("editor").await;
+    let reader = app.register_user().await;
+    let article = app.publish(&editor, "Paper shortage", json!({})).await;
+    let vote = format!("/api/v1/articles/{}/vote", article["id"]);
+    diesel::sql_query(
+        "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         RAISE EXCEPTION 'could not extend file \"base/1/2\": No space left on device' USING ERRCODE = 'disk_full'; \
+         END $$",
+    )
+    .execute(&mut app.db())
+    .unwrap();
+    for table in ["articles", "article_votes"] {
+        diesel::sql_query(format!(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION disk_full()"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+    }
+
+    let voted = app.send_json(Method::PUT, &vote, reader.token(), &json!({"value": 1})).await;
+    assert!(voted.headers().contains_key("retry-after"));
+    crate::helpers::assert_problem(voted, StatusCode::INSUFFICIENT_STORAGE, "storage_full").await;
+    let written = app
+        .send_json(Method::POST, "/api/v1/articles", editor.token(), &json!({"title": "No room", "body": "x"}))
+        .await;
+    crate::helpers::assert_problem(written, StatusCode::INSUFFICIENT_STORAGE, "storage_full").await;
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK, "reads are served all the same");
+    let listed = app.get_json("/api/v1/articles", None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "no article was added");
+    assert_eq!(app.get_json(&format!("/api/v1/articles/{}", article["id"]), None).await["votes"]["up"], 0);
+
+    for table in ["articles", "article_votes"] {
+        diesel::sql_query(format!("DROP TRIGGER disk_full ON {table}")).execute(&mut app.db()).unwrap();
+    }
+    let voted = app.send_json(Method::PUT, &vote, reader.token(), &json!({"value": 1})).await;
+    assert_eq!(voted.status(), StatusCode::OK, "room again, the same vote goes in");
+}
+
+#[tokio::test]
 async fn connections_cut_under_load_are_never_a_500() {
     let Some((app, proxy)) = app_behind_a_proxy().await else { return };
     let reader = app.register_user().await;

@@ -166,7 +166,7 @@ pub fn publicly_visible(now: NaiveDateTime) -> PubliclyVisible {
 }
 
 /// An `{article}` path segment: an id when all ASCII digits, else a slug.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArticleRef {
     Id(i32),
     Slug(String),
