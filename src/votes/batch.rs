@@ -35,9 +35,12 @@ const MOST_PER_TRANSACTION: usize = 512;
 /// the upper levels of every tree it updates stay in it between batches,
 /// where a pooled connection's 1 MiB made it read them back from the file.
 const WRITER_CACHE_KIB: u32 = 8 * 1024;
-/// Writers on PostgreSQL: a second one takes votes spread over many
-/// articles from 5,912/s to 8,737/s (bench/run, 2 cores); a third would
-/// only queue behind the first two on two cores.
+/// Writers on PostgreSQL: a second one takes 64 voters spread over 100,000
+/// articles from 4,153–5,253 to 7,156–7,476 votes/s (three 10 s windows
+/// each, 2 cores, BENCHMARKS.md 23); sharing one queue instead of halving
+/// the articles, the two would halve a hot article's votes/s (11,143
+/// against 21,031) by queueing on its row. A third would only wait for
+/// cores.
 const POSTGRES_WRITERS: usize = 2;
 
 struct Waiting {
