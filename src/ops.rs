@@ -1,5 +1,7 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, get, web};
 use diesel::connection::SimpleConnection;
 use prometheus::core::{Collector, Desc};
@@ -8,8 +10,6 @@ use prometheus::{Encoder, IntGauge, Opts, TextEncoder};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use std::sync::Arc;
 
 use crate::caches::Caches;
 use crate::error::{ApiError, Problem};
@@ -94,6 +94,20 @@ impl PoolCollector {
     }
 }
 
+impl Collector for PoolCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.connections, &self.idle, &self.max].into_iter().flat_map(|gauge| gauge.desc()).collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let state = self.pool.state();
+        self.connections.set(i64::from(state.connections));
+        self.idle.set(i64::from(state.idle_connections));
+        self.max.set(i64::from(self.pool.max_size()));
+        [&self.connections, &self.idle, &self.max].into_iter().flat_map(|gauge| gauge.collect()).collect()
+    }
+}
+
 /// Whether this instance believes what it remembers of sessions and
 /// readers' votes: always on SQLite; on PostgreSQL while its listener hears
 /// the other instances. 0 means every signed-in request asks the database
@@ -124,19 +138,5 @@ impl Collector for MemoryCollector {
     fn collect(&self) -> Vec<MetricFamily> {
         self.believed.set(i64::from(self.caches.believed()));
         self.believed.collect()
-    }
-}
-
-impl Collector for PoolCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        [&self.connections, &self.idle, &self.max].into_iter().flat_map(|gauge| gauge.desc()).collect()
-    }
-
-    fn collect(&self) -> Vec<MetricFamily> {
-        let state = self.pool.state();
-        self.connections.set(i64::from(state.connections));
-        self.idle.set(i64::from(state.idle_connections));
-        self.max.set(i64::from(self.pool.max_size()));
-        [&self.connections, &self.idle, &self.max].into_iter().flat_map(|gauge| gauge.collect()).collect()
     }
 }
