@@ -118,7 +118,15 @@ impl Database {
     pub fn establish(&self) -> Result<Conn, ConnectionError> {
         match self {
             Self::Sqlite(path) => SqliteConnection::establish(&path.to_string_lossy()).map(Conn::Sqlite),
-            Self::Postgres(url) => PgConnection::establish(&with_timeouts(url.expose_secret())).map(Conn::Postgres),
+            Self::Postgres(url) => {
+                // libpq would initialise OpenSSL with its exit-time cleanup,
+                // which frees what threads still holding connections use: a
+                // process that exits with a pool open (the test harness, a
+                // shutdown) then dies of SIGSEGV in `init_thread_deregister`.
+                // Initialised first without it, it is left to the OS.
+                openssl_sys::init();
+                PgConnection::establish(&with_timeouts(url.expose_secret())).map(Conn::Postgres)
+            }
         }
     }
 }
