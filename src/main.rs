@@ -310,10 +310,11 @@ fn send_test_mail(config: &Config, address: &str) -> cli::CliResult<()> {
 fn check(config: &Config) -> cli::CliResult<()> {
     let mismatches = cli::check_tallies(config)?;
     for mismatch in &mismatches {
-        println!(
-            "article {}: stored up/down/score {:?}, counted {:?}",
-            mismatch.article_id, mismatch.stored, mismatch.counted
-        );
+        let stored = match mismatch.stored {
+            Some(stored) => format!("stored up/down/score {stored:?}"),
+            None => "no stored counters".to_owned(),
+        };
+        println!("article {}: {stored}, counted {:?}", mismatch.article_id, mismatch.counted);
     }
     if mismatches.is_empty() {
         println!("all vote tallies match the votes table");

@@ -41,6 +41,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_tallies (article_id) {
+        article_id -> Integer,
+        votes_up -> Integer,
+        votes_down -> Integer,
+        score -> Integer,
+        hot_rank -> Double,
+    }
+}
+
+diesel::table! {
     article_votes (user_id, article_id) {
         user_id -> Integer,
         article_id -> Integer,
@@ -62,10 +72,6 @@ diesel::table! {
         author_id -> Nullable<Integer>,
         cover_image_url -> Nullable<Text>,
         reading_time_minutes -> Integer,
-        votes_up -> Integer,
-        votes_down -> Integer,
-        score -> Integer,
-        hot_rank -> Double,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
@@ -263,6 +269,7 @@ diesel::joinable!(article_revisions -> categories (category_id));
 diesel::joinable!(article_revisions -> users (editor_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_tallies -> articles (article_id));
 diesel::joinable!(article_votes -> articles (article_id));
 diesel::joinable!(article_votes -> users (user_id));
 diesel::joinable!(articles -> categories (category_id));
@@ -281,6 +288,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_revisions,
     article_slugs,
     article_tags,
+    article_tallies,
     article_votes,
     articles,
     attempt_limits,

@@ -1,13 +1,13 @@
-//! The "hot" rank, `(score + 1) / (age_hours + 2)^1.8`, stored on each article
-//! so that the front page never computes it per row: refreshed by every vote
+//! The "hot" rank, `(score + 1) / (age_hours + 2)^1.8`, stored with each
+//! article's vote counters so that the front page never computes it per row: refreshed by every vote
 //! and publication, and on a timer so that age decay shows.
 
 use crate::store::Conn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::db::{ArticleRow, publicly_visible};
-use crate::schema::articles;
+use super::db::{ArticleRow, publicly_visible, with_tally};
+use crate::schema::{article_tallies, articles};
 use crate::time;
 
 /// Hacker News gravity: `(score + 1) / (age_hours + 2)^1.8`; 0 for anything
@@ -24,10 +24,10 @@ pub fn hot_rank(score: i32, published_at: Option<NaiveDateTime>, public: bool, n
 /// reschedule or a vote).
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn refresh_hot_rank(conn: &mut Conn, id: i32) -> QueryResult<()> {
-    let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
+    let row = with_tally().filter(articles::id.eq(id)).select(ArticleRow::as_select()).first(conn)?;
     let now = time::now();
-    let hot = hot_rank(row.score, row.published_at, row.is_public(now), now);
-    diesel::update(articles::table.find(id)).set(articles::hot_rank.eq(hot)).execute(conn)?;
+    let hot = hot_rank(row.tally.score, row.published_at, row.is_public(now), now);
+    diesel::update(article_tallies::table.find(id)).set(article_tallies::hot_rank.eq(hot)).execute(conn)?;
     Ok(())
 }
 
@@ -55,10 +55,10 @@ const BATCH: usize = 1000;
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn refresh_hot_ranks(conn: &mut Conn) -> QueryResult<usize> {
     let now = time::now();
-    let recent: Vec<(i32, i32, Option<NaiveDateTime>)> = articles::table
+    let recent: Vec<(i32, i32, Option<NaiveDateTime>)> = with_tally()
         .filter(publicly_visible(now))
         .filter(articles::published_at.gt(now - RECENT))
-        .select((articles::id, articles::score, articles::published_at))
+        .select((articles::id, article_tallies::score, articles::published_at))
         .load(conn)?;
     let mut refreshed = store_ranks(conn, &recent)?;
     if let Some(last_id) = highest_id(conn)? {
@@ -103,13 +103,16 @@ pub fn refresh_all_hot_ranks(conn: &mut Conn) -> QueryResult<usize> {
 /// visibility filter.
 fn refresh_id_range(conn: &mut Conn, ids: std::ops::Range<i32>) -> QueryResult<usize> {
     let now = time::now();
-    let rows: Vec<ArticleRow> = articles::table
+    let rows: Vec<ArticleRow> = with_tally()
         .filter(articles::id.ge(ids.start))
         .filter(articles::id.lt(ids.end))
         .select(ArticleRow::as_select())
         .load(conn)?;
-    let public: Vec<_> =
-        rows.into_iter().filter(|row| row.is_public(now)).map(|row| (row.id, row.score, row.published_at)).collect();
+    let public: Vec<_> = rows
+        .into_iter()
+        .filter(|row| row.is_public(now))
+        .map(|row| (row.id, row.tally.score, row.published_at))
+        .collect();
     store_ranks(conn, &public)
 }
 
@@ -124,8 +127,8 @@ fn store_ranks(conn: &mut Conn, public: &[(i32, i32, Option<NaiveDateTime>)]) ->
             let now = time::now();
             let mut stored = 0;
             for (id, score, published_at) in batch {
-                stored += diesel::update(articles::table.find(id).filter(articles::score.eq(score)))
-                    .set(articles::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
+                stored += diesel::update(article_tallies::table.find(id).filter(article_tallies::score.eq(score)))
+                    .set(article_tallies::hot_rank.eq(hot_rank(*score, *published_at, true, now)))
                     .execute(conn)?;
             }
             QueryResult::Ok(stored)

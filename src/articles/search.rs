@@ -15,7 +15,6 @@ use diesel::sql_types::{BigInt, Bool, Double, Integer, Text, Timestamp};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::schema::articles;
 use crate::store::{Backend, Conn, on_backend};
 
 diesel::table! {
@@ -94,8 +93,8 @@ impl Query {
 }
 
 /// A filter on `articles.id` for the articles matching `query`, for the
-/// backend `conn` holds.
-pub fn matching(conn: &Conn, query: &Query) -> Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> {
+/// backend `conn` holds, in any query that reads `articles`.
+pub fn matching<QS>(conn: &Conn, query: &Query) -> Box<dyn BoxableExpression<QS, Backend, SqlType = Bool>> {
     match conn {
         Conn::Sqlite(_) => Box::new(
             sql::<Bool>("articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")

@@ -142,7 +142,7 @@ pub fn hydrate(
                 cover_image_url: cover_image.as_ref().map(|cover| cover.url.clone()).or(row.cover_image_url),
                 cover_image,
                 reading_time_minutes: row.reading_time_minutes,
-                votes: Votes { up: row.votes_up, down: row.votes_down, score: row.score },
+                votes: Votes { up: row.tally.votes_up, down: row.tally.votes_down, score: row.tally.score },
                 my_vote: my_votes.get(&row.id).copied(),
             }
         })

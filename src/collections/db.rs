@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::articles::db::{ArticleRow, publicly_visible};
-use crate::schema::{articles, collection_items, collections, users};
+use crate::articles::db::{ArticleRow, publicly_visible, with_tally};
+use crate::schema::{collection_items, collections, users};
 use crate::time;
 
 /// Who may see a collection.
@@ -266,7 +266,7 @@ pub fn items(
     limit: i64,
 ) -> QueryResult<Vec<(ArticleRow, Saved)>> {
     let mut query = collection_items::table
-        .inner_join(articles::table)
+        .inner_join(with_tally())
         .filter(collection_items::collection_id.eq(collection_id))
         .select((ArticleRow::as_select(), Saved::as_select()))
         .into_boxed();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::articles::db::{ArticleRow, publicly_visible};
+use crate::articles::db::{ArticleRow, publicly_visible, with_tally};
 use crate::media::MediaUrls;
 use crate::schema::{article_bodies, article_tags, articles, media, pages, tags};
 use crate::store::Conn;
@@ -136,7 +136,7 @@ pub fn published_since(
     since: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<ArticleRow>> {
-    articles::table
+    with_tally()
         .filter(publicly_visible(now))
         .filter(articles::published_at.ge(since))
         .order((articles::published_at.desc(), articles::id.desc()))

@@ -13,7 +13,7 @@ use super::content::{self, GeneratedArticle, generate};
 use crate::articles::db::{self as articles_db, ArticleBody, ArticleStatus, NewArticle};
 use crate::cli::CliResult;
 use crate::collections::db::{Visibility, name_key};
-use crate::schema::{article_votes, articles, categories, collection_items, collections, tags, users};
+use crate::schema::{article_tallies, article_votes, articles, categories, collection_items, collections, tags, users};
 use crate::store::{self, on_backend};
 use crate::users::Role;
 
@@ -247,8 +247,12 @@ pub(super) fn seed_votes(
     for chunk in tallies.chunks(5000) {
         bulk_write(&mut *conn, |conn| {
             for (article, (up, down)) in chunk {
-                diesel::update(articles::table.find(article))
-                    .set((articles::votes_up.eq(up), articles::votes_down.eq(down), articles::score.eq(up - down)))
+                diesel::update(article_tallies::table.find(article))
+                    .set((
+                        article_tallies::votes_up.eq(up),
+                        article_tallies::votes_down.eq(down),
+                        article_tallies::score.eq(up - down),
+                    ))
                     .execute(conn)?;
             }
             QueryResult::Ok(())

@@ -1,13 +1,14 @@
 //! Group commit for votes: votes that arrive while a transaction is being
 //! written wait for the next one and then go in together, one transaction
 //! for all of them ([`cast_all`]), instead of queueing for the write lock
-//! (SQLite) or the article's row lock (PostgreSQL) one by one. Each vote is answered only after the transaction that holds it has
+//! (SQLite) or the article's row lock (PostgreSQL) one by one. Each vote
+//! is answered only after the transaction that holds it has
 //! committed, so an acknowledged vote is as durable as it was alone. When a
 //! shared transaction fails, nothing of it is kept and each of its votes is
 //! written again alone, so that one bad vote fails by itself.
 //!
-//! The votes of one transaction touch many of the same pages (the articles'
-//! score and hot-rank indexes, the votes table's), which are then written to
+//! The votes of one transaction touch many of the same pages (the
+//! counters' score and hot-rank indexes, the votes table's), which are then written to
 //! the WAL once per transaction rather than once per vote, and on
 //! PostgreSQL a batch costs a handful of round trips and one commit
 //! whatever its size. On PostgreSQL an instance has two writers, each on a
@@ -15,7 +16,7 @@
 //! articles, so that one batch is built while the other's statements and
 //! commit are on the database, which has cores for both, and the votes on
 //! one hot article still go in together; like the writers of several
-//! instances, they lock the articles in id order and wait for each other
+//! instances, they lock the articles' counters in id order and wait for each other
 //! under READ COMMITTED. SQLite writes one transaction at a time whoever
 //! asks, so it has one writer.
 
@@ -31,7 +32,7 @@ use crate::store::{self, Conn, DbPool, Isolation};
 
 /// Most votes in one transaction: bounds how long the write lock is held.
 const MOST_PER_TRANSACTION: usize = 512;
-/// The writer's page cache: the articles' score and hot-rank indexes and
+/// The writer's page cache: the counters' score and hot-rank indexes and
 /// the upper levels of every tree it updates stay in it between batches,
 /// where a pooled connection's 1 MiB made it read them back from the file.
 const WRITER_CACHE_KIB: u32 = 8 * 1024;

@@ -3,8 +3,9 @@
 //! same transaction.
 //!
 //! A batch costs the same few statements whatever its size: the articles it
-//! names are read (and on PostgreSQL locked, in id order, so that batches of
-//! several instances wait for each other instead of deadlocking), the votes
+//! names are read (on PostgreSQL after their counters are locked, in id
+//! order, so that batches of several instances wait for each other instead
+//! of deadlocking), the votes
 //! already cast read, every ballot applied in order in memory, and what
 //! changed written back. On PostgreSQL each of these is one statement over
 //! arrays; SQLite, in process, does it row by row.
@@ -16,10 +17,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Double, Integer, Timestamp};
 
 use super::tally::{Tally, VoteValue};
-use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
+use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow, VoteCounts};
 use crate::articles::rank;
 use crate::effects::Effects;
-use crate::schema::{article_votes, articles};
+use crate::schema::{article_tallies, article_votes, articles};
 use crate::store::Conn;
 use crate::time;
 
@@ -80,19 +81,26 @@ fn article_id(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<i32>>
 }
 
 /// The rows of `ids` that are there, read in this transaction: on
-/// PostgreSQL locked in id order (`FOR UPDATE` under READ COMMITTED reads a
-/// row's newest version once its lock is had), so their counters are the
-/// current ones; SQLite's writer holds the whole database already.
+/// PostgreSQL their counters are locked first, in id order (`FOR UPDATE`
+/// under READ COMMITTED reads a row's newest version once its lock is had),
+/// so the read after it sees the current ones. Only the narrow counter rows
+/// are locked: the article rows, which a lock would write to, stay as they
+/// are. SQLite's writer holds the whole database already.
 fn locked(conn: &mut Conn, ids: BTreeSet<i32>) -> QueryResult<HashMap<i32, ArticleRow>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let ids: Vec<i32> = ids.into_iter().collect();
-    let query = articles::table.filter(articles::id.eq_any(ids)).order(articles::id);
-    let rows = match conn {
-        Conn::Postgres(postgres) => query.select(ArticleRow::as_select()).for_update().load(postgres)?,
-        Conn::Sqlite(_) => query.select(ArticleRow::as_select()).load(conn)?,
-    };
+    if let Conn::Postgres(postgres) = conn {
+        article_tallies::table
+            .filter(article_tallies::article_id.eq_any(&ids))
+            .order(article_tallies::article_id)
+            .select(article_tallies::article_id)
+            .for_update()
+            .load::<i32>(postgres)?;
+    }
+    let rows: Vec<ArticleRow> =
+        articles_db::with_tally().filter(articles::id.eq_any(ids)).select(ArticleRow::as_select()).load(conn)?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
@@ -109,7 +117,7 @@ fn apply_all(
         ballots.iter().filter_map(|(user, article, _)| Some((*user, (*article)?))).collect();
     let mut votes: HashMap<(i32, i32), Option<i32>> = current_votes(conn, &pairs)?;
     let mut counters: HashMap<i32, (i32, i32)> =
-        rows.values().map(|row| (row.id, (row.votes_up, row.votes_down))).collect();
+        rows.values().map(|row| (row.id, (row.tally.votes_up, row.tally.votes_down))).collect();
     let (mut moved_votes, mut moved_articles) = (BTreeSet::new(), BTreeSet::new());
     let mut tallies = Vec::with_capacity(ballots.len());
     for (user, article, vote) in ballots {
@@ -264,8 +272,9 @@ fn store_counters(conn: &mut Conn, counters: &[Counters]) -> QueryResult<()> {
                 return Ok(());
             }
             diesel::sql_query(
-                "UPDATE articles SET votes_up = k.up, votes_down = k.down, score = k.up - k.down, hot_rank = k.hot \
-                 FROM unnest($1, $2, $3, $4) AS k(id, up, down, hot) WHERE articles.id = k.id",
+                "UPDATE article_tallies SET votes_up = k.up, votes_down = k.down, score = k.up - k.down, \
+                 hot_rank = k.hot FROM unnest($1, $2, $3, $4) AS k(id, up, down, hot) \
+                 WHERE article_tallies.article_id = k.id",
             )
             .bind::<Array<Integer>, _>(counters.iter().map(|article| article.id).collect::<Vec<_>>())
             .bind::<Array<Integer>, _>(counters.iter().map(|article| article.up).collect::<Vec<_>>())
@@ -275,13 +284,13 @@ fn store_counters(conn: &mut Conn, counters: &[Counters]) -> QueryResult<()> {
         }
         Conn::Sqlite(sqlite) => {
             for article in counters {
-                diesel::update(articles::table.find(article.id))
-                    .set((
-                        articles::votes_up.eq(article.up),
-                        articles::votes_down.eq(article.down),
-                        articles::score.eq(article.up - article.down),
-                        articles::hot_rank.eq(article.hot),
-                    ))
+                diesel::update(article_tallies::table.find(article.id))
+                    .set(VoteCounts {
+                        votes_up: article.up,
+                        votes_down: article.down,
+                        score: article.up - article.down,
+                        hot_rank: article.hot,
+                    })
                     .execute(sqlite)?;
             }
         }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::tally::Tally;
 use crate::articles::db::{self as articles_db, ArticleRef, ArticleRow};
-use crate::schema::{article_votes, articles};
+use crate::schema::{article_tallies, article_votes, articles};
 use crate::store::Conn;
 use crate::time;
 
@@ -38,14 +38,16 @@ pub fn votes_by(conn: &mut Conn, user_id: i32, article_ids: &[i32]) -> QueryResu
 pub fn read(conn: &mut Conn, user_id: i32, article: &ArticleRow) -> QueryResult<Tally> {
     let my_vote =
         article_votes::table.find((user_id, article.id)).select(article_votes::value).first(conn).optional()?;
-    Ok(Tally { my_vote, up: article.votes_up, down: article.votes_down, score: article.score })
+    Ok(Tally { my_vote, up: article.tally.votes_up, down: article.tally.votes_down, score: article.tally.score })
 }
 
 /// A difference between stored counters and the votes table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TallyMismatch {
     pub article_id: i32,
-    pub stored: (i32, i32, i32),
+    /// Up, down and score as stored; `None` when the article has no
+    /// counters at all, which hides it from every list and look-up.
+    pub stored: Option<(i32, i32, i32)>,
     pub counted: (i32, i32, i32),
 }
 
@@ -63,14 +65,19 @@ pub fn check_tallies(conn: &mut Conn) -> QueryResult<Vec<TallyMismatch>> {
             entry.1 += 1;
         }
     }
-    let stored: Vec<(i32, i32, i32, i32)> =
-        articles::table.select((articles::id, articles::votes_up, articles::votes_down, articles::score)).load(conn)?;
+    let stored: Vec<(i32, Option<(i32, i32, i32)>)> = articles::table
+        .left_join(article_tallies::table)
+        .select((
+            articles::id,
+            (article_tallies::votes_up, article_tallies::votes_down, article_tallies::score).nullable(),
+        ))
+        .load(conn)?;
     Ok(stored
         .into_iter()
-        .filter_map(|(article_id, up, down, score)| {
+        .filter_map(|(article_id, stored)| {
             let (counted_up, counted_down) = counted.get(&article_id).copied().unwrap_or_default();
             let counted = (counted_up, counted_down, counted_up - counted_down);
-            (counted != (up, down, score)).then_some(TallyMismatch { article_id, stored: (up, down, score), counted })
+            (stored != Some(counted)).then_some(TallyMismatch { article_id, stored, counted })
         })
         .collect())
 }

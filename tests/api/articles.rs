@@ -2,7 +2,7 @@
 //! search and "Check Also".
 
 use diesel::prelude::*;
-use newsroom::schema::articles;
+use newsroom::schema::{article_tallies, articles};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -535,7 +535,10 @@ async fn lists_sort_by_score() {
     for (title, score) in [("Low", 1), ("High", 9), ("Middle", 5)] {
         let article = app.publish(&author, title, json!({})).await;
         let id = article["id"].as_i64().unwrap() as i32;
-        diesel::update(articles::table.find(id)).set(articles::score.eq(score)).execute(&mut app.db()).unwrap();
+        diesel::update(article_tallies::table.find(id))
+            .set(article_tallies::score.eq(score))
+            .execute(&mut app.db())
+            .unwrap();
         ids.push(id as i64);
     }
     let mut walked = Vec::new();

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use diesel::prelude::*;
-use newsroom::schema::{article_votes, articles};
+use newsroom::schema::{article_tallies, article_votes};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -27,9 +27,9 @@ async fn tally_after(app: &TestApp, user: &TestUser, article: &Value, value: Opt
 
 fn stored_tally(app: &TestApp, article: &Value) -> (i32, i32, i32) {
     let id = article["id"].as_i64().unwrap() as i32;
-    articles::table
+    article_tallies::table
         .find(id)
-        .select((articles::votes_up, articles::votes_down, articles::score))
+        .select((article_tallies::votes_up, article_tallies::votes_down, article_tallies::score))
         .first(&mut app.db())
         .unwrap()
 }
@@ -247,13 +247,15 @@ async fn the_periodic_refresh_reranks_recent_articles_and_the_bulk_refresh_all()
     let draft = app.create_article(&editor, json!({"title": "Unfinished"})).await;
     let ids = [&old, &fresh, &draft].map(|article| article["id"].as_i64().unwrap() as i32);
     let ranks = |app: &TestApp| -> Vec<f64> {
-        ids.iter().map(|id| articles::table.find(id).select(articles::hot_rank).first(&mut app.db()).unwrap()).collect()
+        ids.iter()
+            .map(|id| article_tallies::table.find(id).select(article_tallies::hot_rank).first(&mut app.db()).unwrap())
+            .collect()
     };
     let honest = ranks(&app);
     assert!(honest[1] > honest[0] && honest[0] > 0.0 && honest[2] == 0.0, "{honest:?}");
     let stale = 99.0;
-    diesel::update(articles::table.filter(articles::id.eq_any(ids)))
-        .set(articles::hot_rank.eq(stale))
+    diesel::update(article_tallies::table.filter(article_tallies::article_id.eq_any(ids)))
+        .set(article_tallies::hot_rank.eq(stale))
         .execute(&mut app.db())
         .unwrap();
 
@@ -279,7 +281,7 @@ async fn scheduled_articles_rank_zero_until_due() {
     let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     let scheduled = app.publish(&editor, "Tomorrow's news", json!({"published_at": later})).await;
     let id = scheduled["id"].as_i64().unwrap() as i32;
-    let hot: f64 = articles::table.find(id).select(articles::hot_rank).first(&mut app.db()).unwrap();
+    let hot: f64 = article_tallies::table.find(id).select(article_tallies::hot_rank).first(&mut app.db()).unwrap();
     assert_eq!(hot, 0.0);
 }
 
@@ -344,10 +346,19 @@ async fn the_check_command_finds_a_wrong_tally() {
     assert!(clean.status.success(), "{clean:?}");
 
     let id = article["id"].as_i64().unwrap() as i32;
-    diesel::update(articles::table.find(id)).set(articles::votes_up.eq(5)).execute(&mut app.db()).unwrap();
+    diesel::update(article_tallies::table.find(id))
+        .set(article_tallies::votes_up.eq(5))
+        .execute(&mut app.db())
+        .unwrap();
 
     let broken = check();
     assert_eq!(broken.status.code(), Some(1));
     let report = String::from_utf8(broken.stdout).unwrap();
     assert!(report.contains(&format!("article {id}: stored up/down/score (5, 0, 1), counted (1, 0, 1)")), "{report}");
+
+    diesel::delete(article_tallies::table.find(id)).execute(&mut app.db()).unwrap();
+    let uncounted = check();
+    assert_eq!(uncounted.status.code(), Some(1));
+    let report = String::from_utf8(uncounted.stdout).unwrap();
+    assert!(report.contains(&format!("article {id}: no stored counters, counted (1, 0, 1)")), "{report}");
 }

@@ -14,6 +14,6 @@ pub use reads::{
 };
 pub use rows::{
     ArticleBody, ArticleChanges, ArticleRef, ArticleRow, ArticleStatus, NewArticle, NotDeleted, PubliclyVisible,
-    not_deleted, publicly_visible,
+    VoteCounts, WithTally, not_deleted, publicly_visible, with_tally,
 };
 pub use writes::{claim_announcement, insert, insert_many, link_tags, name_new, rename, set_tags, soft_delete, update};

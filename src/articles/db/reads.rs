@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::rows::{ArticleBody, ArticleRef, ArticleRow, not_deleted};
+use super::rows::{ArticleBody, ArticleRef, ArticleRow, not_deleted, with_tally};
 use crate::articles::slug;
 use crate::error::ApiError;
 use crate::schema::{article_bodies, article_slugs, article_tags, articles, tags, users};
@@ -22,12 +22,12 @@ pub fn resolve(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<Arti
     {
         return Ok(None);
     }
-    let query = articles::table.filter(not_deleted()).select(ArticleRow::as_select());
+    let query = with_tally().filter(not_deleted()).select(ArticleRow::as_select());
     match article {
         ArticleRef::Id(id) => query.filter(articles::id.eq(id)).first(conn).optional(),
         ArticleRef::Slug(slug) => match query.filter(articles::slug.eq(slug)).first(conn).optional()? {
             Some(row) => Ok(Some(row)),
-            None => articles::table
+            None => with_tally()
                 .inner_join(article_slugs::table)
                 .filter(article_slugs::slug.eq(slug))
                 .filter(not_deleted())
@@ -48,7 +48,7 @@ pub fn resolve_public(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Opti
 /// missing row is a bug, answered as one (500) rather than as a 404.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn reload(conn: &mut Conn, id: i32) -> Result<ArticleRow, ApiError> {
-    articles::table.find(id).select(ArticleRow::as_select()).first(conn).map_err(|error| match error {
+    with_tally().filter(articles::id.eq(id)).select(ArticleRow::as_select()).first(conn).map_err(|error| match error {
         diesel::result::Error::NotFound => {
             ApiError::Internal(format!("article {id} vanished during its own write").into())
         }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::articles::slug;
-use crate::schema::{article_bodies, articles};
+use crate::schema::{article_bodies, article_tallies, articles};
 
 /// Where an article is in its life.
 #[derive(
@@ -71,10 +71,8 @@ pub struct ArticleRow {
     pub author_id: Option<i32>,
     pub cover_image_url: Option<String>,
     pub reading_time_minutes: i32,
-    pub votes_up: i32,
-    pub votes_down: i32,
-    pub score: i32,
-    pub hot_rank: f64,
+    #[diesel(embed)]
+    pub tally: VoteCounts,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
@@ -86,6 +84,51 @@ pub struct ArticleRow {
     /// The cover from the media library; `cover_image_url` is then null.
     pub cover_image_id: Option<i32>,
 }
+
+/// An article's vote counters, kept in a row of their own (every vote moves
+/// them) and read with the article: select an [`ArticleRow`] from
+/// [`with_tally`].
+#[derive(Debug, Clone, Copy, PartialEq, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = article_tallies, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct VoteCounts {
+    pub votes_up: i32,
+    pub votes_down: i32,
+    pub score: i32,
+    pub hot_rank: f64,
+}
+
+pub type WithTally = diesel::dsl::InnerJoin<articles::table, article_tallies::table>;
+
+/// The articles with their counters: what an [`ArticleRow`] is read from.
+pub fn with_tally() -> WithTally {
+    articles::table.inner_join(article_tallies::table)
+}
+
+// An article and its counters grouped by both keys (tag matches counted
+// per article) may select and order by any column of either.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::excerpt,
+    articles::status,
+    articles::published_at,
+    articles::category_id,
+    articles::author_id,
+    articles::cover_image_url,
+    articles::reading_time_minutes,
+    articles::created_at,
+    articles::updated_at,
+    articles::deleted_at,
+    articles::submitted_at,
+    articles::announced_at,
+    articles::cover_image_id,
+    article_tallies::article_id,
+    article_tallies::votes_up,
+    article_tallies::votes_down,
+    article_tallies::score,
+    article_tallies::hot_rank,
+);
 
 impl ArticleRow {
     /// Published, due and not deleted: what anonymous readers may see.

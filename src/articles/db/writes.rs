@@ -4,9 +4,9 @@
 use diesel::prelude::*;
 
 use super::reads::indexed_text;
-use super::rows::{ArticleBody, ArticleChanges, ArticleRow, NewArticle};
+use super::rows::{ArticleBody, ArticleChanges, ArticleRow, NewArticle, with_tally};
 use crate::articles::{rank, search, slug};
-use crate::schema::{article_bodies, article_slugs, article_tags, articles, collection_items, tags};
+use crate::schema::{article_bodies, article_slugs, article_tags, article_tallies, articles, collection_items, tags};
 use crate::store::{Conn, on_backend};
 use crate::time;
 
@@ -48,6 +48,7 @@ pub fn set_tags(conn: &mut Conn, article_id: i32, names: &[String]) -> QueryResu
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn insert(conn: &mut Conn, new: &NewArticle<'_>, body: &ArticleBody) -> QueryResult<i32> {
     let id: i32 = diesel::insert_into(articles::table).values(new).returning(articles::id).get_result(conn)?;
+    diesel::insert_into(article_tallies::table).values(article_tallies::article_id.eq(id)).execute(conn)?;
     diesel::insert_into(article_bodies::table)
         .values((
             article_bodies::article_id.eq(id),
@@ -82,6 +83,8 @@ pub fn insert_many(conn: &mut Conn, articles: &[(NewArticle<'_>, &ArticleBody)])
         })
         .collect();
     on_backend!(conn, |conn| diesel::insert_into(article_bodies::table).values(&bodies).execute(conn))?;
+    let tallies: Vec<_> = ids.iter().map(|id| article_tallies::article_id.eq(*id)).collect();
+    on_backend!(conn, |conn| diesel::insert_into(article_tallies::table).values(&tallies).execute(conn))?;
     for (id, (new, body)) in ids.iter().zip(articles) {
         search::index(conn, *id, &search::IndexedText::new(new.title, new.excerpt, &body.body))?;
     }
@@ -148,7 +151,7 @@ pub fn update(conn: &mut Conn, id: i32, changes: &ArticleChanges, new_body: Opti
 /// slug; after one that hides it, nothing changes, so that a later retitle
 /// never shows in its owners' tombstones.
 fn remember_public_names(conn: &mut Conn, id: i32) -> QueryResult<()> {
-    let row = articles::table.find(id).select(ArticleRow::as_select()).first(conn)?;
+    let row = with_tally().filter(articles::id.eq(id)).select(ArticleRow::as_select()).first(conn)?;
     if row.is_public(time::now()) {
         diesel::update(collection_items::table.filter(collection_items::article_id.eq(id)))
             .set((collection_items::saved_title.eq(&row.title), collection_items::saved_slug.eq(&row.slug)))
