@@ -41,14 +41,17 @@ pub fn read(conn: &mut Conn, user_id: i32, article: &ArticleRow) -> QueryResult<
     Ok(Tally { my_vote, up: article.tally.votes_up, down: article.tally.votes_down, score: article.tally.score })
 }
 
+/// An article's up votes, down votes and score.
+pub type UpDownScore = (i32, i32, i32);
+
 /// A difference between stored counters and the votes table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TallyMismatch {
     pub article_id: i32,
     /// Up, down and score as stored; `None` when the article has no
     /// counters at all, which hides it from every list and look-up.
-    pub stored: Option<(i32, i32, i32)>,
-    pub counted: (i32, i32, i32),
+    pub stored: Option<UpDownScore>,
+    pub counted: UpDownScore,
 }
 
 /// Recounts every tally from the votes table (`newsroom check`).
@@ -65,7 +68,7 @@ pub fn check_tallies(conn: &mut Conn) -> QueryResult<Vec<TallyMismatch>> {
             entry.1 += 1;
         }
     }
-    let stored: Vec<(i32, Option<(i32, i32, i32)>)> = articles::table
+    let stored: Vec<(i32, Option<UpDownScore>)> = articles::table
         .left_join(article_tallies::table)
         .select((
             articles::id,

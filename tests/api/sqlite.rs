@@ -103,3 +103,34 @@ async fn writes_past_a_file_size_limit_fail_and_the_server_keeps_serving() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// SQLite hears no other process's writes (a command, `sqlite3`), so an
+/// article held in memory is read again within 2 s, where a PostgreSQL
+/// instance that hears every write keeps it 30 s.
+#[tokio::test]
+async fn an_article_written_by_another_process_shows_within_two_seconds() {
+    use diesel::prelude::*;
+    use newsroom::schema::articles;
+    use serde_json::json;
+    use std::time::{Duration, Instant};
+
+    let app = crate::helpers::spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let article = app.publish(&editor, "As published", json!({})).await;
+    let path = format!("/api/v1/articles/{}", article["id"]);
+    assert_eq!(app.get_json(&path, None).await["title"], "As published");
+    let id = article["id"].as_i64().unwrap() as i32;
+    diesel::update(articles::table.find(id))
+        .set(articles::title.eq("Written by another process"))
+        .execute(&mut app.db())
+        .unwrap();
+    let written = Instant::now();
+    loop {
+        let shown = app.get_json(&path, None).await;
+        if shown["title"] == "Written by another process" {
+            break;
+        }
+        assert!(written.elapsed() < Duration::from_secs(3), "still {} after {:?}", shown["title"], written.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
