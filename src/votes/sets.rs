@@ -2,7 +2,8 @@
 //! reading an article or a page of them needs no database round trip.
 //!
 //! A reader's votes are loaded whole, once (a few hundred rows for an active
-//! reader), and every vote this process commits updates them. What is
+//! reader), and every vote this process commits updates them; of a reader
+//! with more than [`MOST_REMEMBERED_PER_READER`], only that they are too many. What is
 //! remembered carries the count of committed vote changes of its reader it
 //! was read under, and is used only while that count is current; so a load
 //! that raced with a vote is read again rather than believed. As with
@@ -22,8 +23,27 @@ pub(super) const MOST_REMEMBERED_PER_READER: i64 = 5_000;
 /// Votes remembered at most, over all readers (about 16 bytes each).
 const CAPACITY: u64 = 400_000;
 
+/// What is remembered of a reader's votes.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Known {
+    /// Every one of them.
+    All(HashMap<i32, i32>),
+    /// More than [`MOST_REMEMBERED_PER_READER`]: the database is asked about
+    /// the articles at hand, without reading them all again first.
+    TooMany,
+}
+
+impl Known {
+    fn weight(&self) -> u32 {
+        match self {
+            Self::All(votes) => u32::try_from(votes.len() + 1).unwrap_or(u32::MAX),
+            Self::TooMany => 1,
+        }
+    }
+}
+
 pub(super) struct Voted {
-    pub(super) votes: HashMap<i32, i32>,
+    pub(super) known: Known,
     pub(super) changes: u64,
 }
 
@@ -37,7 +57,7 @@ impl Default for VoteSets {
         Self {
             readers: Cache::builder()
                 .max_capacity(CAPACITY)
-                .weigher(|_, voted: &Arc<Voted>| u32::try_from(voted.votes.len() + 1).unwrap_or(u32::MAX))
+                .weigher(|_, voted: &Arc<Voted>| voted.known.weight())
                 .build(),
             changes: Generations::default(),
         }
@@ -57,12 +77,20 @@ impl VoteSets {
         let Some(before) = self.readers.get(&reader).filter(|voted| voted.changes + 1 == changes) else {
             return;
         };
-        let mut votes = before.votes.clone();
-        match vote {
-            Some(vote) => votes.insert(article, vote),
-            None => votes.remove(&article),
+        let known = match &before.known {
+            Known::All(votes) => {
+                let mut votes = votes.clone();
+                match vote {
+                    Some(vote) => votes.insert(article, vote),
+                    None => votes.remove(&article),
+                };
+                Known::All(votes)
+            }
+            // A withdrawal may bring the reader back under the bound; asking
+            // about the articles at hand stays right all the same.
+            Known::TooMany => Known::TooMany,
         };
-        self.readers.insert(reader, Arc::new(Voted { votes, changes }));
+        self.readers.insert(reader, Arc::new(Voted { known, changes }));
     }
 
     /// After `reader`'s votes changed other than one by one (their account was deleted).
@@ -84,7 +112,7 @@ mod tests {
 
     fn remembered(sets: &VoteSets, reader: i32, votes: &[(i32, i32)]) {
         let changes = sets.changes.current(reader);
-        sets.readers.insert(reader, Arc::new(Voted { votes: votes.iter().copied().collect(), changes }));
+        sets.readers.insert(reader, Arc::new(Voted { known: Known::All(votes.iter().copied().collect()), changes }));
     }
 
     #[test]
@@ -93,7 +121,17 @@ mod tests {
         remembered(&sets, 7, &[(1, 1)]);
         sets.voted(7, 2, Some(-1));
         sets.voted(7, 1, None);
-        assert_eq!(sets.current(7).unwrap().votes, HashMap::from([(2, -1)]));
+        assert_eq!(sets.current(7).unwrap().known, Known::All(HashMap::from([(2, -1)])));
+    }
+
+    #[test]
+    fn a_reader_with_too_many_votes_stays_asked_about_after_voting() {
+        let sets = VoteSets::default();
+        let changes = sets.changes.current(7);
+        sets.readers.insert(7, Arc::new(Voted { known: Known::TooMany, changes }));
+        sets.voted(7, 2, Some(1));
+        sets.voted(7, 2, None);
+        assert_eq!(sets.current(7).unwrap().known, Known::TooMany);
     }
 
     #[test]
@@ -101,7 +139,7 @@ mod tests {
         let sets = VoteSets::default();
         let before = sets.changes.current(7);
         sets.voted(7, 2, Some(1));
-        sets.readers.insert(7, Arc::new(Voted { votes: HashMap::new(), changes: before }));
+        sets.readers.insert(7, Arc::new(Voted { known: Known::All(HashMap::new()), changes: before }));
         assert!(sets.current(7).is_none());
         sets.voted(7, 3, Some(1));
         assert!(sets.current(7).is_none(), "a stale set does not take in later votes");
