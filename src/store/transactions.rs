@@ -162,7 +162,7 @@ where
     actix_web::web::block(move || {
         let _entered = span.enter();
         let _turn = (!pool.is_postgres()).then(|| WRITER.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut conn = pool.get().map_err(ApiError::from)?;
+        let mut conn = pool.checkout()?;
         transaction(&mut conn, isolation, work).map_err(|error| error.into().settled())
     })
     .await?
@@ -187,12 +187,12 @@ where
     let span = tracing::Span::current();
     let reading = actix_web::web::block(move || {
         let _entered = span.enter();
-        let first = work(&mut *pool.get().map_err(ApiError::from)?);
+        let first = work(&mut *pool.checkout()?);
         let outcome = match first {
             Err(error) if error.as_diesel().is_some_and(connection_lost) => {
                 let lost: ApiError = error.into();
                 tracing::info!(error = %lost, "a read lost its connection; reading again on another");
-                work(&mut *pool.get().map_err(ApiError::from)?)
+                work(&mut *pool.checkout()?)
             }
             outcome => outcome,
         };
@@ -216,7 +216,7 @@ where
     let span = tracing::Span::current();
     actix_web::web::block(move || {
         let _entered = span.enter();
-        let mut conn = pool.get().map_err(ApiError::from)?;
+        let mut conn = pool.checkout()?;
         work(&mut conn).map_err(|error| error.into().settled())
     })
     .await?

@@ -377,6 +377,26 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// GETs `path` anonymously until `done` holds, failing after `within`;
+    /// how long that took. For what another process or instance wrote,
+    /// which an instance may serve from memory for a bounded time.
+    pub async fn get_json_until(
+        &self,
+        path: &str,
+        within: std::time::Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> std::time::Duration {
+        let start = std::time::Instant::now();
+        loop {
+            let body = self.get_json(path, None).await;
+            if done(&body) {
+                return start.elapsed();
+            }
+            assert!(start.elapsed() < within, "{path} still shows {body} after {:?}", start.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
     /// The ids of a list's items.
     pub async fn ids(&self, path: &str, token: Option<&str>) -> Vec<i64> {
         let body = self.get_json(path, token).await;

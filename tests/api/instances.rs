@@ -31,15 +31,7 @@ async fn two_instances() -> (TestApp, TestApp) {
 
 /// Reads `path` anonymously on `app` until `done` holds, and says how long that took.
 async fn until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Duration {
-    let start = Instant::now();
-    loop {
-        let body = app.get_json(path, None).await;
-        if done(&body) {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < WITHIN, "{path} still shows {body}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    app.get_json_until(path, WITHIN, done).await
 }
 
 /// Gives `article` a new title in the database itself, behind every

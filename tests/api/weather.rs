@@ -212,6 +212,18 @@ async fn twenty_seconds_of_refused_connections_under_load_are_503s_within_second
         let unavailable = answers.iter().filter(|(status, _, _)| *status == StatusCode::SERVICE_UNAVAILABLE).count();
         let slowest = answers.iter().map(|(_, _, took)| *took).max().unwrap_or_default();
         eprintln!("{method} {path}: {} answers, {unavailable} of them 503, the slowest in {slowest:?}", answers.len());
+        if path == "/api/v1/users/me" {
+            let at_once = answers
+                .iter()
+                .filter(|(status, _, took)| {
+                    *status == StatusCode::SERVICE_UNAVAILABLE && *took < Duration::from_millis(500)
+                })
+                .count();
+            assert!(
+                at_once * 10 >= unavailable * 9,
+                "{at_once} of {unavailable} 503s within 500 ms: with no connection open, a read does not wait"
+            );
+        }
         if method == Method::PUT {
             assert!(unavailable > 0, "votes could not be written while the database was refused");
             voters_answered += usize::from(answers.iter().any(|(status, _, _)| status.is_success()));
