@@ -21,10 +21,11 @@
 //!
 //! A stale entry is refreshed by exactly one request while the others keep
 //! getting it, so that expiry never sends every waiting client to the
-//! database at once.
+//! database at once; a refresh that has not come within
+//! [`REFRESH_GIVEN_UP`] failed, and the next request takes it on.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
@@ -35,6 +36,11 @@ pub const ARTICLE_FRESH: Duration = Duration::from_secs(2);
 pub const LIST_FRESH: Duration = Duration::from_secs(1);
 /// Past this age an entry is gone even if no refresh replaced it.
 const KEPT: Duration = Duration::from_secs(30);
+/// A refresh not done by then is taken to have failed: longer than a read
+/// may take (twice `NEWSROOM_DATABASE_TIMEOUT`, 4 s by default) would leave
+/// readers on a stale copy after the database is back.
+const REFRESH_GIVEN_UP: Duration = Duration::from_secs(5);
+const REFRESH_GIVEN_UP_MS: u64 = REFRESH_GIVEN_UP.as_millis() as u64;
 
 /// Bytes of response bodies kept at most: the bound is on memory, not on
 /// entries, since an article weighs a hundred times a small list. 12 MiB
@@ -55,10 +61,14 @@ pub struct Cached {
 
 struct Entry {
     cached: Arc<Cached>,
+    /// When it was stored: the clock of `refresh_claimed_ms`.
+    stored: Instant,
     fresh_until: Instant,
     /// Until when it is fresh all the same while every write is heard.
     heard_fresh_until: Instant,
-    refreshing: AtomicBool,
+    /// When a caller last took the refresh on, in milliseconds since
+    /// `stored` plus one; 0 while nobody has.
+    refresh_claimed_ms: AtomicU64,
 }
 
 impl Entry {
@@ -66,19 +76,34 @@ impl Entry {
         let now = Instant::now();
         Arc::new(Self {
             cached,
+            stored: now,
             fresh_until: now + fresh_for,
             heard_fresh_until: now + heard_fresh_for.max(fresh_for),
-            refreshing: AtomicBool::new(false),
+            refresh_claimed_ms: AtomicU64::new(0),
         })
     }
 
     /// The response, unless it is stale and this caller is the one to refresh
-    /// it; `every_write_heard`: whether the instance has missed no write.
+    /// it; `every_write_heard`: whether the instance has missed no write. A
+    /// refresh that has not replaced the entry within [`REFRESH_GIVEN_UP`]
+    /// failed (a database that is away answers a 503), so the next caller
+    /// takes it on: the entry is not left stale until it is evicted.
     fn serve(&self, every_write_heard: bool) -> Option<Arc<Cached>> {
         let now = Instant::now();
         let fresh = now < self.fresh_until || (every_write_heard && now < self.heard_fresh_until);
-        if !fresh && !self.refreshing.swap(true, Ordering::AcqRel) {
-            return None;
+        if !fresh {
+            let now_ms =
+                u64::try_from(now.duration_since(self.stored).as_millis()).unwrap_or(u64::MAX).saturating_add(1);
+            let claimed = self.refresh_claimed_ms.load(Ordering::Acquire);
+            let free = claimed == 0 || now_ms.saturating_sub(claimed) > REFRESH_GIVEN_UP_MS;
+            if free
+                && self
+                    .refresh_claimed_ms
+                    .compare_exchange(claimed, now_ms, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            {
+                return None;
+            }
         }
         Some(self.cached.clone())
     }
@@ -215,6 +240,26 @@ mod tests {
         assert!(entry.serve(true).is_some(), "the next ones get the stale copy meanwhile");
         let fresh = Entry::new(cached("b"), Duration::from_secs(60), Duration::ZERO);
         assert!(fresh.serve(false).is_some() && fresh.serve(false).is_some());
+    }
+
+    #[test]
+    fn a_refresh_that_never_came_is_taken_on_by_a_later_caller() {
+        // Stored and stale ten seconds ago; `claimed_ms` on the entry's clock.
+        let stale = |claimed_ms: u64| {
+            let stored = Instant::now() - REFRESH_GIVEN_UP * 2;
+            Entry {
+                cached: Arc::new(Cached { response: tagged("a"), articles: Vec::new() }),
+                stored,
+                fresh_until: stored,
+                heard_fresh_until: stored,
+                refresh_claimed_ms: AtomicU64::new(claimed_ms),
+            }
+        };
+        let under_way = stale(REFRESH_GIVEN_UP_MS * 2 - 1000);
+        assert!(under_way.serve(false).is_some(), "claimed a second ago: the stale copy");
+        let given_up = stale(1);
+        assert!(given_up.serve(false).is_none(), "claimed ten seconds ago: this caller refreshes");
+        assert!(given_up.serve(false).is_some(), "and the next one gets the stale copy");
     }
 
     #[test]
