@@ -119,10 +119,10 @@ pub fn list(conn: &mut Conn, query: &ListQuery) -> QueryResult<Vec<(ArticleRow, 
         }
         (Sort::TopScore, Some(Cursor::Score { score, id })) => select
             .filter(article_tallies::score.le(*score))
-            .filter(article_tallies::score.lt(*score).or(articles::id.lt(*id))),
+            .filter(article_tallies::score.lt(*score).or(article_tallies::article_id.lt(*id))),
         (Sort::Hot, Some(Cursor::Hot { hot, id })) => select
             .filter(article_tallies::hot_rank.le(*hot))
-            .filter(article_tallies::hot_rank.lt(*hot).or(articles::id.lt(*id))),
+            .filter(article_tallies::hot_rank.lt(*hot).or(article_tallies::article_id.lt(*id))),
         (Sort::Queue, Some(Cursor::Submitted { at, id })) => select
             .filter(articles::submitted_at.ge(*at))
             .filter(articles::submitted_at.gt(*at).or(articles::id.gt(*id))),
