@@ -232,9 +232,12 @@ mod tests {
         Tagged::document(body.as_bytes().to_vec(), "application/json", None)
     }
 
+    fn cached(body: &str) -> Arc<Cached> {
+        Arc::new(Cached { response: tagged(body), articles: Vec::new() })
+    }
+
     #[test]
     fn a_stale_entry_is_refreshed_by_one_caller_while_others_get_it() {
-        let cached = |body| Arc::new(Cached { response: tagged(body), articles: Vec::new() });
         let entry = Entry::new(cached("a"), Duration::ZERO, Duration::ZERO);
         assert!(entry.serve(true).is_none(), "the first caller refreshes");
         assert!(entry.serve(true).is_some(), "the next ones get the stale copy meanwhile");
@@ -248,7 +251,7 @@ mod tests {
         let stale = |claimed_ms: u64| {
             let stored = Instant::now() - REFRESH_GIVEN_UP * 2;
             Entry {
-                cached: Arc::new(Cached { response: tagged("a"), articles: Vec::new() }),
+                cached: cached("a"),
                 stored,
                 fresh_until: stored,
                 heard_fresh_until: stored,
@@ -269,7 +272,7 @@ mod tests {
         cache.keep_article("7", 7, tagged("x"), read_since);
         let entry = cache.articles.get(&7).unwrap();
         assert!(entry.heard_fresh_until >= entry.fresh_until + (KEPT - ARTICLE_FRESH));
-        let entry = Entry::new(Arc::new(Cached { response: tagged("x"), articles: vec![7] }), Duration::ZERO, KEPT);
+        let entry = Entry::new(cached("x"), Duration::ZERO, KEPT);
         assert!(entry.serve(true).is_some(), "heard: fresh");
         assert!(entry.serve(false).is_none(), "not heard: refreshed by this caller");
     }

@@ -64,8 +64,8 @@ pub fn withdraw_all(conn: &mut Conn, effects: &mut Effects, user_id: i32) -> Que
     Ok(())
 }
 
-/// The public article `article` names, its row locked until the
-/// transaction ends on PostgreSQL, as [`cast_all`] locks it: for a vote
+/// The public article `article` names, its counters locked until the
+/// transaction ends on PostgreSQL, as [`cast_all`] locks them: for a vote
 /// that must first be checked against what its voter last saw.
 pub fn votable_locked(conn: &mut Conn, article: &ArticleRef) -> QueryResult<Option<ArticleRow>> {
     let Some(id) = article_id(conn, article)? else { return Ok(None) };

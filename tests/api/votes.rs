@@ -362,3 +362,76 @@ async fn the_check_command_finds_a_wrong_tally() {
     let report = String::from_utf8(uncounted.stdout).unwrap();
     assert!(report.contains(&format!("article {id}: no stored counters, counted (1, 0, 1)")), "{report}");
 }
+
+/// A reader with more votes than an instance remembers (5,000) is asked
+/// about the articles at hand: `my_vote` stays right on reads and after a
+/// vote, the same as for a reader whose votes are remembered whole.
+#[tokio::test]
+async fn a_reader_with_more_votes_than_remembered_sees_each_of_them() {
+    use newsroom::articles::db::{ArticleBody, ArticleStatus, NewArticle, insert_many};
+    use newsroom::store::Conn;
+
+    let app = spawn_app().await;
+    let editor = app.user_with_role("editor").await;
+    let reader = app.register_user().await;
+    let now = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    let body = ArticleBody { body: "x".to_owned(), body_html: "<p>x</p>".to_owned() };
+    let slugs: Vec<String> = (0..5_001).map(|n| format!("many-{n}")).collect();
+    let mut conn = app.db();
+    let mut ids = Vec::new();
+    for chunk in slugs.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|slug| {
+                let new = NewArticle {
+                    slug,
+                    title: slug,
+                    excerpt: "",
+                    status: ArticleStatus::Published,
+                    published_at: Some(now),
+                    category_id: None,
+                    author_id: Some(editor.id as i32),
+                    cover_image_url: None,
+                    reading_time_minutes: 1,
+                    created_at: now,
+                    updated_at: now,
+                    submitted_at: None,
+                    announced_at: Some(now),
+                    cover_image_id: None,
+                };
+                (new, &body)
+            })
+            .collect();
+        ids.extend(insert_many(&mut conn, &rows).unwrap());
+    }
+    conn.transaction(|conn: &mut Conn| {
+        for (n, id) in ids.iter().enumerate() {
+            let value = if n % 2 == 0 { 1 } else { -1 };
+            diesel::insert_into(article_votes::table)
+                .values((
+                    article_votes::user_id.eq(reader.id as i32),
+                    article_votes::article_id.eq(id),
+                    article_votes::value.eq(value),
+                    article_votes::created_at.eq(now),
+                    article_votes::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        diesel::QueryResult::Ok(())
+    })
+    .unwrap();
+
+    for (n, expected) in [(0, json!(1)), (1, json!(-1)), (5_000, json!(1))] {
+        let path = format!("/api/v1/articles/{}", ids[n]);
+        for _ in 0..2 {
+            assert_eq!(app.get_json(&path, reader.token()).await["my_vote"], expected, "article {n}");
+        }
+    }
+    let other = app.publish(&editor, "Not voted on", json!({})).await;
+    let path = format!("/api/v1/articles/{}", other["id"]);
+    assert_eq!(app.get_json(&path, reader.token()).await["my_vote"], Value::Null);
+    assert_eq!(tally_after(&app, &reader, &other, Some(-1)).await["my_vote"], -1);
+    assert_eq!(app.get_json(&path, reader.token()).await["my_vote"], -1, "a vote shows at once");
+    let listed = app.get_json("/api/v1/articles?limit=3", reader.token()).await;
+    assert_eq!(listed["items"][0]["my_vote"], -1, "the newest is the one just voted on: {listed}");
+}
